@@ -1,0 +1,214 @@
+//! Turns a checked step into tokens: the user's function unchanged, a hidden companion type
+//! carrying the step's descriptor, and its registration with `inventory`.
+//!
+//! The generated code is deliberately small: one adapter that extracts each argument through
+//! a runtime trait and calls the function, plus constant data. Everything else (decoding the
+//! request, the failure policy, assembling the reply) lives in the runtime.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Ident, LitStr, ReturnType};
+
+use crate::attr::{self, StepAttr, StepKind};
+use crate::case;
+use crate::errors::Errors;
+use crate::path;
+use crate::signature::{self, StepArg, StepFn};
+
+/// The whole pipeline: parse, validate, expand. Never drops the user's function.
+pub(crate) fn expand(kind: StepKind, attr_tokens: TokenStream, item: TokenStream) -> TokenStream {
+    let errors = Errors::new();
+    let attr = attr::parse(kind, attr_tokens, &errors);
+    let step: StepFn = match syn::parse2(item.clone()) {
+        Ok(step) => step,
+        Err(error) => {
+            errors.push(error);
+            let compile_errors = errors.into_compile_errors();
+            return quote! { #item #compile_errors };
+        }
+    };
+    if let Some(path) = &attr.path {
+        path::validate(path, &errors);
+    }
+    let args = signature::analyze(kind, &attr, &step, &errors);
+    let user_fn = signature::user_fn_tokens(&step);
+
+    let output = if errors.is_empty() {
+        let generated = generate(kind, &attr, &step, &args);
+        drop(errors);
+        quote! { #user_fn #generated }
+    } else {
+        let placeholder = placeholder(&attr, &step);
+        let compile_errors = errors.into_compile_errors();
+        quote! { #user_fn #placeholder #compile_errors }
+    };
+    if std::env::var_os("CHATLAYER_MACROS_DEBUG").is_some() {
+        eprintln!("{output}");
+    }
+    output
+}
+
+/// The companion type for a step with errors: it keeps `name::STEP` resolvable so that code
+/// listing the step does not add errors of its own on top of the real ones.
+fn placeholder(attr: &StepAttr, step: &StepFn) -> TokenStream {
+    let krate = &attr.krate;
+    let vis = &step.vis;
+    let name = &step.sig.ident;
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code)]
+        #vis struct #name {}
+        #[allow(dead_code)]
+        impl #name {
+            #[doc(hidden)]
+            #vis const STEP: &'static #krate::__private::StepDescriptor =
+                &#krate::__private::StepDescriptor::INVALID;
+        }
+    }
+}
+
+fn generate(kind: StepKind, attr: &StepAttr, step: &StepFn, args: &[StepArg]) -> TokenStream {
+    let krate = &attr.krate;
+    let vis = &step.vis;
+    let name = &step.sig.ident;
+    let name_text = name.to_string().trim_start_matches("r#").to_owned();
+    let name_span = name.span();
+
+    // Internal names use mixed-site hygiene so they can never capture or shadow user names.
+    let request = Ident::new("__request", Span::mixed_site());
+    let output = Ident::new("__output", Span::mixed_site());
+    let signature_doc = Ident::new("__signature", Span::mixed_site());
+    let locals: Vec<Ident> = (0..args.len())
+        .map(|index| format_ident!("__arg{}", index, span = Span::mixed_site()))
+        .collect();
+
+    let arg_specs = args.iter().map(|arg| {
+        let rust_name = arg.ident.to_string().trim_start_matches("r#").to_owned();
+        let wire_name = &arg.wire_name;
+        quote! { __cl::ArgSpec::new(#rust_name, #wire_name) }
+    });
+
+    let extractions = args.iter().enumerate().map(|(index, arg)| {
+        let ty = &arg.ty;
+        let local = &locals[index];
+        // Spanned at the user's type: an argument type the framework cannot extract is
+        // underlined in the user's signature, with the trait's on_unimplemented note.
+        match &arg.default {
+            None => quote_spanned! {ty.span()=>
+                let #local = <#ty as __cl::FromStepRequest>::from_step_request(&#request, &__ARGS[#index])?;
+            },
+            Some(default) => quote_spanned! {ty.span()=>
+                let #local = __cl::param_or_else::<#ty>(&#request, &__ARGS[#index], || #default)?;
+            },
+        }
+    });
+
+    let describes = args.iter().enumerate().map(|(index, arg)| {
+        let ty = &arg.ty;
+        match &arg.default {
+            None => quote_spanned! {ty.span()=>
+                <#ty as __cl::FromStepRequest>::describe(&__ARGS[#index], #signature_doc);
+            },
+            Some(_) => quote_spanned! {ty.span()=>
+                __cl::describe_param_with_default::<#ty>(&__ARGS[#index], #signature_doc);
+            },
+        }
+    });
+
+    let call = if step.sig.asyncness.is_some() {
+        quote! { #name(#(#locals),*).await }
+    } else {
+        quote! { #name(#(#locals),*) }
+    };
+
+    let output_span = match &step.sig.output {
+        ReturnType::Type(_, ty) => ty.span(),
+        ReturnType::Default => name_span,
+    };
+    let finish = match kind {
+        StepKind::ApiStep => quote_spanned! {output_span=> __cl::finish_api_step(#output) },
+        StepKind::NextBlock => quote_spanned! {output_span=> __cl::finish_next_block(#output) },
+    };
+    // Spanned at the function name: a future that is not `Send` is reported there.
+    let boxed = quote_spanned! {name_span=>
+        ::std::boxed::Box::pin(async move {
+            #(#extractions)*
+            let #output = #call;
+            #finish
+        })
+    };
+
+    let kind_variant = match kind {
+        StepKind::ApiStep => quote!(ApiStep),
+        StepKind::NextBlock => quote!(NextBlock),
+    };
+    let method = Ident::new(attr.method.variant(), Span::call_site());
+    let path = match &attr.path {
+        Some(path) => path.clone(),
+        None => LitStr::new(&case::path_from_fn_name(&name_text), name_span),
+    };
+    let docs = signature::doc_text(&step.attrs);
+    let tag = optional_str(attr.tag.as_ref().map(LitStr::value));
+    let namespace = optional_str(attr.namespace.as_ref().map(LitStr::value));
+    let fallback = optional_str(signature::fallback_wire_name(attr, args));
+    let fallback_message = optional_str(attr.fallback_message.as_ref().map(LitStr::value));
+    let location = quote_spanned! {name_span=>
+        file: ::core::file!(),
+        line: ::core::line!(),
+        column: ::core::column!(),
+    };
+
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code)]
+        #vis struct #name {}
+
+        #[allow(dead_code)]
+        impl #name {
+            /// This step's descriptor, for `App::from_steps`.
+            #vis const STEP: &'static #krate::__private::StepDescriptor = &{
+                use #krate::__private as __cl;
+
+                const __ARGS: &[__cl::ArgSpec] = &[#(#arg_specs),*];
+
+                fn __handler(#request: __cl::StepRequest) -> __cl::StepFuture {
+                    #boxed
+                }
+
+                fn __describe(#signature_doc: &mut __cl::StepSignature) {
+                    let _ = &#signature_doc;
+                    #(#describes)*
+                }
+
+                __cl::StepDescriptor {
+                    kind: __cl::StepKind::#kind_variant,
+                    method: __cl::Method::#method,
+                    path: #path,
+                    name: #name_text,
+                    module_path: ::core::module_path!(),
+                    #location
+                    docs: #docs,
+                    tag: #tag,
+                    namespace: #namespace,
+                    fallback: #fallback,
+                    fallback_message: #fallback_message,
+                    args: __ARGS,
+                    handler: __handler,
+                    describe: __describe,
+                }
+            };
+        }
+
+        #krate::__private::inventory::submit! {
+            #krate::__private::Registration(#name::STEP)
+        }
+    }
+}
+
+fn optional_str(value: Option<String>) -> TokenStream {
+    match value {
+        Some(text) => quote!(::core::option::Option::Some(#text)),
+        None => quote!(::core::option::Option::None),
+    }
+}

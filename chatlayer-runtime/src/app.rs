@@ -1,0 +1,354 @@
+//! [`App`]: the steps, their dependencies and the failure policy, checked once and turned
+//! into an axum `Router`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::routing::MethodRouter;
+
+use crate::deps::Dependencies;
+use crate::descriptor::{self, Method, StepDescriptor};
+use crate::dispatch::{self, PreparedStep};
+use crate::BlockId;
+
+/// The default limit on a request body: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// A checked set of steps, ready to serve on its own or to mount in an axum app.
+///
+/// ```no_run
+/// use chatlayer_runtime::prelude::*;
+///
+/// #[api_step("/hello")]
+/// async fn hello(name: Option<String>) -> Reply {
+///     Reply::new().add_message(format!("Hello {}!", name.as_deref().unwrap_or("there")))
+/// }
+///
+/// #[tokio::main]
+/// async fn main() -> Result<(), chatlayer_runtime::ServeError> {
+///     // Serves every #[api_step] and #[next_block] of the program on 127.0.0.1:8080
+///     // (CHATLAYER_ADDR=host:port or PORT=port change it).
+///     App::discover().serve().await
+/// }
+/// ```
+///
+/// Embedded in an existing axum app, with the host's own state:
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use chatlayer_runtime::prelude::*;
+///
+/// #[next_block("/route")]
+/// fn route(open: BlockId) -> BlockId { open }
+///
+/// #[derive(Clone)]
+/// struct HostState { name: &'static str }
+///
+/// let steps = App::from_steps([route::STEP]).build().unwrap();
+/// let host: Router = Router::new()
+///     .route("/", get(|| async { "host home" }))
+///     .nest("/chatlayer", steps.router())
+///     .with_state(HostState { name: "shop" });
+/// ```
+#[derive(Clone)]
+pub struct App {
+    steps: Vec<&'static StepDescriptor>,
+    shared: Arc<Shared>,
+}
+
+/// What every request of an app shares; built once, never rebuilt per request.
+pub(crate) struct Shared {
+    pub(crate) dependencies: Arc<Dependencies>,
+    pub(crate) fallback_block: Option<BlockId>,
+    pub(crate) fallback_message: Option<String>,
+    pub(crate) body_limit: usize,
+}
+
+impl App {
+    /// Starts an app with every step annotated in the program (every linked crate), found
+    /// through `inventory` and sorted by path, method, module and name.
+    ///
+    /// A crate that nothing in the binary refers to is not linked, and its steps are not
+    /// found: see [`BuildProblem::NoSteps`].
+    pub fn discover() -> AppBuilder {
+        AppBuilder::new(descriptor::registered(), true)
+    }
+
+    /// Starts an app with exactly these steps, e.g. `App::from_steps([order::STEP])`. For
+    /// tests, for serving a subset, and for targets where `inventory` registers nothing.
+    pub fn from_steps(steps: impl IntoIterator<Item = &'static StepDescriptor>) -> AppBuilder {
+        let mut steps: Vec<_> = steps.into_iter().collect();
+        steps.sort_by_key(|step| descriptor::sort_key(step));
+        AppBuilder::new(steps, false)
+    }
+
+    /// The steps, sorted by path, method, module and name.
+    pub fn steps(&self) -> &[&'static StepDescriptor] {
+        &self.steps
+    }
+
+    /// The steps as an axum `Router` for any host state `S`: nest it
+    /// (`host.nest("/chatlayer", app.router())`) or merge it into a host app. Requests to a
+    /// step's path with another method get a JSON 405; other unknown paths fall through to
+    /// the host's fallback.
+    pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        let mut by_path: BTreeMap<&'static str, Vec<&'static StepDescriptor>> = BTreeMap::new();
+        for step in &self.steps {
+            by_path.entry(step.path).or_default().push(step);
+        }
+        let mut router = Router::new();
+        for (path, steps) in by_path {
+            let allowed: Vec<Method> = steps.iter().map(|step| step.method).collect();
+            let mut methods = MethodRouter::new();
+            for step in steps {
+                let prepared = Arc::new(PreparedStep::new(step, Arc::clone(&self.shared)));
+                methods = methods.on(step.method.filter(), move |request: Request| {
+                    dispatch::dispatch(Arc::clone(&prepared), request)
+                });
+            }
+            let methods = methods.fallback(move || dispatch::method_not_allowed(allowed.clone()));
+            router = router.route(path, methods);
+        }
+        router.with_state(())
+    }
+
+    /// The router served on its own: [`router`](Self::router) plus a JSON 404 for paths
+    /// with no step.
+    pub(crate) fn standalone_router(&self) -> Router {
+        self.router().fallback(dispatch::not_found)
+    }
+}
+
+impl fmt::Debug for App {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("App")
+            .field("steps", &self.steps)
+            .field("fallback_block", &self.shared.fallback_block)
+            .field("body_limit", &self.shared.body_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures an [`App`]; [`build`](Self::build) checks everything at once.
+#[must_use = "call .build() or .serve() to use the app"]
+pub struct AppBuilder {
+    steps: Vec<&'static StepDescriptor>,
+    discovered: bool,
+    dependencies: Dependencies,
+    fallback_block: Option<BlockId>,
+    fallback_message: Option<String>,
+    body_limit: usize,
+}
+
+impl AppBuilder {
+    fn new(steps: Vec<&'static StepDescriptor>, discovered: bool) -> Self {
+        AppBuilder {
+            steps,
+            discovered,
+            dependencies: Dependencies::default(),
+            fallback_block: None,
+            fallback_message: None,
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
+
+    /// Hands `value` to every step that takes a [`Dep<T>`](crate::Dep).
+    pub fn provide<T: Send + Sync + 'static>(self, value: T) -> Self {
+        self.provide_arc(Arc::new(value))
+    }
+
+    /// Like [`provide`](Self::provide), for a value already behind an `Arc`.
+    pub fn provide_arc<T: Send + Sync + 'static>(mut self, value: Arc<T>) -> Self {
+        self.dependencies.insert(value);
+        self
+    }
+
+    /// The block every step jumps to when it fails and has no fallback of its own: instead
+    /// of an error, Chatlayer gets HTTP 200 with this block as the next one, and the error is
+    /// logged. Without it, a failing step answers a JSON error (4xx or 5xx).
+    pub fn fallback_block(mut self, block: impl Into<BlockId>) -> Self {
+        self.fallback_block = Some(block.into());
+        self
+    }
+
+    /// A text message sent along with a jump to a fallback block, e.g. "Sorry, something
+    /// went wrong." A step's own `fallback_message = ...` takes precedence.
+    pub fn fallback_message(mut self, text: impl Into<String>) -> Self {
+        self.fallback_message = Some(text.into());
+        self
+    }
+
+    /// The largest request body accepted, in bytes (default [`DEFAULT_BODY_LIMIT`]). A larger
+    /// one is refused with HTTP 413 without being read into memory.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// Keeps only the steps for which `keep` returns true, e.g. those of one module.
+    pub fn retain(mut self, mut keep: impl FnMut(&StepDescriptor) -> bool) -> Self {
+        self.steps.retain(|step| keep(step));
+        self
+    }
+
+    /// Checks the whole app and returns every problem at once: no steps, two steps on the
+    /// same method and path, a dependency nobody provided.
+    pub fn build(self) -> Result<App, BuildError> {
+        let mut steps = self.steps;
+        // The same step listed twice (or discovered and listed) is one step.
+        steps.dedup_by_key(|step| (step.path, step.method, step.module_path, step.name, step.file, step.line));
+
+        let mut problems = Vec::new();
+        if steps.is_empty() {
+            problems.push(BuildProblem::NoSteps {
+                discovered: self.discovered,
+            });
+        }
+        for pair in steps.windows(2) {
+            let (first, second) = (pair[0], pair[1]);
+            if first.path == second.path && first.method == second.method {
+                problems.push(BuildProblem::DuplicateRoute {
+                    method: first.method,
+                    path: first.path,
+                    first: format!("{}::{} at {}", first.module_path, first.name, first.location()),
+                    second: format!("{}::{} at {}", second.module_path, second.name, second.location()),
+                });
+            }
+        }
+        for step in &steps {
+            for dependency in step.signature().dependencies() {
+                if !self.dependencies.contains(dependency.type_id) {
+                    problems.push(BuildProblem::MissingDependency {
+                        step: step.name,
+                        location: step.location(),
+                        type_name: dependency.type_name,
+                    });
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(BuildError { problems });
+        }
+        Ok(App {
+            steps,
+            shared: Arc::new(Shared {
+                dependencies: Arc::new(self.dependencies),
+                fallback_block: self.fallback_block,
+                fallback_message: self.fallback_message,
+                body_limit: self.body_limit,
+            }),
+        })
+    }
+}
+
+/// Why an app could not be built: every problem found, not only the first.
+pub struct BuildError {
+    problems: Vec<BuildProblem>,
+}
+
+impl BuildError {
+    /// The problems, in the order they were found.
+    pub fn problems(&self) -> &[BuildProblem] {
+        &self.problems
+    }
+}
+
+/// One reason an app cannot be built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BuildProblem {
+    /// The app has no steps.
+    NoSteps {
+        /// Whether the steps were looked for with [`App::discover`].
+        discovered: bool,
+    },
+    /// Two steps answer the same method and path.
+    DuplicateRoute {
+        /// The method.
+        method: Method,
+        /// The path.
+        path: &'static str,
+        /// One step: `module::name at file:line`.
+        first: String,
+        /// The other step.
+        second: String,
+    },
+    /// A step takes `Dep<T>`, and no `T` was provided.
+    MissingDependency {
+        /// The step's function name.
+        step: &'static str,
+        /// Where it is: `file:line`.
+        location: String,
+        /// The type nobody provided.
+        type_name: &'static str,
+    },
+}
+
+impl fmt::Display for BuildProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildProblem::NoSteps { discovered: true } => write!(
+                f,
+                "no steps were found: App::discover() collects the functions annotated with \
+                 #[api_step] or #[next_block] in every crate linked into this program, and found none\n\
+                 help: if the steps live in a library crate, make the binary link it by adding \
+                 `use my_steps as _;` to main.rs (cargo does not link a crate nothing refers to)\n\
+                 help: on targets without static constructors, list the steps yourself: \
+                 App::from_steps([order::STEP, ...])"
+            ),
+            BuildProblem::NoSteps { discovered: false } => write!(
+                f,
+                "App::from_steps was given no steps\n\
+                 help: list them, e.g. App::from_steps([order::STEP])"
+            ),
+            BuildProblem::DuplicateRoute {
+                method,
+                path,
+                first,
+                second,
+            } => write!(
+                f,
+                "two steps answer {method} {path}: {first}, and {second}\n\
+                 help: give one of them another path or method"
+            ),
+            BuildProblem::MissingDependency {
+                step,
+                location,
+                type_name,
+            } => write!(
+                f,
+                "step `{step}` ({location}) takes Dep<{type_name}>, but no `{type_name}` was provided\n\
+                 help: hand one to the app: App::discover().provide(value)"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.problems.len();
+        write!(
+            f,
+            "the Chatlayer app cannot be built ({count} problem{}):",
+            if count == 1 { "" } else { "s" }
+        )?;
+        for (index, problem) in self.problems.iter().enumerate() {
+            let text = problem.to_string().replace('\n', "\n     ");
+            write!(f, "\n  {}. {text}", index + 1)?;
+        }
+        Ok(())
+    }
+}
+
+/// Prints like `Display`, so that `main` returning `Result<(), BuildError>` shows a readable
+/// message.
+impl fmt::Debug for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::error::Error for BuildError {}

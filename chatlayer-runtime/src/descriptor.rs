@@ -1,0 +1,255 @@
+//! [`StepDescriptor`]: everything the macros know about one step, as constant data.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::error::StepError;
+use crate::extract::{ArgSpec, StepRequest, StepSignature};
+use crate::Reply;
+
+/// The future a step's generated adapter returns.
+pub type StepFuture = Pin<Box<dyn Future<Output = Result<Reply, StepError>> + Send + 'static>>;
+
+/// Which macro declared a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StepKind {
+    /// `#[api_step]`: answers with a full [`Reply`].
+    ApiStep,
+    /// `#[next_block]`: answers only with the next block.
+    NextBlock,
+}
+
+/// The HTTP methods Chatlayer's API step can send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Method {
+    /// `GET`: parameters come in the query string.
+    Get,
+    /// `POST` (the default).
+    Post,
+    /// `PUT`
+    Put,
+    /// `PATCH`
+    Patch,
+    /// `DELETE`
+    Delete,
+}
+
+impl Method {
+    /// The method's name, e.g. `"POST"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    pub(crate) fn filter(self) -> axum::routing::MethodFilter {
+        use axum::routing::MethodFilter;
+        match self {
+            Method::Get => MethodFilter::GET,
+            Method::Post => MethodFilter::POST,
+            Method::Put => MethodFilter::PUT,
+            Method::Patch => MethodFilter::PATCH,
+            Method::Delete => MethodFilter::DELETE,
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Everything known about one step: written by `#[api_step]` / `#[next_block]` as a
+/// constant, reachable as `my_step::STEP`, and registered for [`App::discover`](crate::App::discover).
+///
+/// Read it through the methods; the fields are public only for the generated code.
+///
+/// ```
+/// use chatlayer_runtime::prelude::*;
+///
+/// /// Where to go outside opening hours.
+/// #[next_block]
+/// fn opening_hours(open: BlockId, closed: BlockId) -> BlockId { open }
+///
+/// let step = opening_hours::STEP;
+/// assert_eq!(step.path(), "/opening-hours");
+/// assert_eq!(step.method(), Method::Post);
+/// assert_eq!(step.name(), "opening_hours");
+/// assert_eq!(step.docs(), "Where to go outside opening hours.");
+/// ```
+pub struct StepDescriptor {
+    #[doc(hidden)]
+    pub kind: StepKind,
+    #[doc(hidden)]
+    pub method: Method,
+    #[doc(hidden)]
+    pub path: &'static str,
+    #[doc(hidden)]
+    pub name: &'static str,
+    #[doc(hidden)]
+    pub module_path: &'static str,
+    #[doc(hidden)]
+    pub file: &'static str,
+    #[doc(hidden)]
+    pub line: u32,
+    #[doc(hidden)]
+    pub column: u32,
+    #[doc(hidden)]
+    pub docs: &'static str,
+    #[doc(hidden)]
+    pub tag: Option<&'static str>,
+    #[doc(hidden)]
+    pub namespace: Option<&'static str>,
+    #[doc(hidden)]
+    pub fallback: Option<&'static str>,
+    #[doc(hidden)]
+    pub fallback_message: Option<&'static str>,
+    #[doc(hidden)]
+    pub args: &'static [ArgSpec],
+    #[doc(hidden)]
+    pub handler: fn(StepRequest) -> StepFuture,
+    #[doc(hidden)]
+    pub describe: fn(&mut StepSignature),
+}
+
+impl StepDescriptor {
+    /// Stands in for a step whose annotation had compile errors, so that code naming it
+    /// does not add errors of its own. Never served: the crate does not compile.
+    #[doc(hidden)]
+    pub const INVALID: StepDescriptor = StepDescriptor {
+        kind: StepKind::ApiStep,
+        method: Method::Post,
+        path: "/",
+        name: "invalid",
+        module_path: "",
+        file: "",
+        line: 0,
+        column: 0,
+        docs: "",
+        tag: None,
+        namespace: None,
+        fallback: None,
+        fallback_message: None,
+        args: &[],
+        handler: invalid_handler,
+        describe: |_| {},
+    };
+
+    /// Which macro declared the step.
+    pub fn kind(&self) -> StepKind {
+        self.kind
+    }
+
+    /// The HTTP method it answers.
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
+    /// The path it is served at (relative to wherever the app is mounted).
+    pub fn path(&self) -> &'static str {
+        self.path
+    }
+
+    /// The function's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The module the function is in, e.g. `quickstart::steps`.
+    pub fn module_path(&self) -> &'static str {
+        self.module_path
+    }
+
+    /// Where the function is: `file:line`.
+    pub fn location(&self) -> String {
+        format!("{}:{}", self.file, self.line)
+    }
+
+    /// The function's doc comment.
+    pub fn docs(&self) -> &'static str {
+        self.docs
+    }
+
+    /// The `tag = ...` of the attribute.
+    pub fn tag(&self) -> Option<&'static str> {
+        self.tag
+    }
+
+    /// The session namespace the step declares with `namespace = ...`.
+    pub fn namespace(&self) -> Option<&'static str> {
+        self.namespace
+    }
+
+    /// The parameter carrying the step's failure block (`fallback = ...`).
+    pub fn fallback_param(&self) -> Option<&'static str> {
+        self.fallback
+    }
+
+    /// The arguments, in signature order.
+    pub fn args(&self) -> &'static [ArgSpec] {
+        self.args
+    }
+
+    /// What the step's arguments need: parameters and dependencies.
+    pub fn signature(&self) -> StepSignature {
+        let mut signature = StepSignature::default();
+        (self.describe)(&mut signature);
+        signature
+    }
+
+    /// `POST /order (quickstart::order at src/main.rs:12)`.
+    pub(crate) fn label(&self) -> String {
+        format!(
+            "{} {} ({}::{} at {})",
+            self.method,
+            self.path,
+            self.module_path,
+            self.name,
+            self.location()
+        )
+    }
+}
+
+impl fmt::Debug for StepDescriptor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StepDescriptor")
+            .field("kind", &self.kind)
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("name", &self.name)
+            .field("module_path", &self.module_path)
+            .field("location", &self.location())
+            .finish_non_exhaustive()
+    }
+}
+
+fn invalid_handler(_: StepRequest) -> StepFuture {
+    Box::pin(async { Err(StepError::internal("this step did not compile")) })
+}
+
+/// What `inventory` collects: one per annotated function.
+#[doc(hidden)]
+pub struct Registration(pub &'static StepDescriptor);
+
+inventory::collect!(Registration);
+
+/// Every step registered in the program, sorted by path, method, module and name (the order
+/// `inventory` yields them in is unspecified).
+pub(crate) fn registered() -> Vec<&'static StepDescriptor> {
+    let mut steps: Vec<&'static StepDescriptor> = inventory::iter::<Registration>
+        .into_iter()
+        .map(|registration| registration.0)
+        .collect();
+    steps.sort_by_key(|step| sort_key(step));
+    steps
+}
+
+pub(crate) fn sort_key(step: &StepDescriptor) -> (&'static str, Method, &'static str, &'static str) {
+    (step.path, step.method, step.module_path, step.name)
+}

@@ -1,0 +1,205 @@
+//! The one axum handler behind every step: read the body, decode the parameters once, call
+//! the step's adapter, and answer with its reply or with the failure policy.
+
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use futures_util::FutureExt;
+
+use crate::app::Shared;
+use crate::descriptor::{Method, StepDescriptor};
+use crate::error::StepError;
+use crate::extract::StepRequest;
+use crate::params::ParamMap;
+use crate::params::lenient::is_absent;
+use crate::{BlockId, Reply};
+
+const JSON: &str = "application/json; charset=utf-8";
+
+/// A step bound to its app: what each request needs, resolved once when the router is built.
+pub(crate) struct PreparedStep {
+    descriptor: &'static StepDescriptor,
+    shared: Arc<Shared>,
+}
+
+impl PreparedStep {
+    pub(crate) fn new(descriptor: &'static StepDescriptor, shared: Arc<Shared>) -> Self {
+        PreparedStep { descriptor, shared }
+    }
+
+    /// The block named by the step's `fallback = ...` parameter, when the request carries one.
+    fn fallback_from(&self, params: &ParamMap) -> Option<BlockId> {
+        let value = params.get(self.descriptor.fallback?)?;
+        if is_absent(value) {
+            return None;
+        }
+        serde_json::from_value(value.clone()).ok()
+    }
+
+    /// The failure policy: jump to a fallback block when there is one, else a JSON error.
+    fn failed(&self, error: StepError, fallback: Option<BlockId>) -> Response {
+        let step = self.descriptor.name;
+        let Some(block) = fallback.or_else(|| self.shared.fallback_block.clone()) else {
+            log_failure(step, &error, None);
+            return error_response(&error, Some(step));
+        };
+        log_failure(step, &error, Some(&block));
+        let mut reply = Reply::new();
+        if let Some(text) = self
+            .descriptor
+            .fallback_message
+            .or(self.shared.fallback_message.as_deref())
+        {
+            reply = reply.add_message(text);
+        }
+        match reply.set_next_dialog_state(block).to_json_bytes(None) {
+            Ok(bytes) => json_response(StatusCode::OK, bytes),
+            Err(error) => error_response(&error, Some(step)),
+        }
+    }
+}
+
+pub(crate) async fn dispatch(step: Arc<PreparedStep>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, step.shared.body_limit).await {
+        Ok(bytes) => bytes,
+        Err(error) => return body_error(&error, step.shared.body_limit, step.descriptor.name),
+    };
+    let params = match ParamMap::decode(&parts.headers, parts.uri.query(), &bytes) {
+        Ok(params) => params,
+        Err(error) => return step.failed(error, None),
+    };
+    let fallback = step.fallback_from(&params);
+    let request = StepRequest::new(parts, params, Arc::clone(&step.shared.dependencies));
+
+    let outcome = AssertUnwindSafe((step.descriptor.handler)(request))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|panic| Err(panicked(panic.as_ref())));
+    let bytes = outcome.and_then(|reply| {
+        reply.warn_about_limits(step.descriptor.name);
+        reply.to_json_bytes(step.descriptor.namespace)
+    });
+    match bytes {
+        Ok(bytes) => json_response(StatusCode::OK, bytes),
+        Err(error) => step.failed(error, fallback),
+    }
+}
+
+fn panicked(payload: &(dyn Any + Send)) -> StepError {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic with a non-text payload".to_owned());
+    StepError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "handler_panicked",
+        "the step panicked; the details are in the server log",
+    )
+    .with_detail(message)
+}
+
+fn body_error(error: &axum::Error, limit: usize, step: &str) -> Response {
+    let too_large = std::iter::successors(
+        Some(error as &(dyn std::error::Error + 'static)),
+        |error| error.source(),
+    )
+    .any(|error| error.is::<http_body_util::LengthLimitError>());
+    let error = if too_large {
+        StepError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("the request body is larger than the limit of {limit} bytes"),
+        )
+        .with_hint("send fewer or smaller parameters, or raise the app's body_limit")
+    } else {
+        StepError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+            "the request body could not be read",
+        )
+        .with_detail(error.to_string())
+    };
+    log_failure(step, &error, None);
+    error_response(&error, Some(step))
+}
+
+fn log_failure(step: &str, error: &StepError, fallback: Option<&BlockId>) {
+    let detail = error.detail().unwrap_or("");
+    let parameter = error.parameter().unwrap_or("");
+    match fallback {
+        Some(block) => tracing::warn!(
+            step,
+            code = error.code(),
+            status = error.status(),
+            parameter,
+            detail,
+            fallback_block = %block,
+            "{}; answering with the fallback block",
+            error.message()
+        ),
+        None if error.status() >= 500 => tracing::error!(
+            step,
+            code = error.code(),
+            status = error.status(),
+            parameter,
+            detail,
+            "{}",
+            error.message()
+        ),
+        None => tracing::warn!(
+            step,
+            code = error.code(),
+            status = error.status(),
+            parameter,
+            detail,
+            "{}",
+            error.message()
+        ),
+    }
+}
+
+pub(crate) fn error_response(error: &StepError, step: Option<&str>) -> Response {
+    let body = serde_json::to_vec(&error.to_body(step)).unwrap_or_else(|_| b"{}".to_vec());
+    json_response(error.status_code(), body)
+}
+
+fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
+    response
+}
+
+pub(crate) async fn method_not_allowed(allowed: Vec<Method>) -> Response {
+    let names: Vec<&str> = allowed.iter().map(|method| method.as_str()).collect();
+    let error = StepError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("this path answers {}", names.join(", ")),
+    )
+    .with_hint("set the API step's method to match the step");
+    let mut response = error_response(&error, None);
+    if let Ok(allow) = HeaderValue::from_str(&names.join(", ")) {
+        response.headers_mut().insert(header::ALLOW, allow);
+    }
+    response
+}
+
+pub(crate) async fn not_found(request: Request) -> Response {
+    let error = StepError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no step answers {}", request.uri().path()),
+    )
+    .with_hint("check the API step's URL against the paths this server logged at start-up");
+    error_response(&error, None)
+}

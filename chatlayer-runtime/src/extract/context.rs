@@ -1,0 +1,81 @@
+//! [`Context`]: the conventional context parameters.
+
+use super::{ArgSpec, FromStepRequest, ParamInfo, StepRequest, StepSignature, read_param};
+use crate::error::StepError;
+
+/// Who is talking, where, in which language: the context parameters a bot builder maps by
+/// convention. Chatlayer adds no such fields on its own, so each one is present only when the
+/// API step has a Body or Query row for it, mapped to the session variable below. All are
+/// optional; a step never fails because one is missing.
+///
+/// | parameter | map it to the variable | field |
+/// |---|---|---|
+/// | `sessionId` | `internal.sessionId` | [`session_id`](Self::session_id) |
+/// | `botId` | `internal.botId` | [`bot_id`](Self::bot_id) |
+/// | `channel` | `internal.channel` | [`channel`](Self::channel) |
+/// | `language` | `internal.preferredLanguage` | [`language`](Self::language) |
+/// | `locale` | `internal.locale` | [`locale`](Self::locale) |
+/// | `version` | `internal.version` (`DRAFT` or `LIVE`) | [`version`](Self::version) |
+///
+/// ```
+/// use chatlayer_runtime::prelude::*;
+///
+/// #[api_step("/greet")]
+/// async fn greet(context: Context) -> Reply {
+///     let greeting = match context.language.as_deref() {
+///         Some("nl") => "Hallo!",
+///         Some("fr") => "Bonjour !",
+///         _ => "Hello!",
+///     };
+///     Reply::new().add_message(greeting)
+/// }
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Context {
+    /// The conversation's session id (`sessionId`).
+    pub session_id: Option<String>,
+    /// The bot's id (`botId`).
+    pub bot_id: Option<String>,
+    /// The channel, e.g. `web` (`channel`).
+    pub channel: Option<String>,
+    /// The user's preferred language, e.g. `en` (`language`).
+    pub language: Option<String>,
+    /// The user's locale, e.g. `en-us` (`locale`).
+    pub locale: Option<String>,
+    /// `DRAFT` or `LIVE` (`version`).
+    pub version: Option<String>,
+}
+
+impl Context {
+    /// The parameter names, in the order of the fields.
+    pub const PARAMETERS: [&'static str; 6] =
+        ["sessionId", "botId", "channel", "language", "locale", "version"];
+}
+
+impl FromStepRequest for Context {
+    fn from_step_request(request: &StepRequest, _arg: &ArgSpec) -> Result<Self, StepError> {
+        let params = request.params();
+        let [session_id, bot_id, channel, language, locale, version] =
+            Context::PARAMETERS.map(|name| read_param::<Option<String>>(params, name));
+        Ok(Context {
+            session_id: session_id?,
+            bot_id: bot_id?,
+            channel: channel?,
+            language: language?,
+            locale: locale?,
+            version: version?,
+        })
+    }
+
+    fn describe(_arg: &ArgSpec, signature: &mut StepSignature) {
+        for name in Context::PARAMETERS {
+            signature.add_param(ParamInfo {
+                name,
+                required: false,
+                block_id: false,
+                type_name: "core::option::Option<alloc::string::String>",
+            });
+        }
+    }
+}

@@ -1,0 +1,370 @@
+//! How step arguments are filled: the [`FromStepRequest`] trait and the request it reads.
+//!
+//! | argument | filled from |
+//! |---|---|
+//! | `amount: f64` (any `serde::Deserialize` type) | the parameter named like the argument |
+//! | `note: Option<String>` | the same, `None` when not sent, `null` or `""` |
+//! | `#[param(rename = "accountType")] kind: String` | the parameter `accountType` |
+//! | `#[param(default = 1)] quantity: u32` | the parameter, or `1` when not sent |
+//! | `on_success: BlockId` | a `dialogstate` parameter (a block id) |
+//! | [`Params<T>`] | all parameters at once, as a struct |
+//! | [`Context`] | the conventional context parameters (`sessionId`, `botId`, ...) |
+//! | [`Dep<T>`](crate::Dep) | a dependency handed to [`App::provide`](crate::AppBuilder::provide) |
+//! | [`RawRequest`] | the method, URI, headers and every parameter |
+
+mod context;
+mod params;
+mod raw;
+
+use std::any::TypeId;
+use std::sync::Arc;
+
+use axum::http::request::Parts;
+use axum::http::{Extensions, HeaderMap, Method, Uri};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::deps::Dependencies;
+use crate::error::StepError;
+use crate::params::ParamMap;
+use crate::params::lenient::{Absent, Lenient, is_absent};
+use crate::BlockId;
+
+pub use context::Context;
+pub use params::Params;
+pub use raw::RawRequest;
+
+/// One request to a step, as arguments see it: decoded once, shared by all of them.
+pub struct StepRequest {
+    parts: Parts,
+    params: Arc<ParamMap>,
+    dependencies: Arc<Dependencies>,
+}
+
+impl StepRequest {
+    pub(crate) fn new(parts: Parts, params: ParamMap, dependencies: Arc<Dependencies>) -> Self {
+        StepRequest {
+            parts,
+            params: Arc::new(params),
+            dependencies,
+        }
+    }
+
+    /// The HTTP method.
+    pub fn method(&self) -> &Method {
+        &self.parts.method
+    }
+
+    /// The request URI, as the step's router saw it.
+    pub fn uri(&self) -> &Uri {
+        &self.parts.uri
+    }
+
+    /// The request headers (Chatlayer's Headers rows among them).
+    pub fn headers(&self) -> &HeaderMap {
+        &self.parts.headers
+    }
+
+    /// Request extensions, e.g. values a host app's middleware inserted.
+    pub fn extensions(&self) -> &Extensions {
+        &self.parts.extensions
+    }
+
+    /// Every parameter Chatlayer sent.
+    pub fn params(&self) -> &ParamMap {
+        &self.params
+    }
+
+    /// The dependency of type `T` handed to the app, if any.
+    pub fn dependency<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        self.dependencies.get::<T>()
+    }
+
+    pub(crate) fn shared_params(&self) -> Arc<ParamMap> {
+        Arc::clone(&self.params)
+    }
+}
+
+/// How an argument is named: in the Rust signature, and on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ArgSpec {
+    rust_name: &'static str,
+    wire_name: &'static str,
+}
+
+impl ArgSpec {
+    /// An argument called `rust_name` that reads the parameter `wire_name`.
+    pub const fn new(rust_name: &'static str, wire_name: &'static str) -> Self {
+        ArgSpec {
+            rust_name,
+            wire_name,
+        }
+    }
+
+    /// The argument's name in the function signature.
+    pub fn rust_name(&self) -> &'static str {
+        self.rust_name
+    }
+
+    /// The parameter name Chatlayer sends (after `rename_all` and `#[param(rename)]`).
+    pub fn wire_name(&self) -> &'static str {
+        self.wire_name
+    }
+}
+
+/// What a step's arguments need, collected once when the app is built: the parameters it
+/// reads and the dependencies it takes.
+#[derive(Clone, Debug, Default)]
+pub struct StepSignature {
+    params: Vec<ParamInfo>,
+    dependencies: Vec<DependencyInfo>,
+}
+
+/// A parameter a step reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ParamInfo {
+    /// The name on the wire.
+    pub name: &'static str,
+    /// Whether the step fails when it is absent.
+    pub required: bool,
+    /// Whether it is a block id (a `dialogstate` row).
+    pub block_id: bool,
+    /// The Rust type that reads it.
+    pub type_name: &'static str,
+}
+
+/// A dependency a step takes with `Dep<T>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DependencyInfo {
+    pub(crate) type_id: TypeId,
+    /// The dependency's type, e.g. `quickstart::Bank`.
+    pub type_name: &'static str,
+}
+
+impl StepSignature {
+    /// Records a parameter the step reads.
+    pub fn add_param(&mut self, param: ParamInfo) {
+        self.params.push(param);
+    }
+
+    /// Records that the step takes a dependency of type `T`.
+    pub fn add_dependency<T: ?Sized + 'static>(&mut self) {
+        self.dependencies.push(DependencyInfo {
+            type_id: TypeId::of::<T>(),
+            type_name: std::any::type_name::<T>(),
+        });
+    }
+
+    /// The parameters the step reads, in argument order.
+    pub fn params(&self) -> &[ParamInfo] {
+        &self.params
+    }
+
+    /// The dependencies the step takes.
+    pub fn dependencies(&self) -> &[DependencyInfo] {
+        &self.dependencies
+    }
+}
+
+/// A type that can be an argument of a step function.
+///
+/// The framework implements it for every `serde::Deserialize` type (read from the parameter
+/// named like the argument) and for [`Params<T>`], [`Context`], [`Dep<T>`](crate::Dep) and
+/// [`RawRequest`]. Implement it for your own types to read anything else from the request;
+/// the type must not also implement `Deserialize`.
+///
+/// ```
+/// use chatlayer_runtime::{ArgSpec, FromStepRequest, StepError, StepRequest};
+///
+/// /// The `X-Tenant` header, which the bot builder adds as a Headers row.
+/// struct Tenant(String);
+///
+/// impl FromStepRequest for Tenant {
+///     fn from_step_request(request: &StepRequest, _arg: &ArgSpec) -> Result<Self, StepError> {
+///         let header = request.headers().get("x-tenant").and_then(|v| v.to_str().ok());
+///         match header {
+///             Some(tenant) => Ok(Tenant(tenant.to_owned())),
+///             None => Err(StepError::bad_request("the X-Tenant header is missing")
+///                 .with_hint("add a Headers row `X-Tenant` to the API step")),
+///         }
+///     }
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an argument of a Chatlayer step",
+    label = "the framework does not know how to fill this argument",
+    note = "a step argument is a request parameter (any type implementing `serde::Deserialize`, e.g. `String`, `f64`, `BlockId`, `Option<T>`), `Params<T>` (all parameters as one struct), `Context`, `Dep<T>` (a dependency given to `App::provide`), or `RawRequest`",
+    note = "if `{Self}` is a shared service such as a database pool, take `Dep<{Self}>` and give the value to `App::discover().provide(...)`"
+)]
+pub trait FromStepRequest: Sized {
+    /// Reads the argument described by `arg` from `request`.
+    fn from_step_request(request: &StepRequest, arg: &ArgSpec) -> Result<Self, StepError>;
+
+    /// Records what the argument needs (parameters, dependencies); called once per step when
+    /// the app is built. The default records nothing.
+    fn describe(arg: &ArgSpec, signature: &mut StepSignature) {
+        let _ = (arg, signature);
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromStepRequest for T {
+    fn from_step_request(request: &StepRequest, arg: &ArgSpec) -> Result<Self, StepError> {
+        read_param(request.params(), arg.wire_name)
+    }
+
+    fn describe(arg: &ArgSpec, signature: &mut StepSignature) {
+        describe_param::<T>(arg, signature, T::deserialize(Absent).is_err());
+    }
+}
+
+/// Reads parameter `name` into `T` with Chatlayer's lenient coercions.
+pub(crate) fn read_param<T: DeserializeOwned>(params: &ParamMap, name: &str) -> Result<T, StepError> {
+    match params.get(name) {
+        Some(value) if !is_absent(value) => deserialize_value(value, name),
+        sent => T::deserialize(Absent).map_err(|_| {
+            let error = StepError::missing_parameter(name);
+            match sent {
+                Some(Value::Null) => error.with_detail("it was sent as null"),
+                Some(_) => error.with_detail("it was sent as an empty string"),
+                None => error,
+            }
+        }),
+    }
+}
+
+/// Deserializes one parameter value, naming the path inside it when a nested part is wrong.
+pub(crate) fn deserialize_value<T: DeserializeOwned>(value: &Value, name: &str) -> Result<T, StepError> {
+    serde_path_to_error::deserialize(Lenient(value)).map_err(|error| {
+        let path = error.path().to_string();
+        let reason = error.into_inner();
+        if path == "." {
+            StepError::invalid_parameter(name, reason)
+        } else {
+            StepError::invalid_parameter(name, format_args!("at `{path}`: {reason}"))
+        }
+    })
+}
+
+fn describe_param<T: 'static>(arg: &ArgSpec, signature: &mut StepSignature, required: bool) {
+    let id = TypeId::of::<T>();
+    signature.add_param(ParamInfo {
+        name: arg.wire_name,
+        required,
+        block_id: id == TypeId::of::<BlockId>() || id == TypeId::of::<Option<BlockId>>(),
+        type_name: std::any::type_name::<T>(),
+    });
+}
+
+/// Used by generated code for `#[param(default = ...)]` arguments.
+#[doc(hidden)]
+pub fn param_or_else<T: DeserializeOwned>(
+    request: &StepRequest,
+    arg: &ArgSpec,
+    default: impl FnOnce() -> T,
+) -> Result<T, StepError> {
+    match request.params().get(arg.wire_name) {
+        Some(value) if !is_absent(value) => deserialize_value(value, arg.wire_name),
+        _ => Ok(default()),
+    }
+}
+
+/// Used by generated code for `#[param(default = ...)]` arguments.
+#[doc(hidden)]
+pub fn describe_param_with_default<T: DeserializeOwned + 'static>(
+    arg: &ArgSpec,
+    signature: &mut StepSignature,
+) {
+    describe_param::<T>(arg, signature, false);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use serde_json::json;
+
+    fn params(body: Value) -> ParamMap {
+        ParamMap::from_parts(body, json!({}))
+    }
+
+    #[test]
+    fn numbers_strings_and_bools_coerce_leniently() {
+        let p = params(json!({
+            "a": "5", "b": 5, "c": "true", "d": " 2.5 ", "e": 7, "f": "FALSE", "g": 5.0
+        }));
+        assert_eq!(read_param::<u32>(&p, "a").unwrap(), 5);
+        assert_eq!(read_param::<String>(&p, "b").unwrap(), "5");
+        assert!(read_param::<bool>(&p, "c").unwrap());
+        assert_eq!(read_param::<f64>(&p, "d").unwrap(), 2.5);
+        assert_eq!(read_param::<f32>(&p, "e").unwrap(), 7.0);
+        assert!(!read_param::<bool>(&p, "f").unwrap());
+        assert_eq!(read_param::<i64>(&p, "g").unwrap(), 5);
+        assert_eq!(read_param::<BlockId>(&p, "b").unwrap(), BlockId::new("5"));
+    }
+
+    #[test]
+    fn null_empty_and_missing_are_absent() {
+        let p = params(json!({ "null": null, "empty": "" }));
+        for name in ["null", "empty", "missing"] {
+            assert_eq!(read_param::<Option<u32>>(&p, name).unwrap(), None);
+            let error = read_param::<u32>(&p, name).unwrap_err();
+            assert_eq!(error.code(), "missing_parameter", "{name}");
+            assert_eq!(error.parameter(), Some(name));
+            assert_eq!(error.status(), 400);
+        }
+    }
+
+    #[test]
+    fn wrong_values_name_the_parameter_and_the_problem() {
+        let p = params(json!({ "amount": "lots", "count": -1, "big": 300, "frac": 1.5 }));
+        let error = read_param::<f64>(&p, "amount").unwrap_err();
+        assert_eq!(error.code(), "invalid_parameter");
+        assert!(error.message().contains("`amount`"), "{}", error.message());
+        assert!(error.message().contains("\"lots\""), "{}", error.message());
+        assert!(read_param::<u32>(&p, "count").is_err());
+        assert!(read_param::<u8>(&p, "big").is_err());
+        assert!(read_param::<u32>(&p, "frac").is_err());
+        for text in ["NaN", "inf"] {
+            let p = params(json!({ "x": text }));
+            assert!(read_param::<f64>(&p, "x").is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn nested_values_coerce_and_errors_carry_the_path() {
+        #[derive(Deserialize, Debug, PartialEq)]
+        struct User {
+            firstname: String,
+            age: u8,
+            nickname: Option<String>,
+        }
+        let p = params(json!({
+            "user": { "firstname": "Ada", "age": "36", "nickname": "" },
+            "bad": { "firstname": "Ada", "age": "old" },
+            "text": "{\"firstname\": \"Bob\", \"age\": 7}",
+            "list": "[1, 2]"
+        }));
+        let user: User = read_param(&p, "user").unwrap();
+        assert_eq!(user.age, 36);
+        assert_eq!(user.nickname, None);
+        let error = read_param::<User>(&p, "bad").unwrap_err();
+        assert!(error.message().contains("at `age`"), "{}", error.message());
+        let from_text: User = read_param(&p, "text").unwrap();
+        assert_eq!(from_text.firstname, "Bob");
+        assert_eq!(read_param::<Vec<u32>>(&p, "list").unwrap(), vec![1, 2]);
+    }
+
+    #[test]
+    fn enums_read_from_strings() {
+        #[derive(Deserialize, Debug, PartialEq)]
+        #[serde(rename_all = "snake_case")]
+        enum Account {
+            SavingsAccount,
+            Checking,
+        }
+        let p = params(json!({ "a": "savings_account", "b": "gold" }));
+        assert_eq!(read_param::<Account>(&p, "a").unwrap(), Account::SavingsAccount);
+        assert_eq!(read_param::<Account>(&p, "b").unwrap_err().code(), "invalid_parameter");
+    }
+}

@@ -1,0 +1,169 @@
+//! [`Params<T>`]: all parameters at once, as one struct.
+
+use std::ops::{Deref, DerefMut};
+
+use serde::de::{DeserializeOwned, Deserializer, Visitor};
+use serde::forward_to_deserialize_any;
+
+use super::{ArgSpec, FromStepRequest, ParamInfo, StepRequest, StepSignature};
+use crate::error::StepError;
+use crate::params::ParamMap;
+use crate::params::lenient::LenientMap;
+
+/// All of a step's parameters as one struct, deserialized with serde (so `#[serde(rename)]`,
+/// `#[serde(default)]`, `#[serde(rename_all)]` and friends apply) and with the same lenient
+/// coercions as single parameters.
+///
+/// ```
+/// use chatlayer_runtime::prelude::*;
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize)]
+/// #[serde(rename_all = "camelCase")]
+/// struct Transfer {
+///     amount: f64,
+///     destination: String,
+///     account_type: String,
+///     transaction_success: BlockId,
+/// }
+///
+/// #[api_step("/transfer")]
+/// async fn transfer(form: Params<Transfer>) -> Reply {
+///     Reply::new()
+///         .add_message(format!("Sending {} to {}.", form.amount, form.destination))
+///         .set_next_dialog_state(form.0.transaction_success)
+/// }
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Params<T>(pub T);
+
+impl<T> Params<T> {
+    /// Unwraps the struct.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> Deref for Params<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> DerefMut for Params<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromStepRequest for Params<T> {
+    fn from_step_request(request: &StepRequest, _arg: &ArgSpec) -> Result<Self, StepError> {
+        read_all(request.params()).map(Params)
+    }
+
+    fn describe(_arg: &ArgSpec, signature: &mut StepSignature) {
+        signature.add_param(ParamInfo {
+            name: "*",
+            required: true,
+            block_id: false,
+            type_name: std::any::type_name::<T>(),
+        });
+    }
+}
+
+fn read_all<T: DeserializeOwned>(params: &ParamMap) -> Result<T, StepError> {
+    serde_path_to_error::deserialize(AllParams(params)).map_err(|error| {
+        let path = error.path().to_string();
+        let reason = error.into_inner().to_string();
+        if let Some(missing) = missing_field(&reason) {
+            let name = if path == "." {
+                missing.to_owned()
+            } else {
+                format!("{path}.{missing}")
+            };
+            return StepError::missing_parameter(&name);
+        }
+        let (first, rest) = path.split_once('.').unwrap_or((&path, ""));
+        if first == "." || first.is_empty() {
+            StepError::bad_request(format!("the parameters do not fit: {reason}"))
+        } else if rest.is_empty() {
+            StepError::invalid_parameter(first, reason)
+        } else {
+            StepError::invalid_parameter(first, format_args!("at `{rest}`: {reason}"))
+        }
+    })
+}
+
+/// serde reports a missing struct field as "missing field `name`".
+fn missing_field(reason: &str) -> Option<&str> {
+    reason.strip_prefix("missing field `")?.split('`').next()
+}
+
+/// The whole parameter map as one deserializer: a map of every parameter, body first.
+struct AllParams<'a>(&'a ParamMap);
+
+impl<'de> Deserializer<'de> for AllParams<'_> {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_map(LenientMap::new(self.0.iter()))
+    }
+
+    forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::BlockId;
+    use serde::Deserialize;
+    use serde_json::json;
+
+    #[derive(Deserialize, Debug)]
+    #[serde(rename_all = "camelCase")]
+    struct Transfer {
+        amount: f64,
+        account_type: String,
+        transaction_success: BlockId,
+        #[serde(default)]
+        note: Option<String>,
+    }
+
+    #[test]
+    fn reads_body_and_query_together_with_coercion() {
+        let params = ParamMap::from_parts(
+            json!({ "amount": "500", "accountType": "savings", "note": "" }),
+            json!({ "transactionSuccess": "ok-block", "amount": "1" }),
+        );
+        let transfer: Transfer = read_all(&params).unwrap();
+        assert_eq!(transfer.amount, 500.0);
+        assert_eq!(transfer.account_type, "savings");
+        assert_eq!(transfer.transaction_success, BlockId::new("ok-block"));
+        assert_eq!(transfer.note, None);
+    }
+
+    #[test]
+    fn a_missing_field_is_a_missing_parameter() {
+        let params = ParamMap::from_parts(json!({ "amount": 1, "accountType": "x" }), json!({}));
+        let error = read_all::<Transfer>(&params).unwrap_err();
+        assert_eq!(error.code(), "missing_parameter");
+        assert_eq!(error.parameter(), Some("transactionSuccess"));
+    }
+
+    #[test]
+    fn a_wrong_field_is_an_invalid_parameter() {
+        let params = ParamMap::from_parts(
+            json!({ "amount": "much", "accountType": "x", "transactionSuccess": "b" }),
+            json!({}),
+        );
+        let error = read_all::<Transfer>(&params).unwrap_err();
+        assert_eq!(error.code(), "invalid_parameter");
+        assert_eq!(error.parameter(), Some("amount"));
+    }
+}

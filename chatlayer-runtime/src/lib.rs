@@ -1,0 +1,242 @@
+//! Write the backend that Chatlayer's API steps call as plain Rust functions.
+//!
+//! An **API step** in a Chatlayer Action block sends an HTTP request to your backend with the
+//! parameters the bot builder mapped (static text, session variables, block ids), and your
+//! backend answers with session data to store, messages to show, and the block to go to
+//! next. With this crate, each endpoint is one annotated function:
+//!
+//! ```
+//! use chatlayer_runtime::prelude::*;
+//!
+//! /// Transfer money: the example of Chatlayer's own documentation.
+//! #[api_step("/transaction", rename_all = "camelCase")]
+//! async fn transaction(
+//!     amount: f64,
+//!     destination: String,
+//!     account_type: String,
+//!     transaction_success: BlockId,
+//!     transaction_no_money: BlockId,
+//! ) -> Reply {
+//!     if amount <= 1000.0 {
+//!         Reply::new()
+//!             .add_session_variable("account", json!({ "limit": 1000.0 - amount, "amount": amount }))
+//!             .set_next_dialog_state(transaction_success)
+//!     } else {
+//!         Reply::new()
+//!             .add_message(format!("You cannot send {amount} from your {account_type} to {destination}."))
+//!             .set_next_dialog_state(transaction_no_money)
+//!     }
+//! }
+//!
+//! /// Open or closed?
+//! #[next_block] // served at /opening-hours
+//! fn opening_hours(open: BlockId, closed: BlockId) -> BlockId {
+//!     if shop_is_open() { open } else { closed }
+//! }
+//! # fn shop_is_open() -> bool { true }
+//!
+//! // In main: App::discover().serve().await
+//! ```
+//!
+//! * [`api_step`] and [`next_block`] turn functions into steps; the functions stay callable
+//!   as written, e.g. from unit tests.
+//! * Arguments are filled from the request: see [`FromStepRequest`] for every source.
+//! * [`Reply`] builds the answer, with the method names of Chatlayer's Code editor.
+//! * [`App`] collects the steps ([`App::discover`]), checks them, and serves them on their
+//!   own ([`App::serve`]) or as an axum `Router` inside your app ([`App::router`]).
+//! * [`testing::TestClient`] calls steps in-process in your tests.
+//!
+//! # Failures keep the conversation alive
+//!
+//! A missing or malformed parameter, a step that returns an error, a step that panics: none
+//! of them produce an HTML page, a hang, or a dead server. When the bot gave the step a
+//! place to go on failure (an app-wide [`AppBuilder::fallback_block`], or a per-step
+//! `fallback = ...` parameter), Chatlayer gets HTTP 200 with a jump there, plus an optional
+//! message, and the error is logged. Otherwise it gets a JSON [`ErrorBody`] (4xx for bad
+//! input, 5xx for failures of the step), which shows in the bot's error log.
+
+#![warn(missing_docs)]
+
+mod app;
+mod block;
+mod deps;
+mod descriptor;
+mod dispatch;
+mod error;
+mod extract;
+mod params;
+mod reply;
+mod serve;
+pub mod testing;
+
+pub use app::{App, AppBuilder, BuildError, BuildProblem, DEFAULT_BODY_LIMIT};
+pub use block::BlockId;
+pub use deps::Dep;
+pub use descriptor::{Method, StepDescriptor, StepFuture, StepKind};
+pub use error::{ErrorBody, ErrorDetail, StepError};
+pub use extract::{
+    ArgSpec, Context, DependencyInfo, FromStepRequest, ParamInfo, Params, RawRequest,
+    StepRequest, StepSignature,
+};
+pub use params::ParamMap;
+pub use reply::message::{ButtonGroup, Carousel, Media, Message, QuickReplies};
+pub use reply::output::{IntoReply, NextBlockOutput};
+pub use reply::{
+    Button, Card, MediaKind, Postback, QuickReply, QuickReplyKind, Reply, SessionParam, Text,
+};
+pub use serve::{DEFAULT_ADDR, ServeError};
+
+/// `serde_json`, re-exported for [`Value`](serde_json::Value) and the `json!` macro.
+pub use serde_json;
+
+/// Turns a plain function into a Chatlayer API step.
+///
+/// ```
+/// use chatlayer_runtime::prelude::*;
+///
+/// /// Place an order.
+/// ///
+/// /// Stores the order in the session and thanks the user.
+/// #[api_step("/order", namespace = "order", tag = "shop")]
+/// async fn order(
+///     sku: String,
+///     #[param(default = 1)] quantity: u32,
+///     on_success: BlockId,
+/// ) -> Reply {
+///     Reply::new()
+///         .add_session_data(json!({ "sku": sku, "quantity": quantity }))
+///         .add_message(format!("Ordered {quantity} x {sku}."))
+///         .set_next_dialog_state(on_success)
+/// }
+/// ```
+///
+/// # The attribute
+///
+/// `#[api_step("/path", options...)]`. The path is what the bot builder types in the API
+/// step's URL after your server's address; it is checked at compile time (a leading `/`, no
+/// empty segments, only ASCII letters, digits, `-`, `_`, `.`, `~`; parameters travel in the
+/// query string or body, never in the path). The options:
+///
+/// | option | meaning | default |
+/// |---|---|---|
+/// | `method = GET` | `GET`, `POST`, `PUT`, `PATCH` or `DELETE`, as set in the API step | `POST` |
+/// | `rename_all = "camelCase"` | how argument names map to parameter names: `"camelCase"`, `"snake_case"`, `"PascalCase"`, `"kebab-case"`, `"SCREAMING_SNAKE_CASE"` | names as written |
+/// | `namespace = "order"` | the session namespace [`Reply::add_session_data`] writes to | none |
+/// | `tag = "shop"` | a group name for documentation | none |
+/// | `fallback = on_failure` | the argument (a [`BlockId`]) to jump to when the step fails; a string names a parameter as sent, e.g. `fallback = "errorBlock"` | the app's [`fallback_block`](AppBuilder::fallback_block) |
+/// | `fallback_message = "..."` | a text sent along with the jump to the fallback block | the app's [`fallback_message`](AppBuilder::fallback_message) |
+/// | `crate = path` | where `chatlayer_runtime` is, for crates that re-export it | `::chatlayer_runtime` |
+///
+/// # Arguments
+///
+/// Each argument is filled through [`FromStepRequest`]: a plain argument such as
+/// `amount: f64` reads the parameter named like it (`Option<T>` makes it optional), and the
+/// framework's own types read the rest ([`Params<T>`], [`Context`], [`Dep<T>`],
+/// [`RawRequest`]). One attribute can refine a plain argument:
+/// `#[param(rename = "accountType")]` reads another parameter name, and
+/// `#[param(default = 1)]` gives a value for when the parameter is absent. Arguments are
+/// plain names (no patterns), owned (no references), and the function is not generic.
+///
+/// # Return type
+///
+/// [`Reply`], [`BlockId`], `Option<BlockId>`, `()`, or a `Result` of one of these whose error
+/// converts into [`StepError`]: see [`IntoReply`]. The function may be `async` or not.
+///
+/// # What it expands to
+///
+/// The function stays exactly as written (minus the `#[param]` attributes), so unit tests
+/// call it directly. Beside it, the macro adds a hidden type of the same name holding the
+/// step's descriptor, and registers it for [`App::discover`]. For the example above:
+///
+/// ```text
+/// async fn order(sku: String, quantity: u32, on_success: BlockId) -> Reply { /* as written */ }
+///
+/// #[doc(hidden)]
+/// struct order {}
+/// impl order {
+///     const STEP: &'static StepDescriptor = &{
+///         const ARGS: &[ArgSpec] = &[ArgSpec::new("sku", "sku"), ArgSpec::new("quantity", "quantity"), ...];
+///         fn handler(request: StepRequest) -> StepFuture {
+///             Box::pin(async move {
+///                 let a0 = <String as FromStepRequest>::from_step_request(&request, &ARGS[0])?;
+///                 let a1 = param_or_else::<u32>(&request, &ARGS[1], || 1)?;
+///                 let a2 = <BlockId as FromStepRequest>::from_step_request(&request, &ARGS[2])?;
+///                 finish_api_step(order(a0, a1, a2).await)
+///             })
+///         }
+///         StepDescriptor { method: Post, path: "/order", name: "order", file: file!(), line: line!(),
+///                          docs: "Place an order.\n\nStores the order ...", namespace: Some("order"),
+///                          handler, ... }
+///     };
+/// }
+/// inventory::submit! { Registration(order::STEP) }
+/// ```
+///
+/// `order::STEP` is what [`App::from_steps`] takes. Set `CHATLAYER_MACROS_DEBUG=1` while
+/// building to print every expansion.
+pub use chatlayer_macros::api_step;
+
+/// Turns a plain function into a step whose whole answer is the block to go to next.
+///
+/// The function returns [`BlockId`], `Option<BlockId>` (`None` answers `{}`, so the Action
+/// block's own go-to applies) or `Result<BlockId, E>` (see [`NextBlockOutput`]). It takes the
+/// same arguments and options as [`api_step`], except `namespace`.
+///
+/// Without a path, the step is served at the function's name with `_` turned into `-`
+/// and a leading `/`: `opening_hours` is served at `/opening-hours`.
+///
+/// ```
+/// use chatlayer_runtime::prelude::*;
+///
+/// /// Send users to the open or the closed block, depending on the hour.
+/// #[next_block]
+/// fn opening_hours(open: BlockId, closed: BlockId, hour: Option<u32>) -> BlockId {
+///     match hour {
+///         Some(9..=17) | None => open,
+///         Some(_) => closed,
+///     }
+/// }
+///
+/// /// The same, at a path of your choice and with GET.
+/// #[next_block("/route/vip", method = GET)]
+/// async fn vip(is_vip: bool, vip_desk: BlockId) -> Option<BlockId> {
+///     is_vip.then_some(vip_desk)
+/// }
+///
+/// assert_eq!(opening_hours::STEP.path(), "/opening-hours");
+/// assert_eq!(opening_hours(BlockId::new("o"), BlockId::new("c"), Some(20)), BlockId::new("c"));
+/// ```
+pub use chatlayer_macros::next_block;
+
+/// Everything a step definition needs, in one import.
+pub mod prelude {
+    pub use crate::{
+        App, BlockId, Button, Card, Context, Dep, Media, Message, Method, Params, Postback,
+        QuickReply, RawRequest, Reply, StepError, api_step, next_block,
+    };
+    pub use serde_json::json;
+}
+
+/// Support for the code the macros generate. Not a public API: it changes without notice.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::descriptor::{Method, Registration, StepDescriptor, StepFuture, StepKind};
+    pub use crate::extract::{
+        ArgSpec, FromStepRequest, StepRequest, StepSignature, describe_param_with_default,
+        param_or_else,
+    };
+    pub use inventory;
+
+    use crate::{IntoReply, NextBlockOutput, Reply, StepError};
+
+    /// Ends an `#[api_step]` adapter. Spanned at the user's return type, so an unsupported
+    /// type is reported there with [`IntoReply`]'s note.
+    pub fn finish_api_step<T: IntoReply>(output: T) -> Result<Reply, StepError> {
+        output.into_reply()
+    }
+
+    /// Ends a `#[next_block]` adapter.
+    pub fn finish_next_block<T: NextBlockOutput>(output: T) -> Result<Reply, StepError> {
+        output.into_next_block()
+    }
+}

@@ -1,0 +1,620 @@
+//! The messages a step can send, in Chatlayer's API-step format: `{"type": ..., "config": ...}`.
+
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::Value;
+
+use crate::BlockId;
+
+/// One message the bot shows the user, before it jumps to the next block.
+///
+/// Each variant is one of the message types Chatlayer documents for API-step replies; `Raw`
+/// carries any other JSON message as is (for types with no documented shape, such as
+/// `list`). Build them with the constructors, or with the `Reply::add_*` methods.
+///
+/// ```
+/// use chatlayer_runtime::{Message, Media};
+/// use serde_json::json;
+///
+/// let message = Message::text("Your order is on its way.");
+/// assert_eq!(
+///     serde_json::to_value(&message).unwrap(),
+///     json!({"type": "text", "config": {"textMessages": [{"text": "Your order is on its way."}]}})
+/// );
+/// let image = Message::from(Media::image("https://example.com/box.jpg"));
+/// assert_eq!(image.type_name(), "media");
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Message {
+    /// `text`: one text balloon, or several variants of it.
+    Text(Text),
+    /// `buttons`: text with up to three buttons.
+    Buttons(ButtonGroup),
+    /// `quickReplies`: text with quick-reply chips.
+    QuickReplies(QuickReplies),
+    /// `carousel`: a row of cards.
+    Carousel(Carousel),
+    /// `media`: an image, a video or an audio file.
+    Media(Media),
+    /// Any JSON message, sent exactly as given (it must be a JSON object).
+    Raw(Value),
+}
+
+impl Message {
+    /// A `text` message with one text.
+    pub fn text(text: impl Into<String>) -> Self {
+        Message::Text(Text::new(text))
+    }
+
+    /// The message's `type` on the wire (`text`, `buttons`, ...; a raw message's own `type`).
+    pub fn type_name(&self) -> &str {
+        match self {
+            Message::Text(_) => "text",
+            Message::Buttons(_) => "buttons",
+            Message::QuickReplies(_) => "quickReplies",
+            Message::Carousel(_) => "carousel",
+            Message::Media(_) => "media",
+            Message::Raw(value) => value.get("type").and_then(Value::as_str).unwrap_or(""),
+        }
+    }
+
+    /// The largest number of buttons on one balloon or card of this message.
+    pub(crate) fn most_buttons(&self) -> usize {
+        match self {
+            Message::Buttons(group) => group.buttons.len(),
+            Message::Carousel(carousel) => carousel
+                .elements
+                .iter()
+                .map(|card| card.buttons.len())
+                .max()
+                .unwrap_or(0),
+            _ => 0,
+        }
+    }
+}
+
+impl From<&str> for Message {
+    fn from(text: &str) -> Self {
+        Message::text(text)
+    }
+}
+
+impl From<String> for Message {
+    fn from(text: String) -> Self {
+        Message::text(text)
+    }
+}
+
+impl From<Text> for Message {
+    fn from(text: Text) -> Self {
+        Message::Text(text)
+    }
+}
+
+impl From<ButtonGroup> for Message {
+    fn from(group: ButtonGroup) -> Self {
+        Message::Buttons(group)
+    }
+}
+
+impl From<QuickReplies> for Message {
+    fn from(replies: QuickReplies) -> Self {
+        Message::QuickReplies(replies)
+    }
+}
+
+impl From<Carousel> for Message {
+    fn from(carousel: Carousel) -> Self {
+        Message::Carousel(carousel)
+    }
+}
+
+impl From<Media> for Message {
+    fn from(media: Media) -> Self {
+        Message::Media(media)
+    }
+}
+
+/// A `text` message. With several texts, they are the variants of one balloon.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Text {
+    /// The texts, as `config.textMessages[].text`.
+    #[serde(rename = "textMessages", with = "text_messages")]
+    pub texts: Vec<String>,
+}
+
+impl Text {
+    /// One text.
+    pub fn new(text: impl Into<String>) -> Self {
+        Text {
+            texts: vec![text.into()],
+        }
+    }
+
+    /// Several texts in one message (Chatlayer's `textMessages` list).
+    pub fn variants<I: IntoIterator<Item = S>, S: Into<String>>(texts: I) -> Self {
+        Text {
+            texts: texts.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A `buttons` message: text above a group of buttons.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ButtonGroup {
+    /// The text shown above the buttons.
+    #[serde(rename = "textMessages", with = "text_messages")]
+    pub texts: Vec<String>,
+    /// The buttons; channels such as Facebook show at most three.
+    pub buttons: Vec<Button>,
+}
+
+impl ButtonGroup {
+    /// Text with buttons under it.
+    pub fn new(text: impl Into<String>, buttons: impl IntoIterator<Item = Button>) -> Self {
+        ButtonGroup {
+            texts: vec![text.into()],
+            buttons: buttons.into_iter().collect(),
+        }
+    }
+}
+
+/// A button, on a `buttons` message or on a carousel card.
+///
+/// ```
+/// use chatlayer_runtime::{BlockId, Button, Postback};
+///
+/// let buttons = [
+///     Button::postback("Track my order", BlockId::new("track-block-id")),
+///     Button::postback("Pick up", Postback::new("pickup-block-id").param("delivery", "pickup")),
+///     Button::web_url("Terms", "https://example.com/terms"),
+///     Button::phone_number("Call us", "+3212345678"),
+/// ];
+/// assert_eq!(buttons.len(), 4);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+#[non_exhaustive]
+pub enum Button {
+    /// Goes to a block when clicked, optionally setting session values first.
+    #[serde(rename = "postback")]
+    Postback {
+        /// The caption.
+        title: String,
+        /// Where to go, and what to set.
+        payload: Postback,
+    },
+    /// Opens a web page.
+    #[serde(rename = "web_url")]
+    WebUrl {
+        /// The caption.
+        title: String,
+        /// The page to open.
+        url: String,
+    },
+    /// Starts a phone call.
+    #[serde(rename = "phone_number")]
+    PhoneNumber {
+        /// The caption.
+        title: String,
+        /// The number to call.
+        payload: String,
+    },
+}
+
+impl Button {
+    /// A button that goes to a block: pass a [`BlockId`] or a [`Postback`] with session values.
+    pub fn postback(title: impl Into<String>, target: impl Into<Postback>) -> Self {
+        Button::Postback {
+            title: title.into(),
+            payload: target.into(),
+        }
+    }
+
+    /// A button that opens `url`.
+    pub fn web_url(title: impl Into<String>, url: impl Into<String>) -> Self {
+        Button::WebUrl {
+            title: title.into(),
+            url: url.into(),
+        }
+    }
+
+    /// A button that calls `number`.
+    pub fn phone_number(title: impl Into<String>, number: impl Into<String>) -> Self {
+        Button::PhoneNumber {
+            title: title.into(),
+            payload: number.into(),
+        }
+    }
+}
+
+/// Where a postback button or quick reply goes, and the session values it sets on the way.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Postback {
+    /// The block to go to.
+    #[serde(rename = "nextDialogstateId")]
+    pub next_block: BlockId,
+    /// Session values written when the user clicks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<SessionParam>,
+}
+
+impl Postback {
+    /// Goes to `block` and sets nothing.
+    pub fn new(block: impl Into<BlockId>) -> Self {
+        Postback {
+            next_block: block.into(),
+            params: Vec::new(),
+        }
+    }
+
+    /// Also writes session value `key` when clicked.
+    pub fn param(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.params.push(SessionParam {
+            key: key.into(),
+            value: value.into(),
+        });
+        self
+    }
+}
+
+impl From<BlockId> for Postback {
+    fn from(block: BlockId) -> Self {
+        Postback::new(block)
+    }
+}
+
+impl From<&BlockId> for Postback {
+    fn from(block: &BlockId) -> Self {
+        Postback::new(block.clone())
+    }
+}
+
+impl From<&str> for Postback {
+    fn from(block: &str) -> Self {
+        Postback::new(block)
+    }
+}
+
+/// A session value a postback sets: `{"key": ..., "value": ...}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SessionParam {
+    /// The session variable.
+    pub key: String,
+    /// Its new value.
+    pub value: Value,
+}
+
+/// A `quickReplies` message: text with reply chips under it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct QuickReplies {
+    /// The text shown above the chips.
+    #[serde(rename = "textMessages", with = "text_messages")]
+    pub texts: Vec<String>,
+    /// The chips.
+    #[serde(rename = "quickReplies")]
+    pub replies: Vec<QuickReply>,
+}
+
+impl QuickReplies {
+    /// Text with quick replies under it.
+    pub fn new(text: impl Into<String>, replies: impl IntoIterator<Item = QuickReply>) -> Self {
+        QuickReplies {
+            texts: vec![text.into()],
+            replies: replies.into_iter().collect(),
+        }
+    }
+}
+
+/// One quick-reply chip.
+///
+/// ```
+/// use chatlayer_runtime::{BlockId, QuickReply};
+///
+/// let yes = QuickReply::postback("Yes", BlockId::new("confirm-block-id"))
+///     .image_url("https://example.com/yes.png");
+/// let here = QuickReply::location("Send my location");
+/// # let _ = (yes, here);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct QuickReply {
+    /// `postback` or `location`.
+    #[serde(rename = "type")]
+    pub kind: QuickReplyKind,
+    /// The caption.
+    pub title: String,
+    /// An icon shown in the chip.
+    #[serde(rename = "imageUrl", default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+    /// Where a postback chip goes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<Postback>,
+}
+
+impl QuickReply {
+    /// A chip that goes to a block: pass a [`BlockId`] or a [`Postback`].
+    pub fn postback(title: impl Into<String>, target: impl Into<Postback>) -> Self {
+        QuickReply {
+            kind: QuickReplyKind::Postback,
+            title: title.into(),
+            image_url: None,
+            payload: Some(target.into()),
+        }
+    }
+
+    /// A chip that asks for the user's location.
+    pub fn location(title: impl Into<String>) -> Self {
+        QuickReply {
+            kind: QuickReplyKind::Location,
+            title: title.into(),
+            image_url: None,
+            payload: None,
+        }
+    }
+
+    /// Shows an icon in the chip.
+    pub fn image_url(mut self, url: impl Into<String>) -> Self {
+        self.image_url = Some(url.into());
+        self
+    }
+}
+
+/// What a quick reply does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum QuickReplyKind {
+    /// Goes to a block.
+    #[serde(rename = "postback")]
+    Postback,
+    /// Asks for the user's location.
+    #[serde(rename = "location")]
+    Location,
+}
+
+/// A `carousel` message: a row of cards.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Carousel {
+    /// The cards, in order.
+    pub elements: Vec<Card>,
+}
+
+impl Carousel {
+    /// A carousel of `cards`.
+    pub fn new(cards: impl IntoIterator<Item = Card>) -> Self {
+        Carousel {
+            elements: cards.into_iter().collect(),
+        }
+    }
+}
+
+/// One card of a carousel.
+///
+/// ```
+/// use chatlayer_runtime::{Button, Card};
+///
+/// let card = Card::new("Red shoes")
+///     .sub_title("EUR 59")
+///     .image_url("https://example.com/red.jpg")
+///     .web_url("https://example.com/red")
+///     .button(Button::web_url("Details", "https://example.com/red"));
+/// assert_eq!(card.buttons.len(), 1);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Card {
+    /// The card's title.
+    pub title: String,
+    /// The line under the title.
+    #[serde(rename = "subTitle", default, skip_serializing_if = "Option::is_none")]
+    pub sub_title: Option<String>,
+    /// The picture.
+    #[serde(rename = "imageUrl", default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+    /// The page opened when the card is tapped.
+    #[serde(rename = "webUrl", default, skip_serializing_if = "Option::is_none")]
+    pub web_url: Option<String>,
+    /// Buttons on the card; channels such as Facebook show at most three.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buttons: Vec<Button>,
+}
+
+impl Card {
+    /// A card with a title.
+    pub fn new(title: impl Into<String>) -> Self {
+        Card {
+            title: title.into(),
+            sub_title: None,
+            image_url: None,
+            web_url: None,
+            buttons: Vec::new(),
+        }
+    }
+
+    /// Sets the line under the title (`subTitle`).
+    pub fn sub_title(mut self, text: impl Into<String>) -> Self {
+        self.sub_title = Some(text.into());
+        self
+    }
+
+    /// Sets the picture.
+    pub fn image_url(mut self, url: impl Into<String>) -> Self {
+        self.image_url = Some(url.into());
+        self
+    }
+
+    /// Sets the page opened when the card is tapped.
+    pub fn web_url(mut self, url: impl Into<String>) -> Self {
+        self.web_url = Some(url.into());
+        self
+    }
+
+    /// Adds a button.
+    pub fn button(mut self, button: Button) -> Self {
+        self.buttons.push(button);
+        self
+    }
+}
+
+/// A `media` message: an image, a video or an audio file, by URL.
+///
+/// ```
+/// use chatlayer_runtime::Media;
+///
+/// let video = Media::video("https://example.com/unboxing.mp4").cache(true);
+/// assert_eq!(video.is_cache, Some(true));
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Media {
+    /// `image`, `video` or `audio`.
+    #[serde(rename = "type")]
+    pub kind: MediaKind,
+    /// Where the file is.
+    pub url: String,
+    /// Whether Chatlayer may cache the file.
+    #[serde(rename = "isCache", default, skip_serializing_if = "Option::is_none")]
+    pub is_cache: Option<bool>,
+}
+
+impl Media {
+    /// An image.
+    pub fn image(url: impl Into<String>) -> Self {
+        Media::new(MediaKind::Image, url)
+    }
+
+    /// A video (Chatlayer documents mp4, ogv and webm).
+    pub fn video(url: impl Into<String>) -> Self {
+        Media::new(MediaKind::Video, url)
+    }
+
+    /// An audio file (Chatlayer documents MP3).
+    pub fn audio(url: impl Into<String>) -> Self {
+        Media::new(MediaKind::Audio, url)
+    }
+
+    fn new(kind: MediaKind, url: impl Into<String>) -> Self {
+        Media {
+            kind,
+            url: url.into(),
+            is_cache: None,
+        }
+    }
+
+    /// Lets Chatlayer cache the file (`isCache`).
+    pub fn cache(mut self, cache: bool) -> Self {
+        self.is_cache = Some(cache);
+        self
+    }
+}
+
+/// The kind of a [`Media`] message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum MediaKind {
+    /// `image`
+    Image,
+    /// `video`
+    Video,
+    /// `audio`
+    Audio,
+}
+
+/// The typed messages, as `{"type", "config"}` on the wire.
+#[derive(Serialize)]
+#[serde(tag = "type", content = "config")]
+enum TaggedRef<'a> {
+    #[serde(rename = "text")]
+    Text(&'a Text),
+    #[serde(rename = "buttons")]
+    Buttons(&'a ButtonGroup),
+    #[serde(rename = "quickReplies")]
+    QuickReplies(&'a QuickReplies),
+    #[serde(rename = "carousel")]
+    Carousel(&'a Carousel),
+    #[serde(rename = "media")]
+    Media(MediaConfig<&'a Media>),
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", content = "config")]
+enum Tagged {
+    #[serde(rename = "text")]
+    Text(Text),
+    #[serde(rename = "buttons")]
+    Buttons(ButtonGroup),
+    #[serde(rename = "quickReplies")]
+    QuickReplies(QuickReplies),
+    #[serde(rename = "carousel")]
+    Carousel(Carousel),
+    #[serde(rename = "media")]
+    Media(MediaConfig<Media>),
+}
+
+const TYPED: [&str; 5] = ["text", "buttons", "quickReplies", "carousel", "media"];
+
+/// `config` of a media message: `{"media": {...}}`.
+#[derive(Serialize, Deserialize)]
+struct MediaConfig<M> {
+    media: M,
+}
+
+impl Serialize for Message {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Message::Text(text) => TaggedRef::Text(text).serialize(serializer),
+            Message::Buttons(group) => TaggedRef::Buttons(group).serialize(serializer),
+            Message::QuickReplies(replies) => TaggedRef::QuickReplies(replies).serialize(serializer),
+            Message::Carousel(carousel) => TaggedRef::Carousel(carousel).serialize(serializer),
+            Message::Media(media) => TaggedRef::Media(MediaConfig { media }).serialize(serializer),
+            Message::Raw(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Message {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        let typed = value
+            .get("type")
+            .and_then(Value::as_str)
+            .is_some_and(|kind| TYPED.contains(&kind));
+        if !typed {
+            return Ok(Message::Raw(value));
+        }
+        Ok(match Tagged::deserialize(value).map_err(de::Error::custom)? {
+            Tagged::Text(text) => Message::Text(text),
+            Tagged::Buttons(group) => Message::Buttons(group),
+            Tagged::QuickReplies(replies) => Message::QuickReplies(replies),
+            Tagged::Carousel(carousel) => Message::Carousel(carousel),
+            Tagged::Media(config) => Message::Media(config.media),
+        })
+    }
+}
+
+/// `["a", "b"]` <-> `[{"text": "a"}, {"text": "b"}]`.
+mod text_messages {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    struct TextItem<T> {
+        text: T,
+    }
+
+    pub(super) fn serialize<S: Serializer>(texts: &[String], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(texts.iter().map(|text| TextItem { text }))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+        let items = Vec::<TextItem<String>>::deserialize(deserializer)?;
+        Ok(items.into_iter().map(|item| item.text).collect())
+    }
+}

@@ -1,0 +1,220 @@
+//! Serving an [`App`] on its own: the listen address, start-up logging, graceful shutdown.
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+
+use tokio::net::TcpListener;
+
+use crate::app::{App, AppBuilder, BuildError};
+
+/// The address served when neither `CHATLAYER_ADDR` nor `PORT` is set.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+
+impl App {
+    /// Serves the app until SIGINT (Ctrl-C) or SIGTERM, then finishes the requests in flight.
+    ///
+    /// The address is `CHATLAYER_ADDR` (`host:port`) when set, else `0.0.0.0:$PORT` when
+    /// `PORT` is set (as container platforms do), else [`DEFAULT_ADDR`]. The steps served are
+    /// logged through `tracing` at start-up.
+    pub async fn serve(self) -> Result<(), ServeError> {
+        let address = listen_address(
+            std::env::var("CHATLAYER_ADDR").ok(),
+            std::env::var("PORT").ok(),
+        )?;
+        let listener = TcpListener::bind(&address)
+            .await
+            .map_err(|source| ServeError::Bind { address, source })?;
+        self.serve_with(listener, shutdown_signal())
+            .await
+            .map_err(ServeError::Io)
+    }
+
+    /// Serves the app on `listener` until `shutdown` completes, then finishes the requests in
+    /// flight. For tests (bind `127.0.0.1:0`) and for custom shutdown triggers.
+    pub async fn serve_with(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> io::Result<()> {
+        let address = listener.local_addr()?;
+        tracing::info!(
+            "serving {} Chatlayer step{} on http://{address}",
+            self.steps().len(),
+            if self.steps().len() == 1 { "" } else { "s" }
+        );
+        for step in self.steps() {
+            tracing::info!("  {}", step.label());
+        }
+        let router = self.standalone_router();
+        axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+impl AppBuilder {
+    /// Builds the app and [serves](App::serve) it: the one call a standalone backend needs.
+    pub async fn serve(self) -> Result<(), ServeError> {
+        self.build()?.serve().await
+    }
+}
+
+/// Chooses the address from the values of `CHATLAYER_ADDR` and `PORT`.
+pub(crate) fn listen_address(
+    chatlayer_addr: Option<String>,
+    port: Option<String>,
+) -> Result<String, ServeError> {
+    if let Some(address) = chatlayer_addr.filter(|value| !value.trim().is_empty()) {
+        let address = address.trim().to_owned();
+        let valid_port = address
+            .rsplit_once(':')
+            .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+        if !valid_port {
+            return Err(ServeError::Config {
+                variable: "CHATLAYER_ADDR",
+                value: address,
+                expected: "host:port, e.g. 0.0.0.0:8080 or [::1]:8080",
+            });
+        }
+        return Ok(address);
+    }
+    if let Some(port) = port.filter(|value| !value.trim().is_empty()) {
+        return match port.trim().parse::<u16>() {
+            Ok(number) => Ok(format!("0.0.0.0:{number}")),
+            Err(_) => Err(ServeError::Config {
+                variable: "PORT",
+                value: port,
+                expected: "a port number, e.g. 8080",
+            }),
+        };
+    }
+    Ok(DEFAULT_ADDR.to_owned())
+}
+
+/// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => tracing::info!("SIGINT received; finishing the requests in flight"),
+        () = terminate => tracing::info!("SIGTERM received; finishing the requests in flight"),
+    }
+}
+
+/// Why a standalone app stopped or could not start.
+#[non_exhaustive]
+pub enum ServeError {
+    /// The app failed its checks.
+    Build(BuildError),
+    /// An environment variable has a value that cannot be used.
+    Config {
+        /// The variable.
+        variable: &'static str,
+        /// Its value.
+        value: String,
+        /// What it should look like.
+        expected: &'static str,
+    },
+    /// The address could not be bound (in use, not local, no permission).
+    Bind {
+        /// The address.
+        address: String,
+        /// The system's reason.
+        source: io::Error,
+    },
+    /// The server failed while running.
+    Io(io::Error),
+}
+
+impl From<BuildError> for ServeError {
+    fn from(error: BuildError) -> Self {
+        ServeError::Build(error)
+    }
+}
+
+impl fmt::Display for ServeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServeError::Build(error) => write!(f, "{error}"),
+            ServeError::Config {
+                variable,
+                value,
+                expected,
+            } => write!(f, "{variable}={value:?} cannot be used: expected {expected}"),
+            ServeError::Bind { address, source } => write!(
+                f,
+                "cannot listen on {address}: {source}\n\
+                 help: choose another address with CHATLAYER_ADDR=host:port (or PORT=port)"
+            ),
+            ServeError::Io(error) => write!(f, "the server failed: {error}"),
+        }
+    }
+}
+
+/// Prints like `Display`, so that `main` returning `Result<(), ServeError>` shows a readable
+/// message.
+impl fmt::Debug for ServeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::error::Error for ServeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ServeError::Build(error) => Some(error),
+            ServeError::Bind { source, .. } | ServeError::Io(source) => Some(source),
+            ServeError::Config { .. } => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn address(chatlayer_addr: Option<&str>, port: Option<&str>) -> Result<String, ServeError> {
+        listen_address(chatlayer_addr.map(Into::into), port.map(Into::into))
+    }
+
+    #[test]
+    fn defaults_to_loopback_8080() {
+        assert_eq!(address(None, None).unwrap(), "127.0.0.1:8080");
+        assert_eq!(address(Some(" "), Some("")).unwrap(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn chatlayer_addr_wins_over_port() {
+        assert_eq!(address(Some("0.0.0.0:9000"), Some("7000")).unwrap(), "0.0.0.0:9000");
+        assert_eq!(address(Some("[::1]:9000"), None).unwrap(), "[::1]:9000");
+        assert_eq!(address(None, Some("7000")).unwrap(), "0.0.0.0:7000");
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        for (chatlayer_addr, port, variable) in [
+            (Some("localhost"), None, "CHATLAYER_ADDR"),
+            (Some(":80"), None, "CHATLAYER_ADDR"),
+            (Some("host:99999"), None, "CHATLAYER_ADDR"),
+            (None, Some("http"), "PORT"),
+        ] {
+            let message = address(chatlayer_addr, port).unwrap_err().to_string();
+            assert!(message.starts_with(variable), "{message}");
+        }
+    }
+}

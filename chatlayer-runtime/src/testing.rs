@@ -1,0 +1,180 @@
+//! [`TestClient`]: call steps in-process, the way Chatlayer would, and read their replies.
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::http::{self, HeaderMap, StatusCode, header};
+use serde_json::Value;
+use tower::ServiceExt;
+
+use crate::descriptor::Method;
+use crate::error::ErrorBody;
+use crate::{App, Reply};
+
+/// Calls the steps of an [`App`] in-process, through the same router a server uses (no
+/// socket), and parses what they answer.
+///
+/// ```
+/// use chatlayer_runtime::prelude::*;
+/// use chatlayer_runtime::testing::TestClient;
+/// use serde_json::json;
+///
+/// #[api_step("/order", namespace = "order")]
+/// async fn order(sku: String, #[param(default = 1)] quantity: u32, on_success: BlockId) -> Reply {
+///     Reply::new()
+///         .add_session_data(json!({ "sku": sku, "quantity": quantity }))
+///         .set_next_dialog_state(on_success)
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = TestClient::new(&App::from_steps([order::STEP]).build().unwrap());
+///
+/// let reply = client.post("/order", json!({ "sku": "A1", "on_success": "thanks" })).await.reply();
+/// assert_eq!(reply.next_dialog_state(), Some(&BlockId::new("thanks")));
+/// assert_eq!(reply.session_data().unwrap()["quantity"], 1);
+///
+/// let error = client.post("/order", json!({ "on_success": "thanks" })).await.error();
+/// assert_eq!(error.error.code, "missing_parameter");
+/// assert_eq!(error.error.parameter.as_deref(), Some("sku"));
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct TestClient {
+    router: Router,
+}
+
+impl TestClient {
+    /// A client for `app`, answering as the standalone server would (JSON 404 included).
+    pub fn new(app: &App) -> Self {
+        TestClient {
+            router: app.standalone_router(),
+        }
+    }
+
+    /// Sends `params` as a JSON body with POST, as a Body tab does.
+    pub async fn post(&self, path: &str, params: Value) -> TestResponse {
+        self.call(Method::Post, path, params).await
+    }
+
+    /// Sends `params` as the query string with GET, as a Query tab does.
+    pub async fn get(&self, path: &str, params: Value) -> TestResponse {
+        self.call(Method::Get, path, params).await
+    }
+
+    /// Sends `params` with `method`: in the query string for GET, as a JSON body otherwise.
+    pub async fn call(&self, method: Method, path: &str, params: Value) -> TestResponse {
+        let builder = http::Request::builder().method(method.as_str());
+        let request = if method == Method::Get {
+            builder.uri(with_query(path, &params)).body(Body::empty())
+        } else {
+            builder
+                .uri(path)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(params.to_string()))
+        };
+        self.send(request.expect("a valid test request")).await
+    }
+
+    /// Sends any request, e.g. one with form data or custom headers.
+    pub async fn send(&self, request: http::Request<Body>) -> TestResponse {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .unwrap_or_else(|never| match never {});
+        let (parts, body) = response.into_parts();
+        let body = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .expect("the response body can be read");
+        TestResponse {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        }
+    }
+}
+
+/// `path?name=value&...`; objects and arrays are sent as JSON text, as a query string must.
+fn with_query(path: &str, params: &Value) -> String {
+    let Some(map) = params.as_object().filter(|map| !map.is_empty()) else {
+        return path.to_owned();
+    };
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in map {
+        match value {
+            Value::Null => {}
+            Value::String(text) => {
+                query.append_pair(name, text);
+            }
+            other => {
+                query.append_pair(name, &other.to_string());
+            }
+        }
+    }
+    format!("{path}?{}", query.finish())
+}
+
+/// What a step answered.
+#[derive(Clone, Debug)]
+pub struct TestResponse {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl TestResponse {
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status.as_u16()
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The raw body.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The body as JSON. Panics, showing the body, when it is not JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|error| {
+            panic!(
+                "the response is not JSON ({error}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    /// The reply of a step that succeeded. Panics, showing the body, when the status is not
+    /// 200 or the body is not a Chatlayer reply.
+    pub fn reply(&self) -> Reply {
+        assert_eq!(
+            self.status,
+            StatusCode::OK,
+            "expected a reply, got HTTP {}: {}",
+            self.status,
+            String::from_utf8_lossy(&self.body)
+        );
+        serde_json::from_slice(&self.body).unwrap_or_else(|error| {
+            panic!(
+                "the response is not a Chatlayer reply ({error}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    /// The error of a step that failed. Panics, showing the body, when the body is not an
+    /// error.
+    pub fn error(&self) -> ErrorBody {
+        serde_json::from_slice(&self.body).unwrap_or_else(|error| {
+            panic!(
+                "expected an error body ({error}), got HTTP {}: {}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+}
