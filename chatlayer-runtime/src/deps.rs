@@ -35,6 +35,19 @@ use crate::extract::{ArgSpec, FromStepRequest, StepRequest, StepSignature};
 /// ```
 pub struct Dep<T: ?Sized>(Arc<T>);
 
+impl<T> Dep<T> {
+    /// Wraps a value, e.g. to call a step function directly in a unit test.
+    pub fn new(value: T) -> Self {
+        Dep(Arc::new(value))
+    }
+}
+
+impl<T: ?Sized> From<Arc<T>> for Dep<T> {
+    fn from(value: Arc<T>) -> Self {
+        Dep(value)
+    }
+}
+
 impl<T: ?Sized> Dep<T> {
     /// The shared handle.
     pub fn into_arc(self) -> Arc<T> {

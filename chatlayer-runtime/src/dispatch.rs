@@ -131,8 +131,9 @@ fn body_error(error: &axum::Error, limit: usize, step: &str) -> Response {
 }
 
 fn log_failure(step: &str, error: &StepError, fallback: Option<&BlockId>) {
-    let detail = error.detail().unwrap_or("");
-    let parameter = error.parameter().unwrap_or("");
+    // Options are recorded only when present, so log lines carry no empty fields.
+    let detail = error.detail();
+    let parameter = error.parameter();
     match fallback {
         Some(block) => tracing::warn!(
             step,

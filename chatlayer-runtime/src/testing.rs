@@ -1,9 +1,16 @@
-//! [`TestClient`]: call steps in-process, the way Chatlayer would, and read their replies.
+//! Test harnesses: [`TestClient`] calls steps in-process, the way Chatlayer would, and reads
+//! their replies; [`TestServer`] serves an app on a real local socket for HTTP clients.
+
+use std::io;
+use std::net::SocketAddr;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{self, HeaderMap, StatusCode, header};
 use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
 use crate::descriptor::Method;
@@ -176,5 +183,77 @@ impl TestResponse {
                 String::from_utf8_lossy(&self.body)
             )
         })
+    }
+}
+
+/// An app served on a free port of `127.0.0.1` in the background, for tests that use a real
+/// HTTP client. Stops gracefully on [`stop`](Self::stop), or when dropped.
+///
+/// ```
+/// use chatlayer_runtime::prelude::*;
+/// use chatlayer_runtime::testing::TestServer;
+///
+/// #[next_block("/route")]
+/// fn route(open: BlockId) -> BlockId { open }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let server = TestServer::start(App::from_steps([route::STEP]).build().unwrap()).await.unwrap();
+/// let url = server.url("/route"); // e.g. http://127.0.0.1:41234/route
+/// // ... send requests to `url` with any HTTP client ...
+/// server.stop().await.unwrap();
+/// # let _ = url; }
+/// ```
+#[derive(Debug)]
+pub struct TestServer {
+    address: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl TestServer {
+    /// Binds `127.0.0.1:0` and serves `app` there until stopped.
+    pub async fn start(app: App) -> io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?;
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(app.serve_with(listener, async {
+            // A dropped sender stops the server too.
+            let _ = stopped.await;
+        }));
+        Ok(TestServer {
+            address,
+            shutdown: Some(shutdown),
+            task: Some(task),
+        })
+    }
+
+    /// The address served.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The URL of `path` on this server, e.g. `http://127.0.0.1:41234/order`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// Stops accepting connections, waits for the requests in flight, and reports how the
+    /// server ended.
+    pub async fn stop(mut self) -> io::Result<()> {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        match self.task.take() {
+            Some(task) => task.await.map_err(io::Error::other)?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
     }
 }

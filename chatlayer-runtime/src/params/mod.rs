@@ -97,9 +97,12 @@ impl ParamMap {
         body: &[u8],
     ) -> Result<Self, StepError> {
         let query = query.map(|q| decode_form(q.as_bytes())).unwrap_or_default();
-        let body = if body.iter().all(u8::is_ascii_whitespace) {
+        let first = body.iter().find(|byte| !byte.is_ascii_whitespace());
+        let body = if first.is_none() {
             Map::new()
-        } else if is_form(headers) {
+        } else if first != Some(&b'{') && is_form(headers) {
+            // A JSON object is parsed as JSON even when the request claims to be a form
+            // (curl's `-d` does that by default); anything else under that claim is a form.
             decode_form(body)
         } else {
             serde_json::from_slice::<Map<String, Value>>(body).map_err(|error| {
@@ -184,6 +187,18 @@ mod tests {
         assert_eq!(params.get("tag"), Some(&json!(["a", "b"])));
         assert_eq!(params.query().get("sku"), Some(&json!("query")));
         assert_eq!(params.len(), 4);
+    }
+
+    #[test]
+    fn a_json_object_wins_over_a_form_content_type() {
+        let params = ParamMap::decode(
+            &headers(Some("application/x-www-form-urlencoded")),
+            None,
+            br#" {"amount": 500, "destination": "Elon Musk"}"#,
+        )
+        .unwrap();
+        assert_eq!(params.get("amount"), Some(&json!(500)));
+        assert_eq!(params.len(), 2);
     }
 
     #[test]

@@ -1,0 +1,255 @@
+//! The quickstart over a real socket, with a real HTTP client, as Chatlayer calls it.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chatlayer_runtime::testing::TestServer;
+use serde_json::{Value, json};
+
+async fn server() -> TestServer {
+    let app = quickstart::app().build().expect("the quickstart builds");
+    TestServer::start(app).await.expect("a local port")
+}
+
+/// POSTs `body` as JSON and returns the status and the JSON answer.
+async fn post(server: &TestServer, path: &str, body: Value) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(server.url(path))
+        .json(&body)
+        .send()
+        .await
+        .expect("the server answers");
+    let status = response.status().as_u16();
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    assert_eq!(content_type, "application/json; charset=utf-8");
+    (status, response.json().await.expect("a JSON body"))
+}
+
+fn transfer_body(amount: Value, account_type: &str) -> Value {
+    // The request body of Chatlayer's documented money-transfer example.
+    json!({
+        "amount": amount,
+        "destination": "Elon Musk",
+        "accountType": account_type,
+        "transactionSuccess": "successful transaction",
+        "transactionNoMoney": "unsuccessful transaction",
+        "test": 5
+    })
+}
+
+#[tokio::test]
+async fn money_transfer_answers_the_documented_reply_shape() {
+    let server = server().await;
+    let (status, reply) = post(&server, "/transaction", transfer_body(json!(500), "savings_account")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        reply,
+        json!({
+            "session": { "namespace": "account", "data": { "limit": 500.0, "amount": 500.0 } },
+            "action": { "nextDialogstate": "successful transaction" }
+        })
+    );
+}
+
+#[tokio::test]
+async fn money_transfer_over_the_limit_goes_to_the_no_money_block() {
+    let server = server().await;
+    // "5000" as text: Chatlayer may send numbers either way.
+    let (status, reply) = post(&server, "/transaction", transfer_body(json!("5000"), "savings_account")).await;
+    assert_eq!(status, 200);
+    assert_eq!(reply["action"]["nextDialogstate"], "unsuccessful transaction");
+    assert_eq!(
+        reply["messages"][0]["config"]["textMessages"][0]["text"],
+        "You don't have enough money for that."
+    );
+}
+
+#[tokio::test]
+async fn money_transfer_from_an_unknown_account_is_a_400_naming_it() {
+    let server = server().await;
+    let (status, reply) = post(&server, "/transaction", transfer_body(json!(1), "gold")).await;
+    assert_eq!(status, 400);
+    assert_eq!(reply["error"]["parameter"], "accountType");
+    assert_eq!(reply["error"]["step"], "transaction");
+}
+
+#[tokio::test]
+async fn order_stores_the_order_says_it_and_goes_on() {
+    let server = server().await;
+    let (status, reply) = post(
+        &server,
+        "/order",
+        json!({ "sku": "A1", "quantity": "2", "on_success": "thanks", "on_failure": "sorry" }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        reply,
+        json!({
+            "session": { "namespace": "order", "data": { "sku": "A1", "quantity": 2, "total": 118.0 } },
+            "messages": [ { "type": "text", "config": { "textMessages": [
+                { "text": "You ordered 2 x Red sneakers for EUR 118.00." } ] } } ],
+            "action": { "nextDialogstate": "thanks" }
+        })
+    );
+}
+
+#[tokio::test]
+async fn order_quantity_defaults_to_one() {
+    let server = server().await;
+    for quantity in [None, Some(json!(null)), Some(json!(""))] {
+        let mut body = json!({ "sku": "C3", "on_success": "thanks", "on_failure": "sorry" });
+        if let Some(quantity) = quantity {
+            body["quantity"] = quantity;
+        }
+        let (status, reply) = post(&server, "/order", body).await;
+        assert_eq!(status, 200);
+        assert_eq!(reply["session"]["data"]["quantity"], 1);
+    }
+}
+
+#[tokio::test]
+async fn a_failed_order_goes_to_on_failure_with_the_fallback_message() {
+    let server = server().await;
+    let expected = json!({
+        "messages": [ { "type": "text", "config": { "textMessages": [
+            { "text": "Sorry, we could not place that order." } ] } } ],
+        "action": { "nextDialogstate": "sorry" }
+    });
+    for body in [
+        json!({ "sku": "nope", "on_success": "thanks", "on_failure": "sorry" }),
+        json!({ "on_success": "thanks", "on_failure": "sorry" }),
+        json!({ "sku": "A1", "quantity": "many", "on_success": "thanks", "on_failure": "sorry" }),
+        json!({ "sku": "A1", "quantity": 0, "on_success": "thanks", "on_failure": "sorry" }),
+    ] {
+        let (status, reply) = post(&server, "/order", body.clone()).await;
+        assert_eq!((status, &reply), (200, &expected), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn an_order_without_a_fallback_block_answers_a_json_error() {
+    let server = server().await;
+    let (status, reply) = post(&server, "/order", json!({ "on_success": "thanks" })).await;
+    assert_eq!(status, 400);
+    assert_eq!(reply["error"]["code"], "missing_parameter");
+    assert_eq!(reply["error"]["parameter"], "sku");
+}
+
+#[tokio::test]
+async fn order_status_reads_the_query_string() {
+    let server = server().await;
+    let response = reqwest::get(server.url("/order/status?orderId=abc-1")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let reply: Value = response.json().await.unwrap();
+    assert_eq!(reply["session"]["namespace"], "order");
+    assert_eq!(reply["session"]["data"]["id"], "abc-1");
+    assert_eq!(reply["session"]["data"]["status"], "placed");
+}
+
+#[tokio::test]
+async fn opening_hours_picks_the_block() {
+    let server = server().await;
+    let (_, open) = post(&server, "/opening-hours", json!({ "open": "o", "closed": "c", "hour": 10 })).await;
+    let (_, closed) = post(&server, "/opening-hours", json!({ "open": "o", "closed": "c", "hour": "20" })).await;
+    assert_eq!(open, json!({ "action": { "nextDialogstate": "o" } }));
+    assert_eq!(closed, json!({ "action": { "nextDialogstate": "c" } }));
+}
+
+#[tokio::test]
+async fn welcome_speaks_the_users_language() {
+    let server = server().await;
+    let (_, reply) = post(&server, "/welcome", json!({ "language": "nl", "sessionId": "s-1" })).await;
+    assert_eq!(reply["messages"][0]["config"]["textMessages"][0]["text"], "Welkom in onze winkel!");
+    let (_, reply) = post(&server, "/welcome", json!({})).await;
+    assert_eq!(reply["messages"][0]["config"]["textMessages"][0]["text"], "Welcome to our shop!");
+}
+
+#[tokio::test]
+async fn every_message_type_has_a_step() {
+    let server = server().await;
+    let (_, menu) = post(&server, "/menu", json!({ "trackOrderBlock": "track" })).await;
+    assert_eq!(
+        menu["messages"][0],
+        json!({ "type": "buttons", "config": {
+            "textMessages": [ { "text": "How can we help?" } ],
+            "buttons": [
+                { "type": "postback", "title": "Track my order", "payload": { "nextDialogstateId": "track" } },
+                { "type": "web_url", "title": "Our terms", "url": "https://shop.example.com/terms" },
+                { "type": "phone_number", "title": "Call us", "payload": "+3212345678" }
+            ] } })
+    );
+
+    let (_, sizes) = post(&server, "/ask-size", json!({ "sizeChosen": "size-block" })).await;
+    assert_eq!(sizes["messages"][0]["type"], "quickReplies");
+    assert_eq!(
+        sizes["messages"][0]["config"]["quickReplies"][1],
+        json!({ "type": "postback", "title": "M",
+                "payload": { "nextDialogstateId": "size-block", "params": [ { "key": "size", "value": "M" } ] } })
+    );
+
+    let (_, catalog) = post(&server, "/catalog", json!({ "orderBlock": "order-block" })).await;
+    let cards = catalog["messages"][0]["config"]["elements"].as_array().unwrap();
+    assert_eq!(catalog["messages"][0]["type"], "carousel");
+    assert_eq!(cards.len(), 3);
+    assert_eq!(cards[0]["subTitle"], "EUR 59.00");
+
+    for kind in ["image", "video", "audio"] {
+        let (status, media) = post(&server, "/product-media", json!({ "sku": "B2", "kind": kind })).await;
+        assert_eq!(status, 200);
+        assert_eq!(media["messages"][0]["type"], "media");
+        assert_eq!(media["messages"][0]["config"]["media"]["type"], kind);
+        assert_eq!(media["messages"][0]["config"]["media"]["isCache"], true);
+    }
+    let (status, _) = post(&server, "/product-media", json!({ "sku": "B2", "kind": "hologram" })).await;
+    assert_eq!(status, 400);
+
+    let (_, stores) = post(&server, "/stores", json!({})).await;
+    assert_eq!(stores["messages"][0]["type"], "list");
+    assert_eq!(stores["messages"][0]["config"]["elements"][1]["title"], "Antwerp");
+}
+
+/// `cargo run -p quickstart` serves with no setup, and stops cleanly on SIGTERM.
+#[tokio::test]
+async fn the_binary_serves_on_its_own_and_shuts_down_on_sigterm() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quickstart"))
+        .env("CHATLAYER_ADDR", format!("127.0.0.1:{port}"))
+        .env_remove("PORT")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the quickstart binary starts");
+
+    let client = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/transaction");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let reply: Value = loop {
+        match client.post(&url).json(&transfer_body(json!(500), "savings_account")).send().await {
+            Ok(response) => break response.json().await.unwrap(),
+            Err(_) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(50)).await,
+            Err(error) => {
+                let _ = child.kill();
+                panic!("the quickstart did not start serving: {error}");
+            }
+        }
+    };
+    assert_eq!(reply["action"]["nextDialogstate"], "successful transaction");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "exit {:?}:\n{log}", output.status);
+    assert!(log.contains("serving 10 Chatlayer steps"), "{log}");
+    assert!(log.contains("POST /order (quickstart::steps::order at"), "{log}");
+    assert!(log.contains("SIGTERM received"), "{log}");
+}
