@@ -1,0 +1,99 @@
+//! The host app, served on a real socket: host routes, host state, host middleware and the
+//! nested steps all work together.
+
+use std::sync::atomic::Ordering;
+
+use embed_axum::{HostState, host_app};
+use serde_json::{Value, json};
+
+async fn serve(state: HostState) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let app = host_app(state).expect("the steps build");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+#[tokio::test]
+async fn steps_answer_under_the_prefix_through_the_host_middleware() {
+    let state = HostState::default();
+    let url = serve(state.clone()).await;
+    let client = reqwest::Client::new();
+
+    let response = client
+        .post(format!("{url}/chatlayer/greet"))
+        .json(&json!({ "name": "Ada" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-served-by"], "embed-axum");
+    let reply: Value = response.json().await.unwrap();
+    assert_eq!(
+        reply,
+        json!({
+            "session": { "namespace": "greeting", "data": { "greeted": "Ada" } },
+            "messages": [ { "type": "text", "config": { "textMessages": [
+                { "text": "Hi Ada, welcome to the corner shop!" } ] } } ]
+        })
+    );
+
+    let vip: Value = client
+        .post(format!("{url}/chatlayer/route/vip"))
+        .json(&json!({ "is_vip": "true", "vip_desk": "desk" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(vip, json!({ "action": { "nextDialogstate": "desk" } }));
+    let regular: Value = client
+        .post(format!("{url}/chatlayer/route/vip"))
+        .json(&json!({ "is_vip": false, "vip_desk": "desk" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(regular, json!({}));
+
+    assert_eq!(state.requests.load(Ordering::Relaxed), 3);
+}
+
+#[tokio::test]
+async fn host_routes_and_state_keep_working() {
+    let state = HostState::default();
+    let url = serve(state.clone()).await;
+    let home = reqwest::get(format!("{url}/")).await.unwrap();
+    assert_eq!(home.headers()["x-served-by"], "embed-axum");
+    assert_eq!(home.text().await.unwrap(), "the host app's home page");
+    let stats: Value = reqwest::get(format!("{url}/stats")).await.unwrap().json().await.unwrap();
+    assert_eq!(stats, json!({ "requests": 2 }));
+}
+
+#[tokio::test]
+async fn step_errors_and_wrong_methods_stay_json_inside_the_host() {
+    let url = serve(HostState::default()).await;
+    let client = reqwest::Client::new();
+    let error = client
+        .post(format!("{url}/chatlayer/route/vip"))
+        .json(&json!({ "vip_desk": "desk" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error.status(), 400);
+    let body: Value = error.json().await.unwrap();
+    assert_eq!(body["error"]["parameter"], "is_vip");
+
+    let wrong_method = client.get(format!("{url}/chatlayer/greet")).send().await.unwrap();
+    assert_eq!(wrong_method.status(), 405);
+    assert_eq!(wrong_method.headers()["allow"], "POST");
+    let body: Value = wrong_method.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+
+    // Paths the steps do not own fall through to the host's own (default) fallback.
+    let unknown = client.get(format!("{url}/chatlayer/unknown")).send().await.unwrap();
+    assert_eq!(unknown.status(), 404);
+}
