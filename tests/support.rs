@@ -1,0 +1,53 @@
+//! Helpers shared by the integration tests: a real HTTP client against a `TestServer`.
+
+use chatlayer_runtime::testing::TestServer;
+use chatlayer_runtime::App;
+use serde_json::Value;
+
+/// What came back: status, content type and the body parsed as JSON.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub json: Value,
+}
+
+/// Serves `app` on a local port.
+pub async fn serve(app: App) -> TestServer {
+    TestServer::start(app).await.expect("a local port")
+}
+
+/// Sends `body` (raw bytes) with an optional content type, and parses the JSON answer.
+/// Panics when the answer is not JSON: the framework never answers anything else.
+pub async fn send(
+    server: &TestServer,
+    method: reqwest::Method,
+    path: &str,
+    content_type: Option<&str>,
+    body: impl Into<reqwest::Body>,
+) -> Answer {
+    let mut request = reqwest::Client::new().request(method, server.url(path)).body(body);
+    if let Some(content_type) = content_type {
+        request = request.header("content-type", content_type);
+    }
+    let response = request.send().await.expect("the server answers");
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|value| value.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let text = response.text().await.expect("a body");
+    let json = serde_json::from_str(&text)
+        .unwrap_or_else(|error| panic!("HTTP {status} answered non-JSON ({error}): {text:?}"));
+    Answer {
+        status,
+        content_type,
+        json,
+    }
+}
+
+/// POSTs `body` as JSON.
+pub async fn post_json(server: &TestServer, path: &str, body: &Value) -> Answer {
+    send(server, reqwest::Method::POST, path, Some("application/json"), body.to_string()).await
+}
