@@ -31,6 +31,11 @@ impl Errors {
         self.push(syn::Error::new(span, message));
     }
 
+    /// An error underlining all of `tokens` (first to last token, also on stable Rust).
+    pub(crate) fn spanned(&self, tokens: impl quote::ToTokens, message: impl Display) {
+        self.push(syn::Error::new_spanned(tokens, message));
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.collected
             .borrow()

@@ -6,7 +6,7 @@
 //! request, the failure policy, assembling the reply) lives in the runtime.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Ident, LitStr, ReturnType};
 
@@ -52,6 +52,10 @@ pub(crate) fn expand(kind: StepKind, attr_tokens: TokenStream, item: TokenStream
 /// The companion type for a step with errors: it keeps `name::STEP` resolvable so that code
 /// listing the step does not add errors of its own on top of the real ones.
 fn placeholder(attr: &StepAttr, step: &StepFn) -> TokenStream {
+    if step.sig.receiver().is_some() {
+        // A method: the function sits in an `impl`, where no type can be declared.
+        return TokenStream::new();
+    }
     let krate = &attr.krate;
     let vis = &step.vis;
     let name = &step.sig.ident;
@@ -122,14 +126,7 @@ fn generate(kind: StepKind, attr: &StepAttr, step: &StepFn, args: &[StepArg]) ->
         quote! { #name(#(#locals),*) }
     };
 
-    let output_span = match &step.sig.output {
-        ReturnType::Type(_, ty) => ty.span(),
-        ReturnType::Default => name_span,
-    };
-    let finish = match kind {
-        StepKind::ApiStep => quote_spanned! {output_span=> __cl::finish_api_step(#output) },
-        StepKind::NextBlock => quote_spanned! {output_span=> __cl::finish_next_block(#output) },
-    };
+    let finish = finish(kind, &step.sig.output, &output, name_span);
     // Spanned at the function name: a future that is not `Send` is reported there.
     let boxed = quote_spanned! {name_span=>
         ::std::boxed::Box::pin(async move {
@@ -204,6 +201,38 @@ fn generate(kind: StepKind, attr: &StepAttr, step: &StepFn, args: &[StepArg]) ->
             #krate::__private::Registration(#name::STEP)
         }
     }
+}
+
+/// Turns the function's output into the reply. The trait is named on the user's own return
+/// type tokens, so an unsupported type is reported on `-> Type` with the trait's note.
+fn finish(kind: StepKind, output: &ReturnType, value: &Ident, name_span: Span) -> TokenStream {
+    let (method, fallback) = match kind {
+        StepKind::ApiStep => (quote!(__cl::IntoReply::into_reply), quote!(__cl::finish_api_step)),
+        StepKind::NextBlock => (
+            quote!(__cl::NextBlockOutput::into_next_block),
+            quote!(__cl::finish_next_block),
+        ),
+    };
+    let (trait_path, function) = match kind {
+        StepKind::ApiStep => (quote!(__cl::IntoReply), quote!(into_reply)),
+        StepKind::NextBlock => (quote!(__cl::NextBlockOutput), quote!(into_next_block)),
+    };
+    match output {
+        ReturnType::Default => quote_spanned! {name_span=> #method(#value) },
+        // `impl Trait` cannot be named in a qualified path; let inference find the type.
+        ReturnType::Type(_, ty) if contains_impl_trait(ty) => {
+            quote_spanned! {ty.span()=> #fallback(#value) }
+        }
+        ReturnType::Type(_, ty) => quote_spanned! {ty.span()=>
+            <#ty as #trait_path>::#function(#value)
+        },
+    }
+}
+
+fn contains_impl_trait(ty: &syn::Type) -> bool {
+    ty.to_token_stream()
+        .into_iter()
+        .any(|token| matches!(&token, proc_macro2::TokenTree::Ident(ident) if ident == "impl"))
 }
 
 fn optional_str(value: Option<String>) -> TokenStream {

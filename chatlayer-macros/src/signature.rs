@@ -6,7 +6,6 @@
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
-use syn::spanned::Spanned;
 use syn::{
     Attribute, Expr, FnArg, Ident, LitStr, Pat, ReturnType, Safety, Signature, Token, Type,
     Visibility,
@@ -94,17 +93,17 @@ pub(crate) fn analyze(
 
 fn check_function_shape(kind: StepKind, sig: &Signature, errors: &Errors) {
     let generics = &sig.generics;
-    if let Some(param) = generics.params.first() {
-        errors.at(
-            param.span(),
+    if !generics.params.is_empty() {
+        errors.spanned(
+            generics,
             format!(
                 "a step cannot be generic: each step is registered as one concrete function\n\
                  help: give the arguments concrete types, and call a generic helper from the body\n{SHAPE}"
             ),
         );
     } else if let Some(clause) = &generics.where_clause {
-        errors.at(
-            clause.span(),
+        errors.spanned(
+            clause,
             "a step cannot have a `where` clause: it is registered as one concrete function",
         );
     }
@@ -116,13 +115,13 @@ fn check_function_shape(kind: StepKind, sig: &Signature, errors: &Errors) {
         );
     }
     if let Some(abi) = &sig.abi {
-        errors.at(
-            abi.span(),
+        errors.spanned(
+            abi,
             "a step cannot have an `extern` ABI: it is called from Rust",
         );
     }
     if let Some(variadic) = &sig.variadic {
-        errors.at(variadic.span(), "a step cannot be variadic");
+        errors.spanned(variadic, "a step cannot be variadic");
     }
     if kind == StepKind::NextBlock && matches!(sig.output, ReturnType::Default) {
         errors.at(
@@ -140,8 +139,8 @@ fn analyze_arg(attr: &StepAttr, typed: &syn::PatType, errors: &Errors) -> Option
     let ident = match &*typed.pat {
         Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => Some(pat.ident.clone()),
         other => {
-            errors.at(
-                other.span(),
+            errors.spanned(
+                other,
                 "a step argument must be a plain name: the name is the parameter Chatlayer sends\n\
                  help: name the argument (e.g. `form: Params<OrderForm>`) and destructure it in \
                  the body",
@@ -150,13 +149,13 @@ fn analyze_arg(attr: &StepAttr, typed: &syn::PatType, errors: &Errors) -> Option
         }
     };
     match &ty {
-        Type::Reference(reference) => errors.at(
-            reference.span(),
+        Type::Reference(reference) => errors.spanned(
+            reference,
             "a step argument cannot be borrowed: each request's data is handed over by value\n\
              help: take an owned type, e.g. `String` instead of `&str`",
         ),
-        Type::ImplTrait(impl_trait) => errors.at(
-            impl_trait.span(),
+        Type::ImplTrait(impl_trait) => errors.spanned(
+            impl_trait,
             "a step argument cannot be `impl Trait`: that makes the function generic\n\
              help: name a concrete type",
         ),

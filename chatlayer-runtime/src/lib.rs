@@ -161,7 +161,7 @@ pub use serde_json;
 ///                 let a0 = <String as FromStepRequest>::from_step_request(&request, &ARGS[0])?;
 ///                 let a1 = param_or_else::<u32>(&request, &ARGS[1], || 1)?;
 ///                 let a2 = <BlockId as FromStepRequest>::from_step_request(&request, &ARGS[2])?;
-///                 finish_api_step(order(a0, a1, a2).await)
+///                 <Reply as IntoReply>::into_reply(order(a0, a1, a2).await)
 ///             })
 ///         }
 ///         StepDescriptor { method: Post, path: "/order", name: "order", file: file!(), line: line!(),
@@ -221,21 +221,22 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::descriptor::{Method, Registration, StepDescriptor, StepFuture, StepKind};
+    pub use crate::reply::output::{IntoReply, NextBlockOutput};
     pub use crate::extract::{
         ArgSpec, FromStepRequest, StepRequest, StepSignature, describe_param_with_default,
         param_or_else,
     };
     pub use inventory;
 
-    use crate::{IntoReply, NextBlockOutput, Reply, StepError};
+    use crate::{Reply, StepError};
 
-    /// Ends an `#[api_step]` adapter. Spanned at the user's return type, so an unsupported
-    /// type is reported there with [`IntoReply`]'s note.
+    /// Ends an `#[api_step]` adapter whose return type is `impl Trait` (which cannot be named
+    /// in `<Type as IntoReply>`).
     pub fn finish_api_step<T: IntoReply>(output: T) -> Result<Reply, StepError> {
         output.into_reply()
     }
 
-    /// Ends a `#[next_block]` adapter.
+    /// Ends a `#[next_block]` adapter whose return type is `impl Trait`.
     pub fn finish_next_block<T: NextBlockOutput>(output: T) -> Result<Reply, StepError> {
         output.into_next_block()
     }
