@@ -46,7 +46,11 @@ fn location_of(step: &StepDescriptor) -> String {
 
 #[test]
 fn discovery_reports_a_duplicate_route_naming_both_places() {
-    let error = App::discover().provide(Database).provide(Mailer).build().unwrap_err();
+    let error = App::discover()
+        .provide(Database)
+        .provide(Mailer)
+        .build()
+        .unwrap_err();
     let duplicate = error
         .problems()
         .iter()
@@ -54,9 +58,25 @@ fn discovery_reports_a_duplicate_route_naming_both_places() {
         .expect("the duplicate is reported");
     let text = duplicate.to_string();
     assert!(text.contains("two steps answer POST /dup"), "{text}");
-    assert!(text.contains(&format!("app_build::first::dup at {}", location_of(first::dup::STEP))), "{text}");
-    assert!(text.contains(&format!("app_build::second::dup at {}", location_of(second::dup::STEP))), "{text}");
-    assert!(first::dup::STEP.location().starts_with("tests/app_build.rs:"));
+    assert!(
+        text.contains(&format!(
+            "app_build::first::dup at {}",
+            location_of(first::dup::STEP)
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "app_build::second::dup at {}",
+            location_of(second::dup::STEP)
+        )),
+        "{text}"
+    );
+    assert!(
+        first::dup::STEP
+            .location()
+            .starts_with("tests/app_build.rs:")
+    );
 }
 
 #[test]
@@ -64,23 +84,36 @@ fn every_problem_is_reported_at_once() {
     let error = App::discover().build().unwrap_err();
     let problems = error.problems();
     assert_eq!(problems.len(), 3, "{error}");
-    assert!(matches!(problems[0], BuildProblem::DuplicateRoute { path: "/dup", .. }));
+    assert!(matches!(
+        problems[0],
+        BuildProblem::DuplicateRoute { path: "/dup", .. }
+    ));
     let missing: Vec<&str> = problems[1..]
         .iter()
         .map(|problem| match problem {
-            BuildProblem::MissingDependency { step: "needs_deps", type_name, .. } => *type_name,
+            BuildProblem::MissingDependency {
+                step: "needs_deps",
+                type_name,
+                ..
+            } => *type_name,
             other => panic!("unexpected {other:?}"),
         })
         .collect();
     assert_eq!(missing, ["app_build::Database", "app_build::Mailer"]);
     let text = format!("{error:?}"); // `main() -> Result<_, BuildError>` prints this
-    assert!(text.starts_with("the Chatlayer app cannot be built (3 problems):"), "{text}");
+    assert!(
+        text.starts_with("the Chatlayer app cannot be built (3 problems):"),
+        "{text}"
+    );
     assert!(text.contains("takes Dep<app_build::Mailer>, but no `app_build::Mailer` was provided"));
 }
 
 #[test]
 fn a_missing_dependency_names_the_step_the_type_and_the_fix() {
-    let error = App::from_steps([needs_deps::STEP]).provide(Database).build().unwrap_err();
+    let error = App::from_steps([needs_deps::STEP])
+        .provide(Database)
+        .build()
+        .unwrap_err();
     assert_eq!(
         error.problems(),
         [BuildProblem::MissingDependency {
@@ -90,15 +123,27 @@ fn a_missing_dependency_names_the_step_the_type_and_the_fix() {
         }]
     );
     assert!(error.to_string().contains(".provide(value)"));
-    assert!(App::from_steps([needs_deps::STEP]).provide(Database).provide(Mailer).build().is_ok());
+    assert!(
+        App::from_steps([needs_deps::STEP])
+            .provide(Database)
+            .provide(Mailer)
+            .build()
+            .is_ok()
+    );
 }
 
 #[test]
 fn an_app_with_no_steps_is_refused() {
     let error = App::from_steps([]).build().unwrap_err();
-    assert_eq!(error.problems(), [BuildProblem::NoSteps { discovered: false }]);
+    assert_eq!(
+        error.problems(),
+        [BuildProblem::NoSteps { discovered: false }]
+    );
     let filtered = App::discover().retain(|_| false).build().unwrap_err();
-    assert_eq!(filtered.problems(), [BuildProblem::NoSteps { discovered: true }]);
+    assert_eq!(
+        filtered.problems(),
+        [BuildProblem::NoSteps { discovered: true }]
+    );
     assert!(filtered.to_string().contains("use my_steps as _;"));
 }
 
@@ -127,7 +172,11 @@ fn the_same_step_listed_twice_is_one_step() {
 #[test]
 fn the_signature_records_parameters_and_dependencies() {
     let signature = needs_deps::STEP.signature();
-    let types: Vec<&str> = signature.dependencies().iter().map(|d| d.type_name).collect();
+    let types: Vec<&str> = signature
+        .dependencies()
+        .iter()
+        .map(|d| d.type_name)
+        .collect();
     assert_eq!(types, ["app_build::Database", "app_build::Mailer"]);
     let params = a_get::STEP.signature();
     assert_eq!(params.params().len(), 1);

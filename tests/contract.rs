@@ -31,19 +31,30 @@ async fn contract_transaction(
     transaction_no_money: BlockId,
     test: u32,
 ) -> Reply {
-    assert_eq!((destination.as_str(), account_type.as_str(), test), ("Elon Musk", "savings_account", 5));
+    assert_eq!(
+        (destination.as_str(), account_type.as_str(), test),
+        ("Elon Musk", "savings_account", 5)
+    );
     let limit = 1000;
     if amount > f64::from(limit) {
         return Reply::new().set_next_dialog_state(transaction_no_money);
     }
     Reply::new()
-        .add_session_variable("account", json!({ "limit": limit, "amount": amount as i64 }))
+        .add_session_variable(
+            "account",
+            json!({ "limit": limit, "amount": amount as i64 }),
+        )
         .set_next_dialog_state(transaction_success)
 }
 
 #[tokio::test]
 async fn the_documented_request_gets_the_documented_reply() {
-    let server = serve(App::from_steps([contract_transaction::STEP]).build().unwrap()).await;
+    let server = serve(
+        App::from_steps([contract_transaction::STEP])
+            .build()
+            .unwrap(),
+    )
+    .await;
     // §1.3, byte for byte; Chatlayer may send it without a Content-Type.
     let body = r#"{
   "amount": 500,
@@ -54,7 +65,14 @@ async fn the_documented_request_gets_the_documented_reply() {
   "test": 5
 }"#;
     for content_type in [None, Some("application/json;")] {
-        let answer = send(&server, reqwest::Method::POST, "/contract/transaction", content_type, body).await;
+        let answer = send(
+            &server,
+            reqwest::Method::POST,
+            "/contract/transaction",
+            content_type,
+            body,
+        )
+        .await;
         assert_eq!(answer.status, 200);
         assert_eq!(
             answer.json,
@@ -106,7 +124,10 @@ fn a_top_level_next_dialogstate_is_read_too() {
     let reply: Reply = serde_json::from_value(json!({ "nextDialogstate": "abc" })).unwrap();
     assert_eq!(reply.next_dialog_state(), Some(&BlockId::new("abc")));
     // ... but the framework only ever emits the canonical `action.nextDialogstate`.
-    assert_eq!(wire(&reply), json!({ "action": { "nextDialogstate": "abc" } }));
+    assert_eq!(
+        wire(&reply),
+        json!({ "action": { "nextDialogstate": "abc" } })
+    );
 }
 
 // §2.7: the replies of real backends.
@@ -154,7 +175,10 @@ async fn faktion_connector_replies() {
     )
     .await;
     assert_eq!(missing.status, 200);
-    assert_eq!(missing.json, json!({ "action": { "nextDialogstate": "ds-missing" } }));
+    assert_eq!(
+        missing.json,
+        json!({ "action": { "nextDialogstate": "ds-missing" } })
+    );
 }
 
 #[test]
@@ -174,10 +198,17 @@ fn csharp_backend_reply_is_read_and_written_without_the_empty_messages() {
 /// The Node demo: `POST /place-order` with `product`, `quantity`, `nextDialog`.
 #[api_step("/place-order", rename_all = "camelCase")]
 async fn place_order(product: String, quantity: u32, next_dialog: BlockId) -> Reply {
-    let price = if product == "coffee" { 42.17 / f64::from(quantity) } else { 0.0 };
+    let price = if product == "coffee" {
+        42.17 / f64::from(quantity)
+    } else {
+        0.0
+    };
     Reply::new()
         .set_next_dialog_state(next_dialog)
-        .add_session_variable("order", json!({ "price": format!("{:.2}", price * f64::from(quantity)) }))
+        .add_session_variable(
+            "order",
+            json!({ "price": format!("{:.2}", price * f64::from(quantity)) }),
+        )
 }
 
 #[tokio::test]
@@ -201,14 +232,20 @@ async fn node_demo_reply() {
 fn assert_message(built: Message, documented: Value) {
     assert_eq!(serde_json::to_value(&built).unwrap(), documented);
     let read: Message = serde_json::from_value(documented.clone()).unwrap();
-    assert!(!matches!(read, Message::Raw(_)), "{documented} was read as raw JSON");
+    assert!(
+        !matches!(read, Message::Raw(_)),
+        "{documented} was read as raw JSON"
+    );
     assert_eq!(read, built);
 }
 
 #[test]
 fn text_message() {
     assert_message(
-        Message::from(chatlayer_runtime::Text::variants(["1st random text", "2nd random text"])),
+        Message::from(chatlayer_runtime::Text::variants([
+            "1st random text",
+            "2nd random text",
+        ])),
         json!({ "type": "text",
                 "config": { "textMessages": [ { "text": "1st random text" }, { "text": "2nd random text" } ] } }),
     );
@@ -221,7 +258,8 @@ fn buttons_message() {
         [
             Button::postback(
                 "gottotest",
-                Postback::new("eedeb3df-ebb1-46c0-836f-b85b784c42b1").param("location", "meulebeke"),
+                Postback::new("eedeb3df-ebb1-46c0-836f-b85b784c42b1")
+                    .param("location", "meulebeke"),
             ),
             Button::web_url("URL button", "https://www.google.com"),
             Button::phone_number("tel", "193248u9"),
@@ -247,8 +285,11 @@ fn buttons_message() {
 fn quick_replies_message() {
     let mut replies = chatlayer_runtime::QuickReplies::new(
         "1st random text",
-        [QuickReply::postback("go to button", BlockId::new("1f51bo05-0510-11e03-0030-1f0d0040sd"))
-            .image_url("https://www.faviconurl.jpg")],
+        [QuickReply::postback(
+            "go to button",
+            BlockId::new("1f51bo05-0510-11e03-0030-1f0d0040sd"),
+        )
+        .image_url("https://www.faviconurl.jpg")],
     );
     replies.texts.push("2nd random text".to_owned());
     assert_message(
@@ -270,7 +311,10 @@ fn carousel_message() {
         .sub_title("subtitle")
         .image_url("https://www.chatlayer.ai/image.jpg")
         .web_url("https://www.chatlayer.ai")
-        .button(Button::web_url("url button test", "https://www.chatlayer.ai"));
+        .button(Button::web_url(
+            "url button test",
+            "https://www.chatlayer.ai",
+        ));
     assert_message(
         chatlayer_runtime::Carousel::new([card]).into(),
         json!({ "type": "carousel",
@@ -295,7 +339,8 @@ fn media_messages() {
         (Media::audio("https://x.test/a.mp3").cache(true), "audio"),
     ] {
         let cache = media.is_cache;
-        let mut documented = json!({ "type": "media", "config": { "media": { "type": kind, "url": media.url } } });
+        let mut documented =
+            json!({ "type": "media", "config": { "media": { "type": kind, "url": media.url } } });
         if cache.is_some() {
             documented["config"]["media"]["isCache"] = json!(true);
         }
@@ -305,10 +350,14 @@ fn media_messages() {
 
 #[test]
 fn an_undocumented_message_type_passes_through_raw() {
-    let list = json!({ "type": "list", "config": { "size": "LARGE", "elements": [ { "title": "a" } ] } });
+    let list =
+        json!({ "type": "list", "config": { "size": "LARGE", "elements": [ { "title": "a" } ] } });
     let reply = Reply::new().add_raw_message(list.clone());
     assert_eq!(wire(&reply), json!({ "messages": [list.clone()] }));
-    assert_eq!(serde_json::from_value::<Message>(list.clone()).unwrap(), Message::Raw(list));
+    assert_eq!(
+        serde_json::from_value::<Message>(list.clone()).unwrap(),
+        Message::Raw(list)
+    );
 }
 
 #[test]
@@ -329,7 +378,13 @@ fn the_builder_mirrors_the_code_editor() {
         .iter()
         .map(|message| message["type"].as_str().unwrap())
         .collect();
-    assert_eq!(types, ["text", "buttons", "quickReplies", "carousel", "media"]);
-    assert_eq!(json["messages"][2]["config"]["quickReplies"][0], json!({ "type": "location", "title": "Share location" }));
+    assert_eq!(
+        types,
+        ["text", "buttons", "quickReplies", "carousel", "media"]
+    );
+    assert_eq!(
+        json["messages"][2]["config"]["quickReplies"][0],
+        json!({ "type": "location", "title": "Share location" })
+    );
     assert_round_trip(json);
 }

@@ -2,9 +2,9 @@
 //! (a fallback jump when the bot gave one, else a JSON error naming the problem), and the
 //! server keeps serving.
 
+use chatlayer_runtime::StepError;
 use chatlayer_runtime::prelude::*;
 use chatlayer_runtime::testing::TestServer;
-use chatlayer_runtime::StepError;
 use chatlayer_tests::{Answer, post_json, send, serve};
 use reqwest::Method as Http;
 use serde::Deserialize;
@@ -120,9 +120,17 @@ fn assert_error(answer: &Answer, status: u16, code: &str, parameter: Option<&str
     assert_eq!(answer.json["error"]["code"], code, "{:?}", answer.json);
     match parameter {
         Some(name) => assert_eq!(answer.json["error"]["parameter"], name, "{:?}", answer.json),
-        None => assert!(answer.json["error"].get("parameter").is_none(), "{:?}", answer.json),
+        None => assert!(
+            answer.json["error"].get("parameter").is_none(),
+            "{:?}",
+            answer.json
+        ),
     }
-    assert!(answer.json["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(
+        answer.json["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
 }
 
 #[tokio::test]
@@ -131,14 +139,24 @@ async fn a_missing_parameter_is_a_400_naming_it() {
     let answer = post_json(&server, "/strict", &json!({ "amount": 1, "flag": true })).await;
     assert_error(&answer, 400, "missing_parameter", Some("name"));
     assert_eq!(answer.json["error"]["step"], "strict");
-    assert!(answer.json["error"]["hint"].as_str().unwrap().contains("`name`"));
+    assert!(
+        answer.json["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("`name`")
+    );
 }
 
 #[tokio::test]
 async fn null_and_empty_parameters_count_as_missing() {
     let server = server().await;
     for name in [json!(null), json!("")] {
-        let answer = post_json(&server, "/strict", &json!({ "amount": 1, "name": name, "flag": true })).await;
+        let answer = post_json(
+            &server,
+            "/strict",
+            &json!({ "amount": 1, "name": name, "flag": true }),
+        )
+        .await;
         assert_error(&answer, 400, "missing_parameter", Some("name"));
     }
     // ... and as None for an Option.
@@ -155,10 +173,26 @@ async fn null_and_empty_parameters_count_as_missing() {
 async fn a_malformed_parameter_is_a_400_naming_it_and_the_value() {
     let server = server().await;
     let cases = [
-        (json!({ "amount": "lots", "name": "n", "flag": true }), "amount", "lots"),
-        (json!({ "amount": 1, "name": "n", "flag": "maybe" }), "flag", "maybe"),
-        (json!({ "amount": 1, "name": "n", "flag": true, "count": -3 }), "count", "-3"),
-        (json!({ "amount": 1, "name": ["a"], "flag": true }), "name", "sequence"),
+        (
+            json!({ "amount": "lots", "name": "n", "flag": true }),
+            "amount",
+            "lots",
+        ),
+        (
+            json!({ "amount": 1, "name": "n", "flag": "maybe" }),
+            "flag",
+            "maybe",
+        ),
+        (
+            json!({ "amount": 1, "name": "n", "flag": true, "count": -3 }),
+            "count",
+            "-3",
+        ),
+        (
+            json!({ "amount": 1, "name": ["a"], "flag": true }),
+            "name",
+            "sequence",
+        ),
     ];
     for (body, parameter, shown) in cases {
         let answer = post_json(&server, "/strict", &body).await;
@@ -171,11 +205,29 @@ async fn a_malformed_parameter_is_a_400_naming_it_and_the_value() {
 #[tokio::test]
 async fn a_malformed_nested_value_names_the_path() {
     let server = server().await;
-    let answer = post_json(&server, "/nested", &json!({ "address": { "city": "Ghent", "zip": "nine" } })).await;
+    let answer = post_json(
+        &server,
+        "/nested",
+        &json!({ "address": { "city": "Ghent", "zip": "nine" } }),
+    )
+    .await;
     assert_error(&answer, 400, "invalid_parameter", Some("address"));
-    assert!(answer.json["error"]["message"].as_str().unwrap().contains("at `zip`"));
-    let ok = post_json(&server, "/nested", &json!({ "address": { "city": "Ghent", "zip": "9000" } })).await;
-    assert_eq!(ok.json["messages"][0]["config"]["textMessages"][0]["text"], "9000 Ghent");
+    assert!(
+        answer.json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at `zip`")
+    );
+    let ok = post_json(
+        &server,
+        "/nested",
+        &json!({ "address": { "city": "Ghent", "zip": "9000" } }),
+    )
+    .await;
+    assert_eq!(
+        ok.json["messages"][0]["config"]["textMessages"][0]["text"],
+        "9000 Ghent"
+    );
 }
 
 #[tokio::test]
@@ -198,7 +250,12 @@ async fn values_coerce_leniently() {
 async fn the_body_is_json_whatever_the_content_type_says() {
     let server = server().await;
     let body = r#"{"amount": 1, "name": "n", "flag": false}"#;
-    for content_type in [None, Some("text/plain"), Some("text/html"), Some("application/json;")] {
+    for content_type in [
+        None,
+        Some("text/plain"),
+        Some("text/html"),
+        Some("application/json;"),
+    ] {
         let answer = send(&server, Http::POST, "/strict", content_type, body).await;
         assert_eq!(answer.status, 200, "{content_type:?}: {:?}", answer.json);
     }
@@ -235,14 +292,24 @@ async fn query_and_body_merge_and_the_body_wins() {
         json!({ "amount": 1.0, "name": "from-query", "count": 4, "flag": true })
     );
     let get = send(&server, Http::GET, "/query?sku=A1&quantity=2", None, "").await;
-    assert_eq!(get.json["messages"][0]["config"]["textMessages"][0]["text"], "2 x A1");
+    assert_eq!(
+        get.json["messages"][0]["config"]["textMessages"][0]["text"],
+        "2 x A1"
+    );
 }
 
 #[tokio::test]
 async fn a_body_that_is_not_a_json_object_is_a_400() {
     let server = server().await;
     for body in ["{\"amount\": ", "[1, 2, 3]", "\"text\"", "<html>"] {
-        let answer = send(&server, Http::POST, "/strict", Some("application/json"), body).await;
+        let answer = send(
+            &server,
+            Http::POST,
+            "/strict",
+            Some("application/json"),
+            body,
+        )
+        .await;
         assert_error(&answer, 400, "invalid_body", None);
     }
 }
@@ -271,7 +338,10 @@ async fn a_panic_is_a_500_and_the_server_keeps_serving() {
     assert!(!answer.json.to_string().contains("fell over"));
     let after = post_json(&server, "/panics", &json!({ "trigger": false })).await;
     assert_eq!(after.status, 200);
-    assert_eq!(after.json["messages"][0]["config"]["textMessages"][0]["text"], "still standing");
+    assert_eq!(
+        after.json["messages"][0]["config"]["textMessages"][0]["text"],
+        "still standing"
+    );
 }
 
 #[tokio::test]
@@ -298,23 +368,41 @@ async fn a_step_fallback_turns_every_failure_into_a_jump() {
         "action": { "nextDialogstate": "error-block" }
     });
     for body in [
-        json!({ "on_error": "error-block" }),                                  // missing amount
-        json!({ "on_error": "error-block", "amount": "x" }),                  // malformed amount
-        json!({ "on_error": "error-block", "amount": -1 }),                    // step error
-        json!({ "on_error": "error-block", "amount": 1, "crash": true }),     // panic
+        json!({ "on_error": "error-block" }), // missing amount
+        json!({ "on_error": "error-block", "amount": "x" }), // malformed amount
+        json!({ "on_error": "error-block", "amount": -1 }), // step error
+        json!({ "on_error": "error-block", "amount": 1, "crash": true }), // panic
     ] {
         let answer = post_json(&server, "/guarded", &body).await;
         assert_eq!((answer.status, &answer.json), (200, &expected), "{body}");
     }
-    let fine = post_json(&server, "/guarded", &json!({ "on_error": "error-block", "amount": 1 })).await;
-    assert_eq!(fine.json["messages"][0]["config"]["textMessages"][0]["text"], "ok");
+    let fine = post_json(
+        &server,
+        "/guarded",
+        &json!({ "on_error": "error-block", "amount": 1 }),
+    )
+    .await;
+    assert_eq!(
+        fine.json["messages"][0]["config"]["textMessages"][0]["text"],
+        "ok"
+    );
 }
 
 #[tokio::test]
 async fn a_fallback_named_by_its_wire_name_comes_from_query_or_body() {
     let server = server().await;
-    let answer = send(&server, Http::POST, "/guarded-by-wire-name?errorBlock=eb", None, "{}").await;
-    assert_eq!((answer.status, &answer.json), (200, &json!({ "action": { "nextDialogstate": "eb" } })));
+    let answer = send(
+        &server,
+        Http::POST,
+        "/guarded-by-wire-name?errorBlock=eb",
+        None,
+        "{}",
+    )
+    .await;
+    assert_eq!(
+        (answer.status, &answer.json),
+        (200, &json!({ "action": { "nextDialogstate": "eb" } }))
+    );
 }
 
 #[tokio::test]
@@ -336,12 +424,21 @@ async fn an_app_wide_fallback_block_catches_every_step() {
         "messages": [ { "type": "text", "config": { "textMessages": [ { "text": "Let me get a human." } ] } } ],
         "action": { "nextDialogstate": "app-fallback" }
     });
-    assert_eq!(post_json(&server, "/strict", &json!({})).await.json, expected);
-    assert_eq!(post_json(&server, "/fails", &json!({})).await.json, expected);
+    assert_eq!(
+        post_json(&server, "/strict", &json!({})).await.json,
+        expected
+    );
+    assert_eq!(
+        post_json(&server, "/fails", &json!({})).await.json,
+        expected
+    );
     // A step's own fallback parameter and message take precedence.
     let own = post_json(&server, "/guarded", &json!({ "on_error": "own" })).await;
     assert_eq!(own.json["action"]["nextDialogstate"], "own");
-    assert_eq!(own.json["messages"][0]["config"]["textMessages"][0]["text"], "Sorry, something went wrong.");
+    assert_eq!(
+        own.json["messages"][0]["config"]["textMessages"][0]["text"],
+        "Sorry, something went wrong."
+    );
 }
 
 #[tokio::test]
@@ -349,19 +446,44 @@ async fn unknown_paths_and_methods_answer_json() {
     let server = server().await;
     let unknown = send(&server, Http::POST, "/nope", None, "{}").await;
     assert_error(&unknown, 404, "not_found", None);
-    let wrong = reqwest::Client::new().put(server.url("/strict")).send().await.unwrap();
+    let wrong = reqwest::Client::new()
+        .put(server.url("/strict"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), 405);
     assert_eq!(wrong.headers()["allow"], "POST");
-    assert_eq!(wrong.headers()["content-type"], "application/json; charset=utf-8");
+    assert_eq!(
+        wrong.headers()["content-type"],
+        "application/json; charset=utf-8"
+    );
 }
 
 #[tokio::test]
 async fn an_oversized_body_is_a_413() {
-    let app = App::from_steps([strict::STEP]).body_limit(1024).build().unwrap();
+    let app = App::from_steps([strict::STEP])
+        .body_limit(1024)
+        .build()
+        .unwrap();
     let server = serve(app).await;
-    let big = format!(r#"{{"name": "{}", "amount": 1, "flag": true}}"#, "x".repeat(4096));
-    let answer = send(&server, Http::POST, "/strict", Some("application/json"), big).await;
+    let big = format!(
+        r#"{{"name": "{}", "amount": 1, "flag": true}}"#,
+        "x".repeat(4096)
+    );
+    let answer = send(
+        &server,
+        Http::POST,
+        "/strict",
+        Some("application/json"),
+        big,
+    )
+    .await;
     assert_error(&answer, 413, "body_too_large", None);
-    let small = post_json(&server, "/strict", &json!({ "name": "n", "amount": 1, "flag": true })).await;
+    let small = post_json(
+        &server,
+        "/strict",
+        &json!({ "name": "n", "amount": 1, "flag": true }),
+    )
+    .await;
     assert_eq!(small.status, 200);
 }

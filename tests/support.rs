@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests: a real HTTP client against a `TestServer`.
 
-use chatlayer_runtime::testing::TestServer;
 use chatlayer_runtime::App;
+use chatlayer_runtime::testing::TestServer;
 use serde_json::Value;
 
 /// What came back: status, content type and the body parsed as JSON.
@@ -26,7 +26,9 @@ pub async fn send(
     content_type: Option<&str>,
     body: impl Into<reqwest::Body>,
 ) -> Answer {
-    let mut request = reqwest::Client::new().request(method, server.url(path)).body(body);
+    let mut request = reqwest::Client::new()
+        .request(method, server.url(path))
+        .body(body);
     if let Some(content_type) = content_type {
         request = request.header("content-type", content_type);
     }
@@ -49,5 +51,12 @@ pub async fn send(
 
 /// POSTs `body` as JSON.
 pub async fn post_json(server: &TestServer, path: &str, body: &Value) -> Answer {
-    send(server, reqwest::Method::POST, path, Some("application/json"), body.to_string()).await
+    send(
+        server,
+        reqwest::Method::POST,
+        path,
+        Some("application/json"),
+        body.to_string(),
+    )
+    .await
 }

@@ -261,7 +261,10 @@ pub(crate) fn parse(kind: StepKind, tokens: TokenStream, errors: &Errors) -> Ste
             },
             "crate" => match crate_path(value) {
                 Some(path) => attr.krate = path,
-                None => errors.at(value.span(), "write `crate = ::path::to::chatlayer_runtime`"),
+                None => errors.at(
+                    value.span(),
+                    "write `crate = ::path::to::chatlayer_runtime`",
+                ),
             },
             _ => errors.at(
                 option.path().span(),

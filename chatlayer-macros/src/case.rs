@@ -2,6 +2,7 @@
 
 /// The `rename_all` conventions a step accepts, named as serde names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)] // the variants are named as serde names the rules
 pub(crate) enum RenameRule {
     /// `transaction_success` stays `transaction_success` (the default).
     SnakeCase,
@@ -42,7 +43,13 @@ impl RenameRule {
                 .join("_"),
             RenameRule::CamelCase => words
                 .enumerate()
-                .map(|(i, word)| if i == 0 { word.to_owned() } else { capitalize(word) })
+                .map(|(i, word)| {
+                    if i == 0 {
+                        word.to_owned()
+                    } else {
+                        capitalize(word)
+                    }
+                })
                 .collect(),
             RenameRule::PascalCase => words.map(capitalize).collect(),
         }

@@ -207,7 +207,10 @@ fn generate(kind: StepKind, attr: &StepAttr, step: &StepFn, args: &[StepArg]) ->
 /// type tokens, so an unsupported type is reported on `-> Type` with the trait's note.
 fn finish(kind: StepKind, output: &ReturnType, value: &Ident, name_span: Span) -> TokenStream {
     let (method, fallback) = match kind {
-        StepKind::ApiStep => (quote!(__cl::IntoReply::into_reply), quote!(__cl::finish_api_step)),
+        StepKind::ApiStep => (
+            quote!(__cl::IntoReply::into_reply),
+            quote!(__cl::finish_api_step),
+        ),
         StepKind::NextBlock => (
             quote!(__cl::NextBlockOutput::into_next_block),
             quote!(__cl::finish_next_block),

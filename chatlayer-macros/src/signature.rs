@@ -184,7 +184,10 @@ fn parse_param_attrs(attrs: &[Attribute], errors: &Errors) -> (Option<LitStr>, O
             if meta.path.is_ident("rename") {
                 let value: LitStr = meta.value()?.parse()?;
                 if value.value().is_empty() {
-                    return Err(syn::Error::new(value.span(), "a parameter name cannot be empty"));
+                    return Err(syn::Error::new(
+                        value.span(),
+                        "a parameter name cannot be empty",
+                    ));
                 }
                 if rename.replace(value).is_some() {
                     return Err(meta.error("`rename` is given more than once"));
@@ -235,7 +238,11 @@ fn reads_a_parameter(arg: &StepArg) -> bool {
     let Type::Path(path) = &arg.ty else {
         return true;
     };
-    let last = path.path.segments.last().map(|segment| segment.ident.to_string());
+    let last = path
+        .path
+        .segments
+        .last()
+        .map(|segment| segment.ident.to_string());
     !matches!(
         last.as_deref(),
         Some("Dep" | "Params" | "Context" | "RawRequest")

@@ -9,10 +9,10 @@ use axum::Router;
 use axum::extract::Request;
 use axum::routing::MethodRouter;
 
+use crate::BlockId;
 use crate::deps::Dependencies;
 use crate::descriptor::{self, Method, StepDescriptor};
 use crate::dispatch::{self, PreparedStep};
-use crate::BlockId;
 
 /// The default limit on a request body: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -199,7 +199,16 @@ impl AppBuilder {
     pub fn build(self) -> Result<App, BuildError> {
         let mut steps = self.steps;
         // The same step listed twice (or discovered and listed) is one step.
-        steps.dedup_by_key(|step| (step.path, step.method, step.module_path, step.name, step.file, step.line));
+        steps.dedup_by_key(|step| {
+            (
+                step.path,
+                step.method,
+                step.module_path,
+                step.name,
+                step.file,
+                step.line,
+            )
+        });
 
         let mut problems = Vec::new();
         if steps.is_empty() {
@@ -213,8 +222,18 @@ impl AppBuilder {
                 problems.push(BuildProblem::DuplicateRoute {
                     method: first.method,
                     path: first.path,
-                    first: format!("{}::{} at {}", first.module_path, first.name, first.location()),
-                    second: format!("{}::{} at {}", second.module_path, second.name, second.location()),
+                    first: format!(
+                        "{}::{} at {}",
+                        first.module_path,
+                        first.name,
+                        first.location()
+                    ),
+                    second: format!(
+                        "{}::{} at {}",
+                        second.module_path,
+                        second.name,
+                        second.location()
+                    ),
                 });
             }
         }

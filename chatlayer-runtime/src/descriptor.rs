@@ -4,9 +4,9 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
+use crate::Reply;
 use crate::error::StepError;
 use crate::extract::{ArgSpec, StepRequest, StepSignature};
-use crate::Reply;
 
 /// The future a step's generated adapter returns.
 pub type StepFuture = Pin<Box<dyn Future<Output = Result<Reply, StepError>> + Send + 'static>>;
@@ -250,6 +250,8 @@ pub(crate) fn registered() -> Vec<&'static StepDescriptor> {
     steps
 }
 
-pub(crate) fn sort_key(step: &StepDescriptor) -> (&'static str, Method, &'static str, &'static str) {
+pub(crate) fn sort_key(
+    step: &StepDescriptor,
+) -> (&'static str, Method, &'static str, &'static str) {
     (step.path, step.method, step.module_path, step.name)
 }

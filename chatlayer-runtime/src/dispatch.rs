@@ -106,11 +106,11 @@ fn panicked(payload: &(dyn Any + Send)) -> StepError {
 }
 
 fn body_error(error: &axum::Error, limit: usize, step: &str) -> Response {
-    let too_large = std::iter::successors(
-        Some(error as &(dyn std::error::Error + 'static)),
-        |error| error.source(),
-    )
-    .any(|error| error.is::<http_body_util::LengthLimitError>());
+    let too_large =
+        std::iter::successors(Some(error as &(dyn std::error::Error + 'static)), |error| {
+            error.source()
+        })
+        .any(|error| error.is::<http_body_util::LengthLimitError>());
     let error = if too_large {
         StepError::new(
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -75,8 +75,8 @@ pub use deps::Dep;
 pub use descriptor::{Method, StepDescriptor, StepFuture, StepKind};
 pub use error::{ErrorBody, ErrorDetail, StepError};
 pub use extract::{
-    ArgSpec, Context, DependencyInfo, FromStepRequest, ParamInfo, Params, RawRequest,
-    StepRequest, StepSignature,
+    ArgSpec, Context, DependencyInfo, FromStepRequest, ParamInfo, Params, RawRequest, StepRequest,
+    StepSignature,
 };
 pub use params::ParamMap;
 pub use reply::message::{ButtonGroup, Carousel, Media, Message, QuickReplies};
@@ -221,11 +221,11 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::descriptor::{Method, Registration, StepDescriptor, StepFuture, StepKind};
-    pub use crate::reply::output::{IntoReply, NextBlockOutput};
     pub use crate::extract::{
         ArgSpec, FromStepRequest, StepRequest, StepSignature, describe_param_with_default,
         param_or_else,
     };
+    pub use crate::reply::output::{IntoReply, NextBlockOutput};
     pub use inventory;
 
     use crate::{Reply, StepError};

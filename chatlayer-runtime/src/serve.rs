@@ -155,7 +155,10 @@ impl fmt::Display for ServeError {
                 variable,
                 value,
                 expected,
-            } => write!(f, "{variable}={value:?} cannot be used: expected {expected}"),
+            } => write!(
+                f,
+                "{variable}={value:?} cannot be used: expected {expected}"
+            ),
             ServeError::Bind { address, source } => write!(
                 f,
                 "cannot listen on {address}: {source}\n\
@@ -200,7 +203,10 @@ mod tests {
 
     #[test]
     fn chatlayer_addr_wins_over_port() {
-        assert_eq!(address(Some("0.0.0.0:9000"), Some("7000")).unwrap(), "0.0.0.0:9000");
+        assert_eq!(
+            address(Some("0.0.0.0:9000"), Some("7000")).unwrap(),
+            "0.0.0.0:9000"
+        );
         assert_eq!(address(Some("[::1]:9000"), None).unwrap(), "[::1]:9000");
         assert_eq!(address(None, Some("7000")).unwrap(), "0.0.0.0:7000");
     }

@@ -8,7 +8,10 @@
 //!
 //!     TRYBUILD=overwrite cargo test -p chatlayer-runtime --test ui
 
-#[rustversion::attr(not(stable(1.95)), ignore = "the .stderr files are written by Rust 1.95")]
+#[rustversion::attr(
+    not(stable(1.95)),
+    ignore = "the .stderr files are written by Rust 1.95"
+)]
 #[test]
 fn ui() {
     let cases = trybuild::TestCases::new();

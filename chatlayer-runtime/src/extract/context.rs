@@ -49,8 +49,14 @@ pub struct Context {
 
 impl Context {
     /// The parameter names, in the order of the fields.
-    pub const PARAMETERS: [&'static str; 6] =
-        ["sessionId", "botId", "channel", "language", "locale", "version"];
+    pub const PARAMETERS: [&'static str; 6] = [
+        "sessionId",
+        "botId",
+        "channel",
+        "language",
+        "locale",
+        "version",
+    ];
 }
 
 impl FromStepRequest for Context {

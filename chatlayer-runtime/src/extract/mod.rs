@@ -24,11 +24,11 @@ use axum::http::{Extensions, HeaderMap, Method, Uri};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::BlockId;
 use crate::deps::Dependencies;
 use crate::error::StepError;
 use crate::params::ParamMap;
 use crate::params::lenient::{Absent, Lenient, is_absent};
-use crate::BlockId;
 
 pub use context::Context;
 pub use params::Params;
@@ -219,7 +219,10 @@ impl<T: DeserializeOwned + 'static> FromStepRequest for T {
 }
 
 /// Reads parameter `name` into `T` with Chatlayer's lenient coercions.
-pub(crate) fn read_param<T: DeserializeOwned>(params: &ParamMap, name: &str) -> Result<T, StepError> {
+pub(crate) fn read_param<T: DeserializeOwned>(
+    params: &ParamMap,
+    name: &str,
+) -> Result<T, StepError> {
     match params.get(name) {
         Some(value) if !is_absent(value) => deserialize_value(value, name),
         sent => T::deserialize(Absent).map_err(|_| {
@@ -234,7 +237,10 @@ pub(crate) fn read_param<T: DeserializeOwned>(params: &ParamMap, name: &str) -> 
 }
 
 /// Deserializes one parameter value, naming the path inside it when a nested part is wrong.
-pub(crate) fn deserialize_value<T: DeserializeOwned>(value: &Value, name: &str) -> Result<T, StepError> {
+pub(crate) fn deserialize_value<T: DeserializeOwned>(
+    value: &Value,
+    name: &str,
+) -> Result<T, StepError> {
     serde_path_to_error::deserialize(Lenient(value)).map_err(|error| {
         let path = error.path().to_string();
         let reason = error.into_inner();
@@ -364,7 +370,13 @@ mod tests {
             Checking,
         }
         let p = params(json!({ "a": "savings_account", "b": "gold" }));
-        assert_eq!(read_param::<Account>(&p, "a").unwrap(), Account::SavingsAccount);
-        assert_eq!(read_param::<Account>(&p, "b").unwrap_err().code(), "invalid_parameter");
+        assert_eq!(
+            read_param::<Account>(&p, "a").unwrap(),
+            Account::SavingsAccount
+        );
+        assert_eq!(
+            read_param::<Account>(&p, "b").unwrap_err().code(),
+            "invalid_parameter"
+        );
     }
 }

@@ -254,7 +254,11 @@ impl<'de> Deserializer<'de> for Lenient<'_> {
         }
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
         self.deserialize_seq(visitor)
     }
 
@@ -373,7 +377,10 @@ impl<'a, I: Iterator<Item = (&'a String, &'a Value)>> LenientMap<'a, I> {
 impl<'de, 'a, I: Iterator<Item = (&'a String, &'a Value)>> MapAccess<'de> for LenientMap<'a, I> {
     type Error = Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
         for (key, value) in self.entries.by_ref() {
             if is_absent(value) {
                 continue;
@@ -402,7 +409,10 @@ impl<'de, 'a> EnumAccess<'de> for LenientEnum<'a> {
     type Error = Error;
     type Variant = Lenient<'a>;
 
-    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Lenient<'a>), Error> {
+    fn variant_seed<V: DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, Lenient<'a>), Error> {
         let variant = seed.deserialize(self.variant.as_str().into_deserializer())?;
         Ok((variant, Lenient(self.content)))
     }

@@ -204,9 +204,11 @@ mod tests {
     #[test]
     fn empty_and_blank_bodies_carry_no_parameters() {
         for body in [&b""[..], b"  \n"] {
-            assert!(ParamMap::decode(&headers(None), None, body)
-                .unwrap()
-                .is_empty());
+            assert!(
+                ParamMap::decode(&headers(None), None, body)
+                    .unwrap()
+                    .is_empty()
+            );
         }
     }
 

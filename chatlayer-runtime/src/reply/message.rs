@@ -572,7 +572,9 @@ impl Serialize for Message {
         match self {
             Message::Text(text) => TaggedRef::Text(text).serialize(serializer),
             Message::Buttons(group) => TaggedRef::Buttons(group).serialize(serializer),
-            Message::QuickReplies(replies) => TaggedRef::QuickReplies(replies).serialize(serializer),
+            Message::QuickReplies(replies) => {
+                TaggedRef::QuickReplies(replies).serialize(serializer)
+            }
             Message::Carousel(carousel) => TaggedRef::Carousel(carousel).serialize(serializer),
             Message::Media(media) => TaggedRef::Media(MediaConfig { media }).serialize(serializer),
             Message::Raw(value) => value.serialize(serializer),
@@ -590,13 +592,15 @@ impl<'de> Deserialize<'de> for Message {
         if !typed {
             return Ok(Message::Raw(value));
         }
-        Ok(match Tagged::deserialize(value).map_err(de::Error::custom)? {
-            Tagged::Text(text) => Message::Text(text),
-            Tagged::Buttons(group) => Message::Buttons(group),
-            Tagged::QuickReplies(replies) => Message::QuickReplies(replies),
-            Tagged::Carousel(carousel) => Message::Carousel(carousel),
-            Tagged::Media(config) => Message::Media(config.media),
-        })
+        Ok(
+            match Tagged::deserialize(value).map_err(de::Error::custom)? {
+                Tagged::Text(text) => Message::Text(text),
+                Tagged::Buttons(group) => Message::Buttons(group),
+                Tagged::QuickReplies(replies) => Message::QuickReplies(replies),
+                Tagged::Carousel(carousel) => Message::Carousel(carousel),
+                Tagged::Media(config) => Message::Media(config.media),
+            },
+        )
     }
 }
 
@@ -609,11 +613,16 @@ mod text_messages {
         text: T,
     }
 
-    pub(super) fn serialize<S: Serializer>(texts: &[String], serializer: S) -> Result<S::Ok, S::Error> {
+    pub(super) fn serialize<S: Serializer>(
+        texts: &[String],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(texts.iter().map(|text| TextItem { text }))
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<String>, D::Error> {
         let items = Vec::<TextItem<String>>::deserialize(deserializer)?;
         Ok(items.into_iter().map(|item| item.text).collect())
     }

@@ -11,7 +11,9 @@ use crate::BlockId;
 use crate::error::StepError;
 use message::{ButtonGroup, Carousel, Media, Message, QuickReplies};
 
-pub use message::{Button, Card, MediaKind, Postback, QuickReply, QuickReplyKind, SessionParam, Text};
+pub use message::{
+    Button, Card, MediaKind, Postback, QuickReply, QuickReplyKind, SessionParam, Text,
+};
 
 /// What a step answers: session data to store, messages to show, and the block to go to.
 /// Chatlayer applies them in that order, so messages can already use the new session values.
@@ -94,7 +96,11 @@ impl Reply {
 
     /// Stores `data` (a JSON object) under session namespace `namespace`, readable in the bot
     /// as `{namespace.key}`. Calling it again with the same namespace adds more keys.
-    pub fn add_session_variable(mut self, namespace: impl Into<String>, data: impl Serialize) -> Self {
+    pub fn add_session_variable(
+        mut self,
+        namespace: impl Into<String>,
+        data: impl Serialize,
+    ) -> Self {
         let namespace = namespace.into();
         if let Err(problem) = check_namespace(&namespace) {
             self.problems.push(problem);
@@ -146,7 +152,11 @@ impl Reply {
     }
 
     /// Adds a `buttons` message: `title` above the buttons.
-    pub fn add_button_group(self, title: impl Into<String>, buttons: impl IntoIterator<Item = Button>) -> Self {
+    pub fn add_button_group(
+        self,
+        title: impl Into<String>,
+        buttons: impl IntoIterator<Item = Button>,
+    ) -> Self {
         self.add_message(ButtonGroup::new(title, buttons))
     }
 
@@ -215,7 +225,10 @@ impl Reply {
     }
 
     /// The reply's bytes as sent on the wire.
-    pub(crate) fn to_json_bytes(&self, default_namespace: Option<&str>) -> Result<Vec<u8>, StepError> {
+    pub(crate) fn to_json_bytes(
+        &self,
+        default_namespace: Option<&str>,
+    ) -> Result<Vec<u8>, StepError> {
         let wire = self.wire(default_namespace)?;
         serde_json::to_vec(&wire).map_err(|error| invalid_reply(vec![error.to_string()]))
     }
@@ -331,7 +344,10 @@ fn invalid_reply(problems: Vec<String>) -> StepError {
     StepError::new(
         axum::http::StatusCode::INTERNAL_SERVER_ERROR,
         "invalid_reply",
-        format!("the step's reply breaks Chatlayer's rules: {}", problems.join("; ")),
+        format!(
+            "the step's reply breaks Chatlayer's rules: {}",
+            problems.join("; ")
+        ),
     )
 }
 

@@ -10,8 +10,8 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
-use chatlayer_runtime::prelude::*;
 use chatlayer_runtime::BuildError;
+use chatlayer_runtime::prelude::*;
 use chatlayer_runtime::serde_json::Value;
 
 /// The host application's own state.
@@ -67,6 +67,9 @@ pub fn host_app(state: HostState) -> Result<Router, BuildError> {
         .route("/", get(|| async { "the host app's home page" }))
         .route("/stats", get(stats))
         .nest("/chatlayer", steps.router())
-        .layer(middleware::from_fn_with_state(state.clone(), count_requests))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
         .with_state(state))
 }

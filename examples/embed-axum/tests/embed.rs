@@ -69,7 +69,12 @@ async fn host_routes_and_state_keep_working() {
     let home = reqwest::get(format!("{url}/")).await.unwrap();
     assert_eq!(home.headers()["x-served-by"], "embed-axum");
     assert_eq!(home.text().await.unwrap(), "the host app's home page");
-    let stats: Value = reqwest::get(format!("{url}/stats")).await.unwrap().json().await.unwrap();
+    let stats: Value = reqwest::get(format!("{url}/stats"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(stats, json!({ "requests": 2 }));
 }
 
@@ -87,13 +92,21 @@ async fn step_errors_and_wrong_methods_stay_json_inside_the_host() {
     let body: Value = error.json().await.unwrap();
     assert_eq!(body["error"]["parameter"], "is_vip");
 
-    let wrong_method = client.get(format!("{url}/chatlayer/greet")).send().await.unwrap();
+    let wrong_method = client
+        .get(format!("{url}/chatlayer/greet"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong_method.status(), 405);
     assert_eq!(wrong_method.headers()["allow"], "POST");
     let body: Value = wrong_method.json().await.unwrap();
     assert_eq!(body["error"]["code"], "method_not_allowed");
 
     // Paths the steps do not own fall through to the host's own (default) fallback.
-    let unknown = client.get(format!("{url}/chatlayer/unknown")).send().await.unwrap();
+    let unknown = client
+        .get(format!("{url}/chatlayer/unknown"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unknown.status(), 404);
 }

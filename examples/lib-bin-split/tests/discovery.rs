@@ -17,7 +17,9 @@ fn the_binary_that_links_the_library_discovers_its_steps() {
 
 #[test]
 fn a_binary_that_does_not_link_the_library_fails_with_the_fix() {
-    let output = Command::new(env!("CARGO_BIN_EXE_unlinked")).output().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_unlinked"))
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     let message = String::from_utf8_lossy(&output.stderr);
     assert!(message.contains("no steps were found"), "{message}");

@@ -99,7 +99,11 @@ pub struct Shipping;
 impl Shipping {
     /// The status of order `order_id`: derived from the id, so the demo needs no database.
     pub fn status(&self, order_id: &str) -> Option<&'static str> {
-        if order_id.is_empty() || !order_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        if order_id.is_empty()
+            || !order_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
             return None;
         }
         let statuses = ["placed", "packed", "shipped", "delivered"];

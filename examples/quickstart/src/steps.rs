@@ -24,7 +24,9 @@ pub async fn order(
         StepError::bad_request(format!("there is no product `{sku}`")).with_parameter("sku")
     })?;
     if quantity == 0 {
-        return Err(StepError::bad_request("quantity must be at least 1").with_parameter("quantity"));
+        return Err(
+            StepError::bad_request("quantity must be at least 1").with_parameter("quantity")
+        );
     }
     let total = product.price * f64::from(quantity);
     Ok(Reply::new()
@@ -89,7 +91,11 @@ pub async fn transaction(
 #[next_block(tag = "routing")]
 pub fn opening_hours(open: BlockId, closed: BlockId, hour: Option<u32>) -> BlockId {
     let hour = hour.unwrap_or_else(current_utc_hour);
-    if (9..18).contains(&hour) { open } else { closed }
+    if (9..18).contains(&hour) {
+        open
+    } else {
+        closed
+    }
 }
 
 fn current_utc_hour() -> u32 {
@@ -131,9 +137,8 @@ pub async fn menu(track_order_block: BlockId) -> Reply {
 /// Each reply goes to `size_chosen` and stores the size in the session variable `size`.
 #[api_step("/ask-size", rename_all = "camelCase", tag = "messages")]
 pub async fn ask_size(size_chosen: BlockId) -> Reply {
-    let sizes = ["S", "M", "L"].map(|size| {
-        QuickReply::postback(size, Postback::new(&size_chosen).param("size", size))
-    });
+    let sizes = ["S", "M", "L"]
+        .map(|size| QuickReply::postback(size, Postback::new(&size_chosen).param("size", size)));
     Reply::new().add_quick_replies("Which size would you like?", sizes)
 }
 
@@ -167,7 +172,10 @@ pub async fn product_media(
     let media = match kind.as_str() {
         "image" => Media::image(product.image_url),
         "video" => Media::video(product.video_url),
-        "audio" => Media::audio(format!("https://shop.example.com/audio/{}.mp3", product.sku)),
+        "audio" => Media::audio(format!(
+            "https://shop.example.com/audio/{}.mp3",
+            product.sku
+        )),
         other => {
             return Err(StepError::bad_request(format!(
                 "kind must be image, video or audio, not `{other}`"
@@ -201,14 +209,23 @@ mod tests {
     fn the_shop_is_open_during_the_day() {
         let (open, closed) = (BlockId::new("open"), BlockId::new("closed"));
         assert_eq!(opening_hours(open.clone(), closed.clone(), Some(9)), open);
-        assert_eq!(opening_hours(open.clone(), closed.clone(), Some(18)), closed);
+        assert_eq!(
+            opening_hours(open.clone(), closed.clone(), Some(18)),
+            closed
+        );
     }
 
     #[tokio::test]
     async fn an_order_is_stored_in_the_order_namespace() {
-        let reply = order("B2".into(), 2, "ok".into(), "ko".into(), Dep::new(Catalog::demo()))
-            .await
-            .unwrap();
+        let reply = order(
+            "B2".into(),
+            2,
+            "ok".into(),
+            "ko".into(),
+            Dep::new(Catalog::demo()),
+        )
+        .await
+        .unwrap();
         assert_eq!(reply.session_data().unwrap()["total"], 179.0);
         assert_eq!(reply.next_dialog_state(), Some(&BlockId::new("ok")));
     }

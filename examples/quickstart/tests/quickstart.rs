@@ -20,7 +20,10 @@ async fn post(server: &TestServer, path: &str, body: Value) -> (u16, Value) {
         .await
         .expect("the server answers");
     let status = response.status().as_u16();
-    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(content_type, "application/json; charset=utf-8");
     (status, response.json().await.expect("a JSON body"))
 }
@@ -40,7 +43,12 @@ fn transfer_body(amount: Value, account_type: &str) -> Value {
 #[tokio::test]
 async fn money_transfer_answers_the_documented_reply_shape() {
     let server = server().await;
-    let (status, reply) = post(&server, "/transaction", transfer_body(json!(500), "savings_account")).await;
+    let (status, reply) = post(
+        &server,
+        "/transaction",
+        transfer_body(json!(500), "savings_account"),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(
         reply,
@@ -55,9 +63,17 @@ async fn money_transfer_answers_the_documented_reply_shape() {
 async fn money_transfer_over_the_limit_goes_to_the_no_money_block() {
     let server = server().await;
     // "5000" as text: Chatlayer may send numbers either way.
-    let (status, reply) = post(&server, "/transaction", transfer_body(json!("5000"), "savings_account")).await;
+    let (status, reply) = post(
+        &server,
+        "/transaction",
+        transfer_body(json!("5000"), "savings_account"),
+    )
+    .await;
     assert_eq!(status, 200);
-    assert_eq!(reply["action"]["nextDialogstate"], "unsuccessful transaction");
+    assert_eq!(
+        reply["action"]["nextDialogstate"],
+        "unsuccessful transaction"
+    );
     assert_eq!(
         reply["messages"][0]["config"]["textMessages"][0]["text"],
         "You don't have enough money for that."
@@ -139,7 +155,9 @@ async fn an_order_without_a_fallback_block_answers_a_json_error() {
 #[tokio::test]
 async fn order_status_reads_the_query_string() {
     let server = server().await;
-    let response = reqwest::get(server.url("/order/status?orderId=abc-1")).await.unwrap();
+    let response = reqwest::get(server.url("/order/status?orderId=abc-1"))
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     let reply: Value = response.json().await.unwrap();
     assert_eq!(reply["session"]["namespace"], "order");
@@ -150,8 +168,18 @@ async fn order_status_reads_the_query_string() {
 #[tokio::test]
 async fn opening_hours_picks_the_block() {
     let server = server().await;
-    let (_, open) = post(&server, "/opening-hours", json!({ "open": "o", "closed": "c", "hour": 10 })).await;
-    let (_, closed) = post(&server, "/opening-hours", json!({ "open": "o", "closed": "c", "hour": "20" })).await;
+    let (_, open) = post(
+        &server,
+        "/opening-hours",
+        json!({ "open": "o", "closed": "c", "hour": 10 }),
+    )
+    .await;
+    let (_, closed) = post(
+        &server,
+        "/opening-hours",
+        json!({ "open": "o", "closed": "c", "hour": "20" }),
+    )
+    .await;
     assert_eq!(open, json!({ "action": { "nextDialogstate": "o" } }));
     assert_eq!(closed, json!({ "action": { "nextDialogstate": "c" } }));
 }
@@ -159,10 +187,21 @@ async fn opening_hours_picks_the_block() {
 #[tokio::test]
 async fn welcome_speaks_the_users_language() {
     let server = server().await;
-    let (_, reply) = post(&server, "/welcome", json!({ "language": "nl", "sessionId": "s-1" })).await;
-    assert_eq!(reply["messages"][0]["config"]["textMessages"][0]["text"], "Welkom in onze winkel!");
+    let (_, reply) = post(
+        &server,
+        "/welcome",
+        json!({ "language": "nl", "sessionId": "s-1" }),
+    )
+    .await;
+    assert_eq!(
+        reply["messages"][0]["config"]["textMessages"][0]["text"],
+        "Welkom in onze winkel!"
+    );
     let (_, reply) = post(&server, "/welcome", json!({})).await;
-    assert_eq!(reply["messages"][0]["config"]["textMessages"][0]["text"], "Welcome to our shop!");
+    assert_eq!(
+        reply["messages"][0]["config"]["textMessages"][0]["text"],
+        "Welcome to our shop!"
+    );
 }
 
 #[tokio::test]
@@ -189,24 +228,39 @@ async fn every_message_type_has_a_step() {
     );
 
     let (_, catalog) = post(&server, "/catalog", json!({ "orderBlock": "order-block" })).await;
-    let cards = catalog["messages"][0]["config"]["elements"].as_array().unwrap();
+    let cards = catalog["messages"][0]["config"]["elements"]
+        .as_array()
+        .unwrap();
     assert_eq!(catalog["messages"][0]["type"], "carousel");
     assert_eq!(cards.len(), 3);
     assert_eq!(cards[0]["subTitle"], "EUR 59.00");
 
     for kind in ["image", "video", "audio"] {
-        let (status, media) = post(&server, "/product-media", json!({ "sku": "B2", "kind": kind })).await;
+        let (status, media) = post(
+            &server,
+            "/product-media",
+            json!({ "sku": "B2", "kind": kind }),
+        )
+        .await;
         assert_eq!(status, 200);
         assert_eq!(media["messages"][0]["type"], "media");
         assert_eq!(media["messages"][0]["config"]["media"]["type"], kind);
         assert_eq!(media["messages"][0]["config"]["media"]["isCache"], true);
     }
-    let (status, _) = post(&server, "/product-media", json!({ "sku": "B2", "kind": "hologram" })).await;
+    let (status, _) = post(
+        &server,
+        "/product-media",
+        json!({ "sku": "B2", "kind": "hologram" }),
+    )
+    .await;
     assert_eq!(status, 400);
 
     let (_, stores) = post(&server, "/stores", json!({})).await;
     assert_eq!(stores["messages"][0]["type"], "list");
-    assert_eq!(stores["messages"][0]["config"]["elements"][1]["title"], "Antwerp");
+    assert_eq!(
+        stores["messages"][0]["config"]["elements"][1]["title"],
+        "Antwerp"
+    );
 }
 
 /// `cargo run -p quickstart` serves with no setup, and stops cleanly on SIGTERM.
@@ -230,9 +284,16 @@ async fn the_binary_serves_on_its_own_and_shuts_down_on_sigterm() {
     let url = format!("http://127.0.0.1:{port}/transaction");
     let deadline = Instant::now() + Duration::from_secs(20);
     let reply: Value = loop {
-        match client.post(&url).json(&transfer_body(json!(500), "savings_account")).send().await {
+        match client
+            .post(&url)
+            .json(&transfer_body(json!(500), "savings_account"))
+            .send()
+            .await
+        {
             Ok(response) => break response.json().await.unwrap(),
-            Err(_) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(50)).await,
+            Err(_) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await
+            }
             Err(error) => {
                 let _ = child.kill();
                 panic!("the quickstart did not start serving: {error}");
@@ -247,9 +308,13 @@ async fn the_binary_serves_on_its_own_and_shuts_down_on_sigterm() {
         .unwrap();
     assert!(killed.success());
     let output = child.wait_with_output().unwrap();
-    let log = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    let log = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "exit {:?}:\n{log}", output.status);
     assert!(log.contains("serving 10 Chatlayer steps"), "{log}");
-    assert!(log.contains("POST /order (quickstart::steps::order at"), "{log}");
+    assert!(
+        log.contains("POST /order (quickstart::steps::order at"),
+        "{log}"
+    );
     assert!(log.contains("SIGTERM received"), "{log}");
 }
