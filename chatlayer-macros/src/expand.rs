@@ -244,3 +244,112 @@ fn optional_str(value: Option<String>) -> TokenStream {
         None => quote!(::core::option::Option::None),
     }
 }
+
+/// Expansion snapshots: what the macros generate, pretty-printed and committed under
+/// `tests/expand/`, so a change to the generated code shows up as a reviewed diff.
+/// `CHATLAYER_BLESS=1 cargo test -p chatlayer-macros` rewrites them.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn pretty(tokens: TokenStream) -> String {
+        let file: syn::File = syn::parse2(tokens).expect("the expansion parses as items");
+        prettyplease::unparse(&file)
+    }
+
+    fn assert_snapshot(name: &str, actual: &str) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/expand")
+            .join(format!("{name}.rs"));
+        if std::env::var_os("CHATLAYER_BLESS").is_some() {
+            std::fs::write(&path, actual).unwrap();
+            return;
+        }
+        let expected = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            expected == actual,
+            "the expansion of {name} changed; review it and rerun with CHATLAYER_BLESS=1:\n{actual}"
+        );
+    }
+
+    #[test]
+    fn api_step() {
+        let output = expand(
+            StepKind::ApiStep,
+            quote!(
+                "/order",
+                namespace = "order",
+                rename_all = "camelCase",
+                fallback = on_failure
+            ),
+            quote! {
+                /// Place an order.
+                ///
+                /// Stores it in the session.
+                pub async fn order(
+                    sku: String,
+                    #[param(default = 1)] quantity: u32,
+                    on_failure: BlockId,
+                    catalog: Dep<Catalog>,
+                ) -> Result<Reply, StepError> {
+                    let _ = (on_failure, catalog);
+                    Ok(Reply::new().add_message(format!("{quantity} x {sku}")))
+                }
+            },
+        );
+        assert_snapshot("api_step", &pretty(output));
+    }
+
+    #[test]
+    fn next_block() {
+        let output = expand(
+            StepKind::NextBlock,
+            TokenStream::new(),
+            quote! {
+                fn opening_hours(open: BlockId, closed: BlockId) -> BlockId {
+                    if is_open() { open } else { closed }
+                }
+            },
+        );
+        assert_snapshot("next_block", &pretty(output));
+    }
+
+    #[test]
+    fn a_step_with_errors_keeps_the_function_and_registers_nothing() {
+        let output = expand(
+            StepKind::ApiStep,
+            quote!("orders//x", method = FETCH),
+            quote! { async fn order(sku: &str) -> Reply { Reply::new() } },
+        )
+        .to_string();
+        assert!(output.contains("async fn order"), "{output}");
+        assert_eq!(output.matches("compile_error").count(), 4, "{output}");
+        assert!(!output.contains("inventory"), "{output}");
+        assert!(output.contains("StepDescriptor :: INVALID"), "{output}");
+    }
+
+    #[test]
+    fn an_unparsable_item_is_passed_through_with_the_error() {
+        let output = expand(
+            StepKind::ApiStep,
+            quote!("/x"),
+            quote! { struct NotAFunction; },
+        )
+        .to_string();
+        assert!(output.starts_with("struct NotAFunction ;"), "{output}");
+        assert!(output.contains("compile_error"), "{output}");
+    }
+
+    #[test]
+    fn the_user_function_body_keeps_its_tokens() {
+        let body = quote! { { let x = 1 ; todo ! ( "half typed" ) ; x . } };
+        let output = expand(
+            StepKind::ApiStep,
+            quote!("/x"),
+            quote! { async fn x() -> Reply #body },
+        )
+        .to_string();
+        assert!(output.contains(&body.to_string()), "{output}");
+    }
+}

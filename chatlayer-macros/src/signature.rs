@@ -302,11 +302,31 @@ pub(crate) fn doc_text(attrs: &[Attribute]) -> String {
                 ..
             }) = &pair.value
         {
-            let text = text.value();
-            for line in text.lines() {
+            // `split('\n')`, not `lines()`: an empty `///` is a paragraph break to keep.
+            for line in text.value().split('\n') {
                 lines.push(line.strip_prefix(' ').unwrap_or(line).trim_end().to_owned());
             }
         }
     }
     lines.join("\n").trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doc_text_keeps_paragraph_breaks() {
+        let item: syn::ItemFn = syn::parse_quote! {
+            /// Place an order.
+            ///
+            /// Stores it in the session.
+            #[doc = " Third paragraph.\n More."]
+            fn order() {}
+        };
+        assert_eq!(
+            doc_text(&item.attrs),
+            "Place an order.\n\nStores it in the session.\nThird paragraph.\nMore."
+        );
+    }
 }

@@ -1,0 +1,81 @@
+/// Place an order.
+///
+/// Stores it in the session.
+pub async fn order(
+    sku: String,
+    quantity: u32,
+    on_failure: BlockId,
+    catalog: Dep<Catalog>,
+) -> Result<Reply, StepError> {
+    let _ = (on_failure, catalog);
+    Ok(Reply::new().add_message(format!("{quantity} x {sku}")))
+}
+#[doc(hidden)]
+#[allow(non_camel_case_types, dead_code)]
+pub struct order {}
+#[allow(dead_code)]
+impl order {
+    /// This step's descriptor, for `App::from_steps`.
+    pub const STEP: &'static ::chatlayer_runtime::__private::StepDescriptor = &{
+        use ::chatlayer_runtime::__private as __cl;
+        const __ARGS: &[__cl::ArgSpec] = &[
+            __cl::ArgSpec::new("sku", "sku"),
+            __cl::ArgSpec::new("quantity", "quantity"),
+            __cl::ArgSpec::new("on_failure", "onFailure"),
+            __cl::ArgSpec::new("catalog", "catalog"),
+        ];
+        fn __handler(__request: __cl::StepRequest) -> __cl::StepFuture {
+            ::std::boxed::Box::pin(async move {
+                let __arg0 = <String as __cl::FromStepRequest>::from_step_request(
+                    &__request,
+                    &__ARGS[0usize],
+                )?;
+                let __arg1 = __cl::param_or_else::<
+                    u32,
+                >(&__request, &__ARGS[1usize], || 1)?;
+                let __arg2 = <BlockId as __cl::FromStepRequest>::from_step_request(
+                    &__request,
+                    &__ARGS[2usize],
+                )?;
+                let __arg3 = <Dep<
+                    Catalog,
+                > as __cl::FromStepRequest>::from_step_request(
+                    &__request,
+                    &__ARGS[3usize],
+                )?;
+                let __output = order(__arg0, __arg1, __arg2, __arg3).await;
+                <Result<Reply, StepError> as __cl::IntoReply>::into_reply(__output)
+            })
+        }
+        fn __describe(__signature: &mut __cl::StepSignature) {
+            let _ = &__signature;
+            <String as __cl::FromStepRequest>::describe(&__ARGS[0usize], __signature);
+            __cl::describe_param_with_default::<u32>(&__ARGS[1usize], __signature);
+            <BlockId as __cl::FromStepRequest>::describe(&__ARGS[2usize], __signature);
+            <Dep<
+                Catalog,
+            > as __cl::FromStepRequest>::describe(&__ARGS[3usize], __signature);
+        }
+        __cl::StepDescriptor {
+            kind: __cl::StepKind::ApiStep,
+            method: __cl::Method::Post,
+            path: "/order",
+            name: "order",
+            module_path: ::core::module_path!(),
+            file: ::core::file!(),
+            line: ::core::line!(),
+            column: ::core::column!(),
+            docs: "Place an order.\n\nStores it in the session.",
+            tag: ::core::option::Option::None,
+            namespace: ::core::option::Option::Some("order"),
+            fallback: ::core::option::Option::Some("onFailure"),
+            fallback_message: ::core::option::Option::None,
+            args: __ARGS,
+            handler: __handler,
+            describe: __describe,
+        }
+    };
+}
+::chatlayer_runtime::__private::inventory::submit! {
+    ::chatlayer_runtime::__private::Registration(order::STEP)
+}
