@@ -10,13 +10,14 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use futures_util::FutureExt;
+use serde::Deserialize;
 
 use crate::app::Shared;
 use crate::descriptor::{Method, StepDescriptor};
 use crate::error::StepError;
 use crate::extract::StepRequest;
 use crate::params::ParamMap;
-use crate::params::lenient::is_absent;
+use crate::params::lenient::{Lenient, is_absent};
 use crate::{BlockId, Reply};
 
 const JSON: &str = "application/json; charset=utf-8";
@@ -33,12 +34,13 @@ impl PreparedStep {
     }
 
     /// The block named by the step's `fallback = ...` parameter, when the request carries one.
+    /// Read only when the step failed, so successful requests never pay for it.
     fn fallback_from(&self, params: &ParamMap) -> Option<BlockId> {
         let value = params.get(self.descriptor.fallback?)?;
         if is_absent(value) {
             return None;
         }
-        serde_json::from_value(value.clone()).ok()
+        BlockId::deserialize(Lenient(value)).ok()
     }
 
     /// The failure policy: jump to a fallback block when there is one, else a JSON error.
@@ -74,8 +76,12 @@ pub(crate) async fn dispatch(step: Arc<PreparedStep>, request: Request) -> Respo
         Ok(params) => params,
         Err(error) => return step.failed(error, None),
     };
-    let fallback = step.fallback_from(&params);
-    let request = StepRequest::new(parts, params, Arc::clone(&step.shared.dependencies));
+    let params = Arc::new(params);
+    let request = StepRequest::new(
+        parts,
+        Arc::clone(&params),
+        Arc::clone(&step.shared.dependencies),
+    );
 
     let outcome = AssertUnwindSafe((step.descriptor.handler)(request))
         .catch_unwind()
@@ -87,7 +93,7 @@ pub(crate) async fn dispatch(step: Arc<PreparedStep>, request: Request) -> Respo
     });
     match bytes {
         Ok(bytes) => json_response(StatusCode::OK, bytes),
-        Err(error) => step.failed(error, fallback),
+        Err(error) => step.failed(error, step.fallback_from(&params)),
     }
 }
 

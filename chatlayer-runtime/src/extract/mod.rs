@@ -42,10 +42,14 @@ pub struct StepRequest {
 }
 
 impl StepRequest {
-    pub(crate) fn new(parts: Parts, params: ParamMap, dependencies: Arc<Dependencies>) -> Self {
+    pub(crate) fn new(
+        parts: Parts,
+        params: Arc<ParamMap>,
+        dependencies: Arc<Dependencies>,
+    ) -> Self {
         StepRequest {
             parts,
-            params: Arc::new(params),
+            params,
             dependencies,
         }
     }

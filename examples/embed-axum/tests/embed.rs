@@ -14,6 +14,19 @@ async fn serve(state: HostState) -> String {
     url
 }
 
+/// POSTs `body` as JSON and returns the JSON answer.
+async fn post_json(client: &reqwest::Client, url: String, body: Value) -> Value {
+    client
+        .post(url)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn steps_answer_under_the_prefix_through_the_host_middleware() {
     let state = HostState::default();
@@ -38,25 +51,19 @@ async fn steps_answer_under_the_prefix_through_the_host_middleware() {
         })
     );
 
-    let vip: Value = client
-        .post(format!("{url}/chatlayer/route/vip"))
-        .json(&json!({ "is_vip": "true", "vip_desk": "desk" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let vip = post_json(
+        &client,
+        format!("{url}/chatlayer/route/vip"),
+        json!({ "is_vip": "true", "vip_desk": "desk" }),
+    )
+    .await;
     assert_eq!(vip, json!({ "action": { "nextDialogstate": "desk" } }));
-    let regular: Value = client
-        .post(format!("{url}/chatlayer/route/vip"))
-        .json(&json!({ "is_vip": false, "vip_desk": "desk" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let regular = post_json(
+        &client,
+        format!("{url}/chatlayer/route/vip"),
+        json!({ "is_vip": false, "vip_desk": "desk" }),
+    )
+    .await;
     assert_eq!(regular, json!({}));
 
     assert_eq!(state.requests.load(Ordering::Relaxed), 3);
