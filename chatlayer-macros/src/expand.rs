@@ -206,22 +206,20 @@ fn generate(kind: StepKind, attr: &StepAttr, step: &StepFn, args: &[StepArg]) ->
 /// Turns the function's output into the reply. The trait is named on the user's own return
 /// type tokens, so an unsupported type is reported on `-> Type` with the trait's note.
 fn finish(kind: StepKind, output: &ReturnType, value: &Ident, name_span: Span) -> TokenStream {
-    let (method, fallback) = match kind {
+    let (trait_path, function, fallback) = match kind {
         StepKind::ApiStep => (
-            quote!(__cl::IntoReply::into_reply),
+            quote!(__cl::IntoReply),
+            quote!(into_reply),
             quote!(__cl::finish_api_step),
         ),
         StepKind::NextBlock => (
-            quote!(__cl::NextBlockOutput::into_next_block),
+            quote!(__cl::NextBlockOutput),
+            quote!(into_next_block),
             quote!(__cl::finish_next_block),
         ),
     };
-    let (trait_path, function) = match kind {
-        StepKind::ApiStep => (quote!(__cl::IntoReply), quote!(into_reply)),
-        StepKind::NextBlock => (quote!(__cl::NextBlockOutput), quote!(into_next_block)),
-    };
     match output {
-        ReturnType::Default => quote_spanned! {name_span=> #method(#value) },
+        ReturnType::Default => quote_spanned! {name_span=> #trait_path::#function(#value) },
         // `impl Trait` cannot be named in a qualified path; let inference find the type.
         ReturnType::Type(_, ty) if contains_impl_trait(ty) => {
             quote_spanned! {ty.span()=> #fallback(#value) }

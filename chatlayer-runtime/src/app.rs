@@ -222,18 +222,8 @@ impl AppBuilder {
                 problems.push(BuildProblem::DuplicateRoute {
                     method: first.method,
                     path: first.path,
-                    first: format!(
-                        "{}::{} at {}",
-                        first.module_path,
-                        first.name,
-                        first.location()
-                    ),
-                    second: format!(
-                        "{}::{} at {}",
-                        second.module_path,
-                        second.name,
-                        second.location()
-                    ),
+                    first: first.origin(),
+                    second: second.origin(),
                 });
             }
         }

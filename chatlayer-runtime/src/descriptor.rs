@@ -203,16 +203,14 @@ impl StepDescriptor {
         signature
     }
 
+    /// `quickstart::order at src/main.rs:12`: which function, and where.
+    pub(crate) fn origin(&self) -> String {
+        format!("{}::{} at {}", self.module_path, self.name, self.location())
+    }
+
     /// `POST /order (quickstart::order at src/main.rs:12)`.
     pub(crate) fn label(&self) -> String {
-        format!(
-            "{} {} ({}::{} at {})",
-            self.method,
-            self.path,
-            self.module_path,
-            self.name,
-            self.location()
-        )
+        format!("{} {} ({})", self.method, self.path, self.origin())
     }
 }
 

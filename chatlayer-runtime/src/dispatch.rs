@@ -17,7 +17,7 @@ use crate::descriptor::{Method, StepDescriptor};
 use crate::error::StepError;
 use crate::extract::StepRequest;
 use crate::params::ParamMap;
-use crate::params::lenient::{Lenient, is_absent};
+use crate::params::lenient::Lenient;
 use crate::{BlockId, Reply};
 
 const JSON: &str = "application/json; charset=utf-8";
@@ -36,10 +36,7 @@ impl PreparedStep {
     /// The block named by the step's `fallback = ...` parameter, when the request carries one.
     /// Read only when the step failed, so successful requests never pay for it.
     fn fallback_from(&self, params: &ParamMap) -> Option<BlockId> {
-        let value = params.get(self.descriptor.fallback?)?;
-        if is_absent(value) {
-            return None;
-        }
+        let value = params.present(self.descriptor.fallback?)?;
         BlockId::deserialize(Lenient(value)).ok()
     }
 

@@ -28,7 +28,7 @@ use crate::BlockId;
 use crate::deps::Dependencies;
 use crate::error::StepError;
 use crate::params::ParamMap;
-use crate::params::lenient::{Absent, Lenient, is_absent};
+use crate::params::lenient::{Absent, Lenient};
 
 pub use context::Context;
 pub use params::Params;
@@ -227,17 +227,17 @@ pub(crate) fn read_param<T: DeserializeOwned>(
     params: &ParamMap,
     name: &str,
 ) -> Result<T, StepError> {
-    match params.get(name) {
-        Some(value) if !is_absent(value) => deserialize_value(value, name),
-        sent => T::deserialize(Absent).map_err(|_| {
-            let error = StepError::missing_parameter(name);
-            match sent {
-                Some(Value::Null) => error.with_detail("it was sent as null"),
-                Some(_) => error.with_detail("it was sent as an empty string"),
-                None => error,
-            }
-        }),
+    if let Some(value) = params.present(name) {
+        return deserialize_value(value, name);
     }
+    T::deserialize(Absent).map_err(|_| {
+        let error = StepError::missing_parameter(name);
+        match params.get(name) {
+            Some(Value::Null) => error.with_detail("it was sent as null"),
+            Some(_) => error.with_detail("it was sent as an empty string"),
+            None => error,
+        }
+    })
 }
 
 /// Deserializes one parameter value, naming the path inside it when a nested part is wrong.
@@ -273,9 +273,9 @@ pub fn param_or_else<T: DeserializeOwned>(
     arg: &ArgSpec,
     default: impl FnOnce() -> T,
 ) -> Result<T, StepError> {
-    match request.params().get(arg.wire_name) {
-        Some(value) if !is_absent(value) => deserialize_value(value, arg.wire_name),
-        _ => Ok(default()),
+    match request.params().present(arg.wire_name) {
+        Some(value) => deserialize_value(value, arg.wire_name),
+        None => Ok(default()),
     }
 }
 

@@ -54,6 +54,11 @@ impl ParamMap {
         self.body.get(name).or_else(|| self.query.get(name))
     }
 
+    /// The value of parameter `name` when it was really sent: not missing, `null` or `""`.
+    pub(crate) fn present(&self, name: &str) -> Option<&Value> {
+        self.get(name).filter(|value| !lenient::is_absent(value))
+    }
+
     /// The parameters from the request body.
     pub fn body(&self) -> &Map<String, Value> {
         &self.body
