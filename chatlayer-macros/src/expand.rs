@@ -110,12 +110,16 @@ fn generate(kind: StepKind, attr: &StepAttr, step: &StepFn, args: &[StepArg]) ->
 
     let describes = args.iter().enumerate().map(|(index, arg)| {
         let ty = &arg.ty;
+        // The schema probe picks `JsonSchema` when the type has it, and nothing otherwise.
+        let arg_spec = quote_spanned! {ty.span()=>
+            &__ARGS[#index].with_schema((&__cl::SchemaProbe::<#ty>::NEW).schema_fn())
+        };
         match &arg.default {
             None => quote_spanned! {ty.span()=>
-                <#ty as __cl::FromStepRequest>::describe(&__ARGS[#index], #signature_doc);
+                <#ty as __cl::FromStepRequest>::describe(#arg_spec, #signature_doc);
             },
             Some(_) => quote_spanned! {ty.span()=>
-                __cl::describe_param_with_default::<#ty>(&__ARGS[#index], #signature_doc);
+                __cl::describe_param_with_default::<#ty>(#arg_spec, #signature_doc);
             },
         }
     });
@@ -174,6 +178,8 @@ fn generate(kind: StepKind, attr: &StepAttr, step: &StepFn, args: &[StepArg]) ->
                 }
 
                 fn __describe(#signature_doc: &mut __cl::StepSignature) {
+                    #[allow(unused_imports)]
+                    use __cl::{ViaJsonSchema as _, WithoutJsonSchema as _};
                     let _ = &#signature_doc;
                     #(#describes)*
                 }
@@ -184,6 +190,8 @@ fn generate(kind: StepKind, attr: &StepAttr, step: &StepFn, args: &[StepArg]) ->
                     path: #path,
                     name: #name_text,
                     module_path: ::core::module_path!(),
+                    package: ::core::env!("CARGO_PKG_NAME"),
+                    package_version: ::core::env!("CARGO_PKG_VERSION"),
                     #location
                     docs: #docs,
                     tag: #tag,

@@ -13,6 +13,9 @@ use crate::BlockId;
 use crate::deps::Dependencies;
 use crate::descriptor::{self, Method, StepDescriptor};
 use crate::dispatch::{self, PreparedStep};
+use crate::openapi::document::default_info;
+use crate::openapi::routes::{self as doc_routes, DOCS_PATH, DocSource, OPENAPI_PATH};
+use crate::openapi::OpenApi;
 
 /// The default limit on a request body: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -57,6 +60,9 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 pub struct App {
     steps: Vec<&'static StepDescriptor>,
     shared: Arc<Shared>,
+    docs: Arc<DocSource>,
+    serve_openapi: bool,
+    serve_docs: bool,
 }
 
 /// What every request of an app shares; built once, never rebuilt per request.
@@ -90,10 +96,51 @@ impl App {
         &self.steps
     }
 
+    /// The OpenAPI 3.1 document of the steps, as served at `/openapi.json` when the steps
+    /// are at the root. The same app always gives the same document.
+    ///
+    /// ```
+    /// use chatlayer_runtime::prelude::*;
+    ///
+    /// /// Say hello.
+    /// #[api_step("/hello")]
+    /// fn hello(name: String) -> Reply { Reply::new().add_message(format!("Hello {name}")) }
+    ///
+    /// let app = App::from_steps([hello::STEP]).title("Greeter").build().unwrap();
+    /// let document = app.openapi();
+    /// assert_eq!(document.info.title, "Greeter");
+    /// assert!(document.operation("POST", "/hello").is_some());
+    /// // `cargo run -- openapi` prints the same document: see `App::run`.
+    /// println!("{}", document.to_json_pretty());
+    /// ```
+    pub fn openapi(&self) -> OpenApi {
+        self.docs.document("")
+    }
+
+    /// The document for the steps served under `prefix` (e.g. `/chatlayer`): every path
+    /// starts with it. [`mount`](Self::mount) and `Router::nest` serve this one.
+    pub fn openapi_at(&self, prefix: &str) -> OpenApi {
+        self.docs.document(prefix)
+    }
+
+    /// The steps (and the document and docs page, unless switched off) under `prefix`, for
+    /// a host app to merge: `host.merge(app.mount("/chatlayer"))`. The same as
+    /// `Router::new().nest(prefix, app.router())`; the served document's paths carry the
+    /// prefix either way.
+    pub fn mount<S: Clone + Send + Sync + 'static>(&self, prefix: &str) -> Router<S> {
+        let prefix = crate::openapi::document::normalize_prefix(prefix);
+        if prefix.is_empty() {
+            self.router()
+        } else {
+            Router::new().nest(&prefix, self.router())
+        }
+    }
+
     /// The steps as an axum `Router` for any host state `S`: nest it
     /// (`host.nest("/chatlayer", app.router())`) or merge it into a host app. Requests to a
     /// step's path with another method get a JSON 405; other unknown paths fall through to
-    /// the host's fallback.
+    /// the host's fallback. Unless switched off in the builder, the router also serves the
+    /// OpenAPI document at `/openapi.json` and the docs page at `/docs`.
     pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
         let mut by_path: BTreeMap<&'static str, Vec<&'static StepDescriptor>> = BTreeMap::new();
         for step in &self.steps {
@@ -112,7 +159,15 @@ impl App {
             let methods = methods.fallback(move || dispatch::method_not_allowed(allowed.clone()));
             router = router.route(path, methods);
         }
+        if self.serve_openapi {
+            router = router.merge(doc_routes::routes(Arc::clone(&self.docs), self.serve_docs));
+        }
         router.with_state(())
+    }
+
+    /// Whether the router serves the docs page.
+    pub(crate) fn serves_docs_page(&self) -> bool {
+        self.serve_openapi && self.serve_docs
     }
 
     /// The router served on its own: [`router`](Self::router) plus a JSON 404 for paths
@@ -141,6 +196,11 @@ pub struct AppBuilder {
     fallback_block: Option<BlockId>,
     fallback_message: Option<String>,
     body_limit: usize,
+    title: Option<String>,
+    api_version: Option<String>,
+    description: Option<String>,
+    serve_openapi: bool,
+    serve_docs: bool,
 }
 
 impl AppBuilder {
@@ -152,6 +212,11 @@ impl AppBuilder {
             fallback_block: None,
             fallback_message: None,
             body_limit: DEFAULT_BODY_LIMIT,
+            title: None,
+            api_version: None,
+            description: None,
+            serve_openapi: true,
+            serve_docs: true,
         }
     }
 
@@ -185,6 +250,42 @@ impl AppBuilder {
     /// one is refused with HTTP 413 without being read into memory.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
+        self
+    }
+
+    /// The API's title in the OpenAPI document and the docs page. Defaults to the name of
+    /// the Cargo package that defines the steps.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// The API's version in the OpenAPI document. Defaults to the version of the Cargo
+    /// package that defines the steps.
+    pub fn api_version(mut self, version: impl Into<String>) -> Self {
+        self.api_version = Some(version.into());
+        self
+    }
+
+    /// What the API is for, shown at the top of the docs page (CommonMark).
+    pub fn description(mut self, text: impl Into<String>) -> Self {
+        self.description = Some(text.into());
+        self
+    }
+
+    /// Whether the router serves the OpenAPI document at `/openapi.json` (default: yes).
+    /// Switching it off switches off the docs page too, since the page reads the document.
+    /// [`App::openapi`] works either way.
+    pub fn serve_openapi(mut self, on: bool) -> Self {
+        self.serve_openapi = on;
+        self
+    }
+
+    /// Whether the router serves the docs page (Swagger UI) at `/docs` (default: yes). Its
+    /// scripts and styles are compiled into the binary and served by the app: the page
+    /// works without internet access.
+    pub fn serve_docs(mut self, on: bool) -> Self {
+        self.serve_docs = on;
         self
     }
 
@@ -227,7 +328,24 @@ impl AppBuilder {
                 });
             }
         }
+        let docs_page = self.serve_openapi && self.serve_docs;
         for step in &steps {
+            let in_docs = step.path == DOCS_PATH
+                || step.path.strip_prefix(DOCS_PATH).is_some_and(|rest| rest.starts_with('/'));
+            let switch = if self.serve_openapi && step.path == OPENAPI_PATH {
+                Some("serve_openapi")
+            } else if docs_page && in_docs {
+                Some("serve_docs")
+            } else {
+                None
+            };
+            if let Some(switch) = switch {
+                problems.push(BuildProblem::ReservedPath {
+                    path: step.path,
+                    step: step.origin(),
+                    switch,
+                });
+            }
             for dependency in step.signature().dependencies() {
                 if !self.dependencies.contains(dependency.type_id) {
                     problems.push(BuildProblem::MissingDependency {
@@ -241,7 +359,19 @@ impl AppBuilder {
         if !problems.is_empty() {
             return Err(BuildError { problems });
         }
+        let mut info = default_info(&steps);
+        if let Some(title) = self.title {
+            info.title = title;
+        }
+        if let Some(version) = self.api_version {
+            info.version = version;
+        }
+        info.description = self.description;
+        let docs = DocSource::new(steps.clone(), info, self.fallback_block.is_some());
         Ok(App {
+            docs: Arc::new(docs),
+            serve_openapi: self.serve_openapi,
+            serve_docs: self.serve_docs,
             steps,
             shared: Arc::new(Shared {
                 dependencies: Arc::new(self.dependencies),
@@ -294,6 +424,15 @@ pub enum BuildProblem {
         /// The type nobody provided.
         type_name: &'static str,
     },
+    /// A step is at a path the app serves its OpenAPI document or docs page at.
+    ReservedPath {
+        /// The step's path.
+        path: &'static str,
+        /// The step: `module::name at file:line`.
+        step: String,
+        /// The builder switch that frees the path, e.g. `serve_docs`.
+        switch: &'static str,
+    },
 }
 
 impl fmt::Display for BuildProblem {
@@ -331,6 +470,12 @@ impl fmt::Display for BuildProblem {
                 f,
                 "step `{step}` ({location}) takes Dep<{type_name}>, but no `{type_name}` was provided\n\
                  help: hand one to the app: App::discover().provide(value)"
+            ),
+            BuildProblem::ReservedPath { path, step, switch } => write!(
+                f,
+                "step {step} is at {path}, where the app serves its API documentation\n\
+                 help: give the step another path, or switch the documentation off with \
+                 .{switch}(false)"
             ),
         }
     }

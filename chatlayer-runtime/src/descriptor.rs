@@ -95,6 +95,10 @@ pub struct StepDescriptor {
     #[doc(hidden)]
     pub module_path: &'static str,
     #[doc(hidden)]
+    pub package: &'static str,
+    #[doc(hidden)]
+    pub package_version: &'static str,
+    #[doc(hidden)]
     pub file: &'static str,
     #[doc(hidden)]
     pub line: u32,
@@ -128,6 +132,8 @@ impl StepDescriptor {
         path: "/",
         name: "invalid",
         module_path: "",
+        package: "",
+        package_version: "",
         file: "",
         line: 0,
         column: 0,
@@ -164,6 +170,12 @@ impl StepDescriptor {
     /// The module the function is in, e.g. `quickstart::steps`.
     pub fn module_path(&self) -> &'static str {
         self.module_path
+    }
+
+    /// The Cargo package that defines the step, e.g. `quickstart`, and its version: the
+    /// OpenAPI document's default title and version.
+    pub fn package(&self) -> (&'static str, &'static str) {
+        (self.package, self.package_version)
     }
 
     /// Where the function is: `file:line`.

@@ -225,14 +225,15 @@ impl fmt::Debug for StepError {
 /// ).unwrap();
 /// assert_eq!(body.error.parameter.as_deref(), Some("sku"));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(description = "The JSON body of every error the framework answers.")]
 pub struct ErrorBody {
     /// What went wrong.
     pub error: ErrorDetail,
 }
 
 /// The inside of an [`ErrorBody`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct ErrorDetail {
     /// Machine-readable, e.g. `missing_parameter`.

@@ -59,13 +59,16 @@
 
 mod app;
 mod block;
+mod cli;
 mod deps;
 mod descriptor;
 mod dispatch;
 mod error;
 mod extract;
+pub mod openapi;
 mod params;
 mod reply;
+mod schema;
 mod serve;
 pub mod testing;
 
@@ -84,7 +87,11 @@ pub use reply::output::{IntoReply, NextBlockOutput};
 pub use reply::{
     Button, Card, MediaKind, Postback, QuickReply, QuickReplyKind, Reply, SessionParam, Text,
 };
+pub use schema::{BLOCK_ID_EXTENSION, SchemaFn};
 pub use serve::{DEFAULT_ADDR, ServeError};
+
+/// `schemars`, re-exported: derive `JsonSchema` on parameter types to document them.
+pub use schemars;
 
 /// `serde_json`, re-exported for [`Value`](serde_json::Value) and the `json!` macro.
 pub use serde_json;
@@ -226,6 +233,7 @@ pub mod __private {
         param_or_else,
     };
     pub use crate::reply::output::{IntoReply, NextBlockOutput};
+    pub use crate::schema::{SchemaProbe, ViaJsonSchema, WithoutJsonSchema};
     pub use inventory;
 
     use crate::{Reply, StepError};

@@ -46,6 +46,9 @@ impl App {
         for step in self.steps() {
             tracing::info!("  {}", step.label());
         }
+        if self.serves_docs_page() {
+            tracing::info!("API docs on http://{address}/docs (document: /openapi.json)");
+        }
         let router = self.standalone_router();
         axum::serve(listener, router)
             .with_graceful_shutdown(shutdown)
@@ -139,6 +142,9 @@ pub enum ServeError {
     },
     /// The server failed while running.
     Io(io::Error),
+    /// The command line of [`App::run`] cannot be followed: the message says why, with the
+    /// usage.
+    Usage(String),
 }
 
 impl From<BuildError> for ServeError {
@@ -165,6 +171,7 @@ impl fmt::Display for ServeError {
                  help: choose another address with CHATLAYER_ADDR=host:port (or PORT=port)"
             ),
             ServeError::Io(error) => write!(f, "the server failed: {error}"),
+            ServeError::Usage(message) => f.write_str(message),
         }
     }
 }
@@ -182,7 +189,7 @@ impl std::error::Error for ServeError {
         match self {
             ServeError::Build(error) => Some(error),
             ServeError::Bind { source, .. } | ServeError::Io(source) => Some(source),
-            ServeError::Config { .. } => None,
+            ServeError::Config { .. } | ServeError::Usage(_) => None,
         }
     }
 }

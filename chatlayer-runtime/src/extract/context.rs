@@ -1,6 +1,6 @@
 //! [`Context`]: the conventional context parameters.
 
-use super::{ArgSpec, FromStepRequest, ParamInfo, StepRequest, StepSignature, read_param};
+use super::{ArgSpec, FromStepRequest, StepRequest, read_param};
 use crate::error::StepError;
 
 /// Who is talking, where, in which language: the context parameters a bot builder maps by
@@ -72,16 +72,5 @@ impl FromStepRequest for Context {
             locale: locale?,
             version: version?,
         })
-    }
-
-    fn describe(_arg: &ArgSpec, signature: &mut StepSignature) {
-        for name in Context::PARAMETERS {
-            signature.add_param(ParamInfo {
-                name,
-                required: false,
-                block_id: false,
-                type_name: "core::option::Option<alloc::string::String>",
-            });
-        }
     }
 }

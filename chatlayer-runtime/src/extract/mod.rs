@@ -28,6 +28,7 @@ use crate::BlockId;
 use crate::deps::Dependencies;
 use crate::error::StepError;
 use crate::params::ParamMap;
+use crate::schema::SchemaFn;
 use crate::params::lenient::{Absent, Lenient};
 
 pub use context::Context;
@@ -90,10 +91,11 @@ impl StepRequest {
 }
 
 /// How an argument is named: in the Rust signature, and on the wire.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub struct ArgSpec {
     rust_name: &'static str,
     wire_name: &'static str,
+    schema: Option<SchemaFn>,
 }
 
 impl ArgSpec {
@@ -102,7 +104,19 @@ impl ArgSpec {
         ArgSpec {
             rust_name,
             wire_name,
+            schema: None,
         }
+    }
+
+    /// The same argument, with the JSON Schema of its type (the macros add it when the
+    /// type implements `schemars::JsonSchema`).
+    pub const fn with_schema(self, schema: Option<SchemaFn>) -> Self {
+        ArgSpec { schema, ..self }
+    }
+
+    /// The JSON Schema of the argument's type, when it has one.
+    pub fn schema(&self) -> Option<SchemaFn> {
+        self.schema
     }
 
     /// The argument's name in the function signature.
@@ -124,11 +138,11 @@ pub struct StepSignature {
     dependencies: Vec<DependencyInfo>,
 }
 
-/// A parameter a step reads.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A parameter a step reads, as the OpenAPI document describes it.
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ParamInfo {
-    /// The name on the wire.
+    /// The name on the wire. Empty for [`ParamInfo::all_fields`].
     pub name: &'static str,
     /// Whether the step fails when it is absent.
     pub required: bool,
@@ -136,6 +150,41 @@ pub struct ParamInfo {
     pub block_id: bool,
     /// The Rust type that reads it.
     pub type_name: &'static str,
+    /// Its JSON Schema, when the type implements `schemars::JsonSchema`.
+    pub schema: Option<SchemaFn>,
+    /// Whether this is a whole struct of parameters ([`Params<T>`]): each property of the
+    /// schema is one parameter.
+    pub all_fields: bool,
+}
+
+impl ParamInfo {
+    /// A parameter named `name` read into `T`, with the schema found for `arg`.
+    ///
+    /// ```
+    /// use chatlayer_runtime::{ArgSpec, ParamInfo};
+    ///
+    /// let info = ParamInfo::new::<u32>("quantity", true, &ArgSpec::new("quantity", "quantity"));
+    /// assert_eq!((info.name, info.required, info.block_id), ("quantity", true, false));
+    /// ```
+    pub fn new<T: ?Sized + 'static>(name: &'static str, required: bool, arg: &ArgSpec) -> Self {
+        let id = TypeId::of::<T>();
+        ParamInfo {
+            name,
+            required,
+            block_id: id == TypeId::of::<BlockId>() || id == TypeId::of::<Option<BlockId>>(),
+            type_name: std::any::type_name::<T>(),
+            schema: arg.schema,
+            all_fields: false,
+        }
+    }
+
+    /// Every field of the struct `T` is a parameter (see [`Params<T>`]).
+    pub fn all_fields<T: ?Sized + 'static>(arg: &ArgSpec) -> Self {
+        ParamInfo {
+            all_fields: true,
+            ..ParamInfo::new::<T>("", true, arg)
+        }
+    }
 }
 
 /// A dependency a step takes with `Dep<T>`.
@@ -257,13 +306,7 @@ pub(crate) fn deserialize_value<T: DeserializeOwned>(
 }
 
 fn describe_param<T: 'static>(arg: &ArgSpec, signature: &mut StepSignature, required: bool) {
-    let id = TypeId::of::<T>();
-    signature.add_param(ParamInfo {
-        name: arg.wire_name,
-        required,
-        block_id: id == TypeId::of::<BlockId>() || id == TypeId::of::<Option<BlockId>>(),
-        type_name: std::any::type_name::<T>(),
-    });
+    signature.add_param(ParamInfo::new::<T>(arg.wire_name, required, arg));
 }
 
 /// Used by generated code for `#[param(default = ...)]` arguments.

@@ -63,13 +63,8 @@ impl<T: DeserializeOwned + 'static> FromStepRequest for Params<T> {
         read_all(request.params()).map(Params)
     }
 
-    fn describe(_arg: &ArgSpec, signature: &mut StepSignature) {
-        signature.add_param(ParamInfo {
-            name: "*",
-            required: true,
-            block_id: false,
-            type_name: std::any::type_name::<T>(),
-        });
+    fn describe(arg: &ArgSpec, signature: &mut StepSignature) {
+        signature.add_param(ParamInfo::all_fields::<T>(arg));
     }
 }
 

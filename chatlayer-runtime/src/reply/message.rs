@@ -1,7 +1,10 @@
 //! The messages a step can send, in Chatlayer's API-step format: `{"type": ..., "config": ...}`.
 
 use serde::de::{self, Deserializer};
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize, Serializer};
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde_json::Value;
 
 use crate::BlockId;
@@ -117,11 +120,12 @@ impl From<Media> for Message {
 }
 
 /// A `text` message. With several texts, they are the variants of one balloon.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
 pub struct Text {
     /// The texts, as `config.textMessages[].text`.
     #[serde(rename = "textMessages", with = "text_messages")]
+    #[schemars(with = "Vec<text_messages::TextItem<String>>")]
     pub texts: Vec<String>,
 }
 
@@ -142,11 +146,12 @@ impl Text {
 }
 
 /// A `buttons` message: text above a group of buttons.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
 pub struct ButtonGroup {
     /// The text shown above the buttons.
     #[serde(rename = "textMessages", with = "text_messages")]
+    #[schemars(with = "Vec<text_messages::TextItem<String>>")]
     pub texts: Vec<String>,
     /// The buttons; channels such as Facebook show at most three.
     pub buttons: Vec<Button>,
@@ -175,7 +180,7 @@ impl ButtonGroup {
 /// ];
 /// assert_eq!(buttons.len(), 4);
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type")]
 #[non_exhaustive]
 pub enum Button {
@@ -232,7 +237,7 @@ impl Button {
 }
 
 /// Where a postback button or quick reply goes, and the session values it sets on the way.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
 pub struct Postback {
     /// The block to go to.
@@ -281,7 +286,7 @@ impl From<&str> for Postback {
 }
 
 /// A session value a postback sets: `{"key": ..., "value": ...}`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
 pub struct SessionParam {
     /// The session variable.
@@ -291,11 +296,12 @@ pub struct SessionParam {
 }
 
 /// A `quickReplies` message: text with reply chips under it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
 pub struct QuickReplies {
     /// The text shown above the chips.
     #[serde(rename = "textMessages", with = "text_messages")]
+    #[schemars(with = "Vec<text_messages::TextItem<String>>")]
     pub texts: Vec<String>,
     /// The chips.
     #[serde(rename = "quickReplies")]
@@ -322,7 +328,7 @@ impl QuickReplies {
 /// let here = QuickReply::location("Send my location");
 /// # let _ = (yes, here);
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
 pub struct QuickReply {
     /// `postback` or `location`.
@@ -367,7 +373,7 @@ impl QuickReply {
 }
 
 /// What a quick reply does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
 pub enum QuickReplyKind {
     /// Goes to a block.
@@ -379,7 +385,7 @@ pub enum QuickReplyKind {
 }
 
 /// A `carousel` message: a row of cards.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
 pub struct Carousel {
     /// The cards, in order.
@@ -407,7 +413,7 @@ impl Carousel {
 ///     .button(Button::web_url("Details", "https://example.com/red"));
 /// assert_eq!(card.buttons.len(), 1);
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
 pub struct Card {
     /// The card's title.
@@ -471,7 +477,7 @@ impl Card {
 /// let video = Media::video("https://example.com/unboxing.mp4").cache(true);
 /// assert_eq!(video.is_cache, Some(true));
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
 pub struct Media {
     /// `image`, `video` or `audio`.
@@ -516,7 +522,7 @@ impl Media {
 }
 
 /// The kind of a [`Media`] message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum MediaKind {
@@ -604,13 +610,61 @@ impl<'de> Deserialize<'de> for Message {
     }
 }
 
+/// The wire shape: `oneOf` the typed messages (each `{"type": <const>, "config": ...}`), or
+/// any other object whose `type` is none of theirs.
+impl JsonSchema for Message {
+    fn schema_name() -> Cow<'static, str> {
+        "Message".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let media = json_schema!({
+            "type": "object",
+            "properties": { "media": generator.subschema_for::<Media>() },
+            "required": ["media"],
+        });
+        let typed = [
+            ("text", generator.subschema_for::<Text>()),
+            ("buttons", generator.subschema_for::<ButtonGroup>()),
+            ("quickReplies", generator.subschema_for::<QuickReplies>()),
+            ("carousel", generator.subschema_for::<Carousel>()),
+            ("media", media),
+        ];
+        let mut one_of: Vec<Value> = typed
+            .into_iter()
+            .map(|(kind, config)| {
+                serde_json::json!({
+                    "title": kind,
+                    "type": "object",
+                    "properties": { "type": { "const": kind }, "config": config },
+                    "required": ["type", "config"],
+                })
+            })
+            .collect();
+        one_of.push(serde_json::json!({
+            "title": "other",
+            "description": "Any other Chatlayer message type (e.g. `list`), sent exactly as the \
+                            step built it.",
+            "type": "object",
+            "properties": { "type": { "type": "string", "not": { "enum": TYPED } } },
+            "required": ["type"],
+        }));
+        json_schema!({
+            "description": "One message the bot shows the user.",
+            "oneOf": one_of,
+        })
+    }
+}
+
 /// `["a", "b"]` <-> `[{"text": "a"}, {"text": "b"}]`.
 mod text_messages {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    #[derive(Serialize, Deserialize)]
-    struct TextItem<T> {
-        text: T,
+    /// One variant of the text.
+    #[derive(Serialize, Deserialize, schemars::JsonSchema)]
+    #[schemars(rename = "TextItem")]
+    pub(super) struct TextItem<T> {
+        pub(super) text: T,
     }
 
     pub(super) fn serialize<S: Serializer>(

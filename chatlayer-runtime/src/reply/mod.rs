@@ -3,6 +3,9 @@
 pub(crate) mod message;
 pub(crate) mod output;
 
+use std::borrow::Cow;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -371,6 +374,48 @@ struct WireSession<'a> {
 struct WireAction<'a> {
     #[serde(rename = "nextDialogstate")]
     next_dialogstate: &'a BlockId,
+}
+
+/// The reply as sent on the wire: `session` (one namespace and its data), `messages`, and
+/// `action.nextDialogstate`, each present only when the step set it.
+impl JsonSchema for Reply {
+    fn schema_name() -> Cow<'static, str> {
+        "Reply".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "What Chatlayer does after the API step: store `session.data` under \
+                            `session.namespace`, show `messages`, and go to the block \
+                            `action.nextDialogstate`. Absent fields change nothing.",
+            "type": "object",
+            "properties": {
+                "session": {
+                    "type": "object",
+                    "properties": {
+                        "namespace": {
+                            "type": "string",
+                            "description": "The session variable the data is stored under.",
+                        },
+                        "data": {
+                            "type": "object",
+                            "description": "Stored in the user's session under the namespace.",
+                        },
+                    },
+                    "required": ["namespace", "data"],
+                    "additionalProperties": false,
+                },
+                "messages": { "type": "array", "items": generator.subschema_for::<Message>() },
+                "action": {
+                    "type": "object",
+                    "properties": { "nextDialogstate": generator.subschema_for::<BlockId>() },
+                    "required": ["nextDialogstate"],
+                    "additionalProperties": false,
+                },
+            },
+            "additionalProperties": false,
+        })
+    }
 }
 
 /// Reads a reply as Chatlayer would, for tests and tools. Besides the canonical

@@ -1,0 +1,172 @@
+//! [`App::run`]: the standalone binary's `main`, with commands besides serving.
+
+use std::io::Write;
+
+use crate::app::{App, AppBuilder};
+use crate::serve::ServeError;
+
+/// What the command line asked for.
+#[derive(Debug, PartialEq, Eq)]
+enum Command {
+    Serve,
+    OpenApi {
+        prefix: String,
+        output: Option<String>,
+    },
+    Steps,
+    Help,
+}
+
+const USAGE: &str = "\
+usage: <program> [command]
+
+commands:
+  serve                       serve the steps (the default)
+  openapi [--prefix P] [FILE] write the OpenAPI 3.1 document to FILE, or to stdout;
+                              --prefix puts the steps under P, e.g. /chatlayer
+  steps                       list the steps: method, path and function
+  help                        show this text
+
+environment (serve): CHATLAYER_ADDR=host:port, or PORT=port";
+
+impl App {
+    /// Runs the command given on the command line: `serve` (the default), `openapi`,
+    /// `steps` or `help`. The `main` of a standalone backend:
+    ///
+    /// ```no_run
+    /// # use chatlayer_runtime::prelude::*;
+    /// # #[api_step("/x")] fn x() -> Reply { Reply::new() }
+    /// #[tokio::main]
+    /// async fn main() -> Result<(), chatlayer_runtime::ServeError> {
+    ///     App::discover().build()?.run().await
+    /// }
+    /// ```
+    ///
+    /// Then `cargo run -- openapi > openapi.json` writes the document without starting a
+    /// server (for CI, or to import it into other tools), `cargo run -- openapi --prefix
+    /// /chatlayer docs.json` writes it for steps served under a prefix, and `cargo run --
+    /// steps` lists the steps.
+    pub async fn run(self) -> Result<(), ServeError> {
+        match parse(std::env::args().skip(1)).map_err(ServeError::Usage)? {
+            Command::Serve => self.serve().await,
+            Command::OpenApi { prefix, output } => {
+                let text = self.openapi_at(&prefix).to_json_pretty();
+                match output {
+                    Some(path) => std::fs::write(&path, text).map_err(|source| {
+                        ServeError::Usage(format!("cannot write {path}: {source}"))
+                    }),
+                    None => std::io::stdout()
+                        .write_all(text.as_bytes())
+                        .map_err(ServeError::Io),
+                }
+            }
+            Command::Steps => {
+                let mut out = String::new();
+                for step in self.steps() {
+                    out.push_str(&format!(
+                        "{:<6} {:<30} {}::{}\n",
+                        step.method(),
+                        step.path(),
+                        step.module_path(),
+                        step.name()
+                    ));
+                }
+                std::io::stdout()
+                    .write_all(out.as_bytes())
+                    .map_err(ServeError::Io)
+            }
+            Command::Help => {
+                println!("{USAGE}");
+                Ok(())
+            }
+        }
+    }
+}
+
+impl AppBuilder {
+    /// Builds the app and [runs](App::run) the command line's command.
+    pub async fn run(self) -> Result<(), ServeError> {
+        self.build()?.run().await
+    }
+}
+
+fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+    let mut args = args.into_iter();
+    let command = match args.next().as_deref() {
+        None | Some("serve") => Command::Serve,
+        Some("steps") => Command::Steps,
+        Some("help" | "--help" | "-h") => Command::Help,
+        Some("openapi") => {
+            let mut prefix = String::new();
+            let mut output = None;
+            while let Some(arg) = args.next() {
+                match arg.as_str() {
+                    "--prefix" => {
+                        prefix = args
+                            .next()
+                            .ok_or_else(|| format!("--prefix needs a value\n\n{USAGE}"))?;
+                    }
+                    _ if arg.starts_with('-') => {
+                        return Err(format!("unknown option `{arg}`\n\n{USAGE}"));
+                    }
+                    _ if output.is_none() => output = Some(arg),
+                    _ => return Err(format!("unexpected argument `{arg}`\n\n{USAGE}")),
+                }
+            }
+            return Ok(Command::OpenApi { prefix, output });
+        }
+        Some(other) => return Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    match args.next() {
+        Some(extra) => Err(format!("unexpected argument `{extra}`\n\n{USAGE}")),
+        None => Ok(command),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str]) -> Result<Command, String> {
+        parse(args.iter().map(|arg| (*arg).to_owned()))
+    }
+
+    #[test]
+    fn serves_by_default() {
+        assert_eq!(run(&[]), Ok(Command::Serve));
+        assert_eq!(run(&["serve"]), Ok(Command::Serve));
+    }
+
+    #[test]
+    fn openapi_takes_a_prefix_and_a_file() {
+        assert_eq!(
+            run(&["openapi"]),
+            Ok(Command::OpenApi {
+                prefix: String::new(),
+                output: None
+            })
+        );
+        assert_eq!(
+            run(&["openapi", "--prefix", "/chatlayer", "out.json"]),
+            Ok(Command::OpenApi {
+                prefix: "/chatlayer".into(),
+                output: Some("out.json".into())
+            })
+        );
+    }
+
+    #[test]
+    fn mistakes_say_what_is_wrong_and_show_the_usage() {
+        for (args, says) in [
+            (&["opnapi"][..], "unknown command `opnapi`"),
+            (&["openapi", "--prefix"][..], "--prefix needs a value"),
+            (&["openapi", "--out", "x"][..], "unknown option `--out`"),
+            (&["openapi", "a", "b"][..], "unexpected argument `b`"),
+            (&["steps", "x"][..], "unexpected argument `x`"),
+        ] {
+            let message = run(args).unwrap_err();
+            assert!(message.starts_with(says), "{message}");
+            assert!(message.contains("usage:"), "{message}");
+        }
+    }
+}

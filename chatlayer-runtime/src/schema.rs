@@ -1,0 +1,126 @@
+//! JSON Schemas of step arguments, from `schemars`, without requiring `JsonSchema`.
+//!
+//! The macros ask every argument type for its schema through [`SchemaProbe`]. A type that
+//! implements [`JsonSchema`] answers with its schema; any other type still compiles and is
+//! documented as "any value" (the OpenAPI document says which type is missing a schema).
+//! This is autoref specialization: it works because the generated code names concrete types.
+
+use std::borrow::Cow;
+use std::marker::PhantomData;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+
+use crate::{BlockId, Params};
+
+/// Produces a type's JSON Schema with a given generator (which collects shared definitions).
+pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
+
+/// The extension keyword that marks a parameter as a block id, in the OpenAPI document.
+pub const BLOCK_ID_EXTENSION: &str = "x-chatlayer-dialog-state";
+
+/// Asks `T` for its schema; see the module docs.
+#[doc(hidden)]
+pub struct SchemaProbe<T: ?Sized>(PhantomData<fn() -> T>);
+
+impl<T: ?Sized> SchemaProbe<T> {
+    /// The probe for `T`.
+    pub const NEW: Self = SchemaProbe(PhantomData);
+}
+
+/// Chosen when `T: JsonSchema` (method resolution finds it before autoref).
+#[doc(hidden)]
+pub trait ViaJsonSchema {
+    /// `T`'s schema.
+    fn schema_fn(&self) -> Option<SchemaFn>;
+}
+
+impl<T: ?Sized + JsonSchema> ViaJsonSchema for SchemaProbe<T> {
+    fn schema_fn(&self) -> Option<SchemaFn> {
+        Some(|generator| generator.subschema_for::<T>())
+    }
+}
+
+/// Chosen for every other `T` (reached only through one more autoref).
+#[doc(hidden)]
+pub trait WithoutJsonSchema {
+    /// No schema.
+    fn schema_fn(&self) -> Option<SchemaFn>;
+}
+
+impl<T: ?Sized> WithoutJsonSchema for &SchemaProbe<T> {
+    fn schema_fn(&self) -> Option<SchemaFn> {
+        None
+    }
+}
+
+/// A block id is a string; the schema says what the bot builder does with it.
+impl JsonSchema for BlockId {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        "BlockId".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "description": "The id of a Chatlayer bot block (a dialog state). In the API step, \
+                            map this parameter with a Dialog state row and pick the block.",
+            BLOCK_ID_EXTENSION: true,
+        })
+    }
+}
+
+/// `Params<T>` is `T`'s fields, inlined so that the document can list them one by one.
+impl<T: JsonSchema> JsonSchema for Params<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        T::schema_name()
+    }
+
+    fn schema_id() -> Cow<'static, str> {
+        T::schema_id()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        T::json_schema(generator)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Dep;
+
+    struct NoSchema;
+
+    fn probe_has_schema<T: ?Sized>(found: Option<SchemaFn>) -> bool {
+        found.is_some()
+    }
+
+    #[test]
+    fn types_with_a_schema_are_found_and_others_compile_without_one() {
+        #[allow(unused_imports)]
+        use super::{ViaJsonSchema as _, WithoutJsonSchema as _};
+        assert!(probe_has_schema::<u32>((&SchemaProbe::<u32>::NEW).schema_fn()));
+        assert!(probe_has_schema::<BlockId>((&SchemaProbe::<BlockId>::NEW).schema_fn()));
+        assert!(!probe_has_schema::<NoSchema>((&SchemaProbe::<NoSchema>::NEW).schema_fn()));
+        assert!(!probe_has_schema::<Dep<NoSchema>>(
+            (&SchemaProbe::<Dep<NoSchema>>::NEW).schema_fn()
+        ));
+    }
+
+    #[test]
+    fn a_block_id_is_a_marked_string_even_when_optional() {
+        let mut generator = SchemaGenerator::default();
+        let schema = generator.subschema_for::<Option<BlockId>>();
+        let value = schema.as_value();
+        assert_eq!(value["type"], serde_json::json!(["string", "null"]));
+        assert_eq!(value[BLOCK_ID_EXTENSION], true);
+    }
+}
