@@ -48,13 +48,33 @@ impl order {
             })
         }
         fn __describe(__signature: &mut __cl::StepSignature) {
+            #[allow(unused_imports)]
+            use __cl::{ViaJsonSchema as _, WithoutJsonSchema as _};
             let _ = &__signature;
-            <String as __cl::FromStepRequest>::describe(&__ARGS[0usize], __signature);
-            __cl::describe_param_with_default::<u32>(&__ARGS[1usize], __signature);
-            <BlockId as __cl::FromStepRequest>::describe(&__ARGS[2usize], __signature);
+            <String as __cl::FromStepRequest>::describe(
+                &__ARGS[0usize]
+                    .with_schema((&__cl::SchemaProbe::<String>::NEW).schema_fn()),
+                __signature,
+            );
+            __cl::describe_param_with_default::<
+                u32,
+            >(
+                &__ARGS[1usize]
+                    .with_schema((&__cl::SchemaProbe::<u32>::NEW).schema_fn()),
+                __signature,
+            );
+            <BlockId as __cl::FromStepRequest>::describe(
+                &__ARGS[2usize]
+                    .with_schema((&__cl::SchemaProbe::<BlockId>::NEW).schema_fn()),
+                __signature,
+            );
             <Dep<
                 Catalog,
-            > as __cl::FromStepRequest>::describe(&__ARGS[3usize], __signature);
+            > as __cl::FromStepRequest>::describe(
+                &__ARGS[3usize]
+                    .with_schema((&__cl::SchemaProbe::<Dep<Catalog>>::NEW).schema_fn()),
+                __signature,
+            );
         }
         __cl::StepDescriptor {
             kind: __cl::StepKind::ApiStep,
@@ -62,6 +82,8 @@ impl order {
             path: "/order",
             name: "order",
             module_path: ::core::module_path!(),
+            package: ::core::env!("CARGO_PKG_NAME"),
+            package_version: ::core::env!("CARGO_PKG_VERSION"),
             file: ::core::file!(),
             line: ::core::line!(),
             column: ::core::column!(),

@@ -28,9 +28,19 @@ impl opening_hours {
             })
         }
         fn __describe(__signature: &mut __cl::StepSignature) {
+            #[allow(unused_imports)]
+            use __cl::{ViaJsonSchema as _, WithoutJsonSchema as _};
             let _ = &__signature;
-            <BlockId as __cl::FromStepRequest>::describe(&__ARGS[0usize], __signature);
-            <BlockId as __cl::FromStepRequest>::describe(&__ARGS[1usize], __signature);
+            <BlockId as __cl::FromStepRequest>::describe(
+                &__ARGS[0usize]
+                    .with_schema((&__cl::SchemaProbe::<BlockId>::NEW).schema_fn()),
+                __signature,
+            );
+            <BlockId as __cl::FromStepRequest>::describe(
+                &__ARGS[1usize]
+                    .with_schema((&__cl::SchemaProbe::<BlockId>::NEW).schema_fn()),
+                __signature,
+            );
         }
         __cl::StepDescriptor {
             kind: __cl::StepKind::NextBlock,
@@ -38,6 +48,8 @@ impl opening_hours {
             path: "/opening-hours",
             name: "opening_hours",
             module_path: ::core::module_path!(),
+            package: ::core::env!("CARGO_PKG_NAME"),
+            package_version: ::core::env!("CARGO_PKG_VERSION"),
             file: ::core::file!(),
             line: ::core::line!(),
             column: ::core::column!(),
