@@ -1,5 +1,10 @@
 //! Helpers shared by the integration tests: a real HTTP client against a `TestServer`.
 
+#[path = "external.rs"]
+pub mod external;
+#[path = "openapi_contract.rs"]
+pub mod openapi_contract;
+
 use chatlayer_runtime::App;
 use chatlayer_runtime::testing::TestServer;
 use serde_json::Value;

@@ -13,9 +13,9 @@ use crate::BlockId;
 use crate::deps::Dependencies;
 use crate::descriptor::{self, Method, StepDescriptor};
 use crate::dispatch::{self, PreparedStep};
+use crate::openapi::OpenApi;
 use crate::openapi::document::default_info;
 use crate::openapi::routes::{self as doc_routes, DOCS_PATH, DocSource, OPENAPI_PATH};
-use crate::openapi::OpenApi;
 
 /// The default limit on a request body: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -331,7 +331,10 @@ impl AppBuilder {
         let docs_page = self.serve_openapi && self.serve_docs;
         for step in &steps {
             let in_docs = step.path == DOCS_PATH
-                || step.path.strip_prefix(DOCS_PATH).is_some_and(|rest| rest.starts_with('/'));
+                || step
+                    .path
+                    .strip_prefix(DOCS_PATH)
+                    .is_some_and(|rest| rest.starts_with('/'));
             let switch = if self.serve_openapi && step.path == OPENAPI_PATH {
                 Some("serve_openapi")
             } else if docs_page && in_docs {

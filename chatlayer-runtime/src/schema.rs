@@ -107,9 +107,15 @@ mod tests {
     fn types_with_a_schema_are_found_and_others_compile_without_one() {
         #[allow(unused_imports)]
         use super::{ViaJsonSchema as _, WithoutJsonSchema as _};
-        assert!(probe_has_schema::<u32>((&SchemaProbe::<u32>::NEW).schema_fn()));
-        assert!(probe_has_schema::<BlockId>((&SchemaProbe::<BlockId>::NEW).schema_fn()));
-        assert!(!probe_has_schema::<NoSchema>((&SchemaProbe::<NoSchema>::NEW).schema_fn()));
+        assert!(probe_has_schema::<u32>(
+            (&SchemaProbe::<u32>::NEW).schema_fn()
+        ));
+        assert!(probe_has_schema::<BlockId>(
+            (&SchemaProbe::<BlockId>::NEW).schema_fn()
+        ));
+        assert!(!probe_has_schema::<NoSchema>(
+            (&SchemaProbe::<NoSchema>::NEW).schema_fn()
+        ));
         assert!(!probe_has_schema::<Dep<NoSchema>>(
             (&SchemaProbe::<Dep<NoSchema>>::NEW).schema_fn()
         ));

@@ -28,8 +28,8 @@ use crate::BlockId;
 use crate::deps::Dependencies;
 use crate::error::StepError;
 use crate::params::ParamMap;
-use crate::schema::SchemaFn;
 use crate::params::lenient::{Absent, Lenient};
+use crate::schema::SchemaFn;
 
 pub use context::Context;
 pub use params::Params;

@@ -6,11 +6,11 @@ use schemars::generate::SchemaSettings;
 use schemars::{Schema, SchemaGenerator, json_schema};
 use serde_json::{Map, Value, json};
 
-use super::rustdoc::tidy_descriptions;
 use super::model::{
     Components, Info, MediaType, OPENAPI_VERSION, OpenApi, Operation, Parameter, PathItem,
     RequestBody, Response, Tag,
 };
+use super::rustdoc::tidy_descriptions;
 use crate::descriptor::{Method, StepDescriptor, StepKind};
 use crate::extract::ParamInfo;
 use crate::schema::BLOCK_ID_EXTENSION;
@@ -353,7 +353,10 @@ fn responses(
              the body cannot be read (`invalid_body`), or the step refused the request \
              (`bad_request`).",
         ),
-        ("413", "The body is larger than the app's limit (`body_too_large`)."),
+        (
+            "413",
+            "The body is larger than the app's limit (`body_too_large`).",
+        ),
         (
             "500",
             "The step failed (`handler_error`, `handler_panicked`) or built a reply Chatlayer \

@@ -49,6 +49,6 @@ pub(crate) mod routes;
 mod rustdoc;
 
 pub use model::{
-    Components, Header, Info, MediaType, OPENAPI_VERSION, OpenApi, Operation, Parameter,
-    PathItem, RequestBody, Response, SecurityRequirement, SecurityScheme, Server, Tag,
+    Components, Header, Info, MediaType, OPENAPI_VERSION, OpenApi, Operation, Parameter, PathItem,
+    RequestBody, Response, SecurityRequirement, SecurityScheme, Server, Tag,
 };

@@ -55,7 +55,10 @@ impl DocSource {
     /// The document's bytes for `prefix`, built once per prefix.
     fn document_bytes(&self, prefix: &str) -> Bytes {
         let prefix = normalize_prefix(prefix);
-        let mut built = self.built.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut built = self
+            .built
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         built
             .entry(prefix.clone())
             .or_insert_with(|| Bytes::from(self.document(&prefix).to_json_pretty()))
@@ -119,11 +122,7 @@ fn serve_page(title: &str, prefix: &str) -> Response {
         page.override_file_path(*file, format!("{prefix}{DOCS_PATH}/{}", file.file_name()));
     }
     match page.serve() {
-        Ok(html) => (
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            html,
-        )
-            .into_response(),
+        Ok(html) => ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
         Err(error) => error_response(
             &StepError::internal(format!("the docs page cannot be built: {error}")),
             None,

@@ -84,7 +84,13 @@ mod tests {
             schema["description"],
             "A button.\n\nSee `Card` and `Reply::add_message`."
         );
-        assert_eq!(schema["properties"]["description"]["description"], "The `Text`.");
-        assert_eq!(schema["properties"]["kind"]["const"]["description"], "```kept```");
+        assert_eq!(
+            schema["properties"]["description"]["description"],
+            "The `Text`."
+        );
+        assert_eq!(
+            schema["properties"]["kind"]["const"]["description"],
+            "```kept```"
+        );
     }
 }

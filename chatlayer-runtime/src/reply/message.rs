@@ -3,8 +3,8 @@
 use serde::de::{self, Deserializer};
 use std::borrow::Cow;
 
-use serde::{Deserialize, Serialize, Serializer};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::BlockId;

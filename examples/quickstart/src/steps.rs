@@ -2,6 +2,8 @@
 
 use chatlayer_runtime::prelude::*;
 use chatlayer_runtime::{QuickReply, StepError};
+use schemars::JsonSchema;
+use serde::Deserialize;
 
 use crate::shop::{Bank, Catalog, Shipping, TransferError};
 
@@ -157,31 +159,38 @@ pub async fn catalog(order_block: BlockId, catalog: Dep<Catalog>) -> Reply {
     Reply::new().add_carousel(cards)
 }
 
+/// Which media a product page shows: `image`, `video` or `audio`.
+#[derive(Clone, Copy, Debug, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MediaChoice {
+    /// The product photo.
+    #[default]
+    Image,
+    /// The unboxing video.
+    Video,
+    /// The audio description.
+    Audio,
+}
+
 /// Show a product picture, video or audio description (a `media` message).
 ///
 /// `kind` is `image` (the default), `video` or `audio`.
 #[api_step("/product-media", tag = "messages")]
 pub async fn product_media(
     sku: String,
-    #[param(default = "image".to_owned())] kind: String,
+    #[param(default = MediaChoice::Image)] kind: MediaChoice,
     catalog: Dep<Catalog>,
 ) -> Result<Reply, StepError> {
     let product = catalog
         .get(&sku)
         .ok_or_else(|| StepError::bad_request(format!("there is no product `{sku}`")))?;
-    let media = match kind.as_str() {
-        "image" => Media::image(product.image_url),
-        "video" => Media::video(product.video_url),
-        "audio" => Media::audio(format!(
+    let media = match kind {
+        MediaChoice::Image => Media::image(product.image_url),
+        MediaChoice::Video => Media::video(product.video_url),
+        MediaChoice::Audio => Media::audio(format!(
             "https://shop.example.com/audio/{}.mp3",
             product.sku
         )),
-        other => {
-            return Err(StepError::bad_request(format!(
-                "kind must be image, video or audio, not `{other}`"
-            ))
-            .with_parameter("kind"));
-        }
     };
     Ok(Reply::new().add_media_message(media.cache(true)))
 }

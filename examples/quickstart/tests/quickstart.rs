@@ -3,7 +3,10 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use std::sync::OnceLock;
+
 use chatlayer_runtime::testing::TestServer;
+use chatlayer_tests::openapi_contract::Contract;
 use serde_json::{Value, json};
 
 async fn server() -> TestServer {
@@ -11,8 +14,33 @@ async fn server() -> TestServer {
     TestServer::start(app).await.expect("a local port")
 }
 
-/// POSTs `body` as JSON and returns the status and the JSON answer.
+/// The quickstart's OpenAPI document: every exchange below is checked against it.
+fn contract() -> &'static Contract {
+    static CONTRACT: OnceLock<Contract> = OnceLock::new();
+    CONTRACT.get_or_init(|| Contract::new(&quickstart::app().build().unwrap().openapi()))
+}
+
+/// POSTs `body` as JSON and returns the status and the JSON answer. The body must fit the
+/// document's request schema, and the answer its response schema for the status.
 async fn post(server: &TestServer, path: &str, body: Value) -> (u16, Value) {
+    if let Err(errors) = contract().check_request("POST", path, &body) {
+        panic!("the document rejects POST {path} {body}:\n{errors}");
+    }
+    exchange(server, path, body).await
+}
+
+/// Like [`post`], for a body the document rejects on purpose: a missing parameter, a wrong
+/// value, or a value in a form Chatlayer may send that the step coerces (`"5000"`, `""`,
+/// `null`) while the document names the type.
+async fn post_off_schema(server: &TestServer, path: &str, body: Value) -> (u16, Value) {
+    assert!(
+        contract().check_request("POST", path, &body).is_err(),
+        "the document accepts POST {path} {body}, which this test sends as off-schema"
+    );
+    exchange(server, path, body).await
+}
+
+async fn exchange(server: &TestServer, path: &str, body: Value) -> (u16, Value) {
     let response = reqwest::Client::new()
         .post(server.url(path))
         .json(&body)
@@ -25,7 +53,39 @@ async fn post(server: &TestServer, path: &str, body: Value) -> (u16, Value) {
         .unwrap()
         .to_owned();
     assert_eq!(content_type, "application/json; charset=utf-8");
-    (status, response.json().await.expect("a JSON body"))
+    let reply: Value = response.json().await.expect("a JSON body");
+    if let Err(errors) = contract().check_reply("POST", path, status, &reply) {
+        panic!(
+            "POST {path} answered {status} {reply}, which the document does not describe:\n{errors}"
+        );
+    }
+    (status, reply)
+}
+
+/// GETs `path` with `query`; both the query and the answer are checked against the document.
+async fn get(server: &TestServer, path: &str, query: &[(&str, &str)]) -> (u16, Value) {
+    let params: serde_json::Map<String, Value> = query
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), json!(value)))
+        .collect();
+    if let Err(errors) = contract().check_request("GET", path, &Value::Object(params)) {
+        panic!("the document rejects GET {path} {query:?}:\n{errors}");
+    }
+    let mut url = reqwest::Url::parse(&server.url(path)).unwrap();
+    url.query_pairs_mut().extend_pairs(query);
+    let response = reqwest::Client::new()
+        .get(url)
+        .send()
+        .await
+        .expect("the server answers");
+    let status = response.status().as_u16();
+    let reply: Value = response.json().await.expect("a JSON body");
+    if let Err(errors) = contract().check_reply("GET", path, status, &reply) {
+        panic!(
+            "GET {path} answered {status} {reply}, which the document does not describe:\n{errors}"
+        );
+    }
+    (status, reply)
 }
 
 fn transfer_body(amount: Value, account_type: &str) -> Value {
@@ -63,7 +123,7 @@ async fn money_transfer_answers_the_documented_reply_shape() {
 async fn money_transfer_over_the_limit_goes_to_the_no_money_block() {
     let server = server().await;
     // "5000" as text: Chatlayer may send numbers either way.
-    let (status, reply) = post(
+    let (status, reply) = post_off_schema(
         &server,
         "/transaction",
         transfer_body(json!("5000"), "savings_account"),
@@ -95,9 +155,18 @@ async fn order_stores_the_order_says_it_and_goes_on() {
     let (status, reply) = post(
         &server,
         "/order",
+        json!({ "sku": "A1", "quantity": 2, "on_success": "thanks", "on_failure": "sorry" }),
+    )
+    .await;
+    // A session variable often arrives as text: "2" is read as 2 (outside the document,
+    // which names the type).
+    let (_, same) = post_off_schema(
+        &server,
+        "/order",
         json!({ "sku": "A1", "quantity": "2", "on_success": "thanks", "on_failure": "sorry" }),
     )
     .await;
+    assert_eq!(same, reply);
     assert_eq!(status, 200);
     assert_eq!(
         reply,
@@ -115,10 +184,13 @@ async fn order_quantity_defaults_to_one() {
     let server = server().await;
     for quantity in [None, Some(json!(null)), Some(json!(""))] {
         let mut body = json!({ "sku": "C3", "on_success": "thanks", "on_failure": "sorry" });
-        if let Some(quantity) = quantity {
-            body["quantity"] = quantity;
-        }
-        let (status, reply) = post(&server, "/order", body).await;
+        let (status, reply) = match quantity {
+            None => post(&server, "/order", body).await,
+            Some(quantity) => {
+                body["quantity"] = quantity;
+                post_off_schema(&server, "/order", body).await
+            }
+        };
         assert_eq!(status, 200);
         assert_eq!(reply["session"]["data"]["quantity"], 1);
     }
@@ -132,13 +204,29 @@ async fn a_failed_order_goes_to_on_failure_with_the_fallback_message() {
             { "text": "Sorry, we could not place that order." } ] } } ],
         "action": { "nextDialogstate": "sorry" }
     });
-    for body in [
-        json!({ "sku": "nope", "on_success": "thanks", "on_failure": "sorry" }),
-        json!({ "on_success": "thanks", "on_failure": "sorry" }),
-        json!({ "sku": "A1", "quantity": "many", "on_success": "thanks", "on_failure": "sorry" }),
-        json!({ "sku": "A1", "quantity": 0, "on_success": "thanks", "on_failure": "sorry" }),
+    for (body, documented) in [
+        (
+            json!({ "sku": "nope", "on_success": "thanks", "on_failure": "sorry" }),
+            true,
+        ),
+        (
+            json!({ "on_success": "thanks", "on_failure": "sorry" }),
+            false,
+        ),
+        (
+            json!({ "sku": "A1", "quantity": "many", "on_success": "thanks", "on_failure": "sorry" }),
+            false,
+        ),
+        (
+            json!({ "sku": "A1", "quantity": 0, "on_success": "thanks", "on_failure": "sorry" }),
+            true,
+        ),
     ] {
-        let (status, reply) = post(&server, "/order", body.clone()).await;
+        let (status, reply) = if documented {
+            post(&server, "/order", body.clone()).await
+        } else {
+            post_off_schema(&server, "/order", body.clone()).await
+        };
         assert_eq!((status, &reply), (200, &expected), "{body}");
     }
 }
@@ -146,7 +234,8 @@ async fn a_failed_order_goes_to_on_failure_with_the_fallback_message() {
 #[tokio::test]
 async fn an_order_without_a_fallback_block_answers_a_json_error() {
     let server = server().await;
-    let (status, reply) = post(&server, "/order", json!({ "on_success": "thanks" })).await;
+    let (status, reply) =
+        post_off_schema(&server, "/order", json!({ "on_success": "thanks" })).await;
     assert_eq!(status, 400);
     assert_eq!(reply["error"]["code"], "missing_parameter");
     assert_eq!(reply["error"]["parameter"], "sku");
@@ -155,11 +244,8 @@ async fn an_order_without_a_fallback_block_answers_a_json_error() {
 #[tokio::test]
 async fn order_status_reads_the_query_string() {
     let server = server().await;
-    let response = reqwest::get(server.url("/order/status?orderId=abc-1"))
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let reply: Value = response.json().await.unwrap();
+    let (status, reply) = get(&server, "/order/status", &[("orderId", "abc-1")]).await;
+    assert_eq!(status, 200);
     assert_eq!(reply["session"]["namespace"], "order");
     assert_eq!(reply["session"]["data"]["id"], "abc-1");
     assert_eq!(reply["session"]["data"]["status"], "placed");
@@ -174,7 +260,7 @@ async fn opening_hours_picks_the_block() {
         json!({ "open": "o", "closed": "c", "hour": 10 }),
     )
     .await;
-    let (_, closed) = post(
+    let (_, closed) = post_off_schema(
         &server,
         "/opening-hours",
         json!({ "open": "o", "closed": "c", "hour": "20" }),
@@ -247,7 +333,7 @@ async fn every_message_type_has_a_step() {
         assert_eq!(media["messages"][0]["config"]["media"]["type"], kind);
         assert_eq!(media["messages"][0]["config"]["media"]["isCache"], true);
     }
-    let (status, _) = post(
+    let (status, _) = post_off_schema(
         &server,
         "/product-media",
         json!({ "sku": "B2", "kind": "hologram" }),

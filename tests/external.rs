@@ -1,0 +1,97 @@
+//! The external tools some tests drive: Python's `openapi-spec-validator` and headless
+//! Chromium. `.ci/run` installs both. When one is missing, the test fails in CI (`CI` set)
+//! and says it skipped elsewhere, with the command that installs it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Finds a tool: the path in `env_var` when set, else the first of `names` on `PATH`.
+/// Returns `None` (after saying so) when it is missing outside CI; panics in CI.
+pub fn find_tool(env_var: &str, names: &[&str], install: &str) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(env_var).filter(|path| !path.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
+            .find(|candidate| candidate.is_file())
+    });
+    if found.is_none() {
+        let message = format!(
+            "{} is not installed (looked for ${env_var} and {names:?} on PATH); install it with: {install}",
+            names[0]
+        );
+        assert!(std::env::var_os("CI").is_none(), "{message}");
+        eprintln!("SKIPPED: {message}");
+    }
+    found
+}
+
+/// Runs `openapi-spec-validator` on the document at `path`; panics with its report when
+/// the document is invalid. Returns whether the validator ran.
+pub fn validate_openapi_file(path: &Path) -> bool {
+    let Some(validator) = find_tool(
+        "OPENAPI_SPEC_VALIDATOR",
+        &["openapi-spec-validator"],
+        "pip install openapi-spec-validator",
+    ) else {
+        return false;
+    };
+    let output = Command::new(&validator)
+        .arg(path)
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run {}: {error}", validator.display()));
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success() && report.contains("OK"),
+        "openapi-spec-validator rejects {}:\n{report}",
+        path.display()
+    );
+    true
+}
+
+/// Loads `url` in headless Chromium with every host but 127.0.0.1 unresolvable (so a page
+/// that needs the internet fails), waits for its scripts, and returns the rendered DOM.
+/// When `screenshot` is given, also saves a picture of the page there.
+pub fn chromium_dom(url: &str, screenshot: Option<&Path>) -> Option<String> {
+    let chromium = find_tool(
+        "CHROMIUM",
+        &["chromium", "chromium-browser", "google-chrome"],
+        "apt-get install chromium",
+    )?;
+    let run = |extra: &[String]| {
+        let output = Command::new(&chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                "--virtual-time-budget=20000",
+            ])
+            .args(extra)
+            .arg(url)
+            .output()
+            .unwrap_or_else(|error| panic!("cannot run {}: {error}", chromium.display()));
+        assert!(
+            output.status.success(),
+            "chromium failed on {url}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output.stdout
+    };
+    if let Some(path) = screenshot {
+        run(&[
+            format!("--screenshot={}", path.display()),
+            "--window-size=1280,2400".to_owned(),
+        ]);
+    }
+    Some(String::from_utf8_lossy(&run(&["--dump-dom".to_owned()])).into_owned())
+}
