@@ -520,3 +520,75 @@ fn a_step_at_the_docs_path_is_a_build_error_unless_the_page_is_off() {
             .is_ok()
     );
 }
+
+/// The checker the example tests rely on rejects what the document does not describe.
+#[test]
+fn the_contract_checker_rejects_what_the_document_does_not_describe() {
+    use chatlayer_tests::openapi_contract::Contract;
+
+    let app = App::from_steps([
+        kinds::status::STEP,
+        kinds::route::STEP,
+        renames::renamed::STEP,
+    ])
+    .build()
+    .unwrap();
+    let contract = Contract::new(&app.openapi());
+    let good = json!({ "accountType": "savings", "dest": "Ada", "transactionSuccess": "ok" });
+    assert_eq!(contract.check_request("POST", "/renamed", &good), Ok(()));
+    let missing = json!({ "accountType": "savings", "dest": "Ada" });
+    assert!(
+        contract
+            .check_request("POST", "/renamed", &missing)
+            .is_err()
+    );
+    assert!(
+        contract
+            .check_request("GET", "/status", &json!({}))
+            .is_err()
+    );
+    assert_eq!(
+        contract.check_request(
+            "GET",
+            "/status",
+            &json!({ "orderId": "1", "verbose": "true" })
+        ),
+        Ok(())
+    );
+
+    let jump = json!({ "action": { "nextDialogstate": "o" } });
+    assert_eq!(contract.check_reply("POST", "/route", 200, &jump), Ok(()));
+    for wrong in [
+        json!({ "action": {} }),
+        json!({ "action": { "nextDialogstate": 7 } }),
+        json!({ "next": "o" }),
+        json!({ "session": { "namespace": "x", "data": {} } }),
+    ] {
+        assert!(
+            contract.check_reply("POST", "/route", 200, &wrong).is_err(),
+            "{wrong}"
+        );
+    }
+    let text = json!({ "messages": [ { "type": "text", "config": { "textMessages": [ { "text": "hi" } ] } } ] });
+    assert_eq!(contract.check_reply("POST", "/renamed", 200, &text), Ok(()));
+    let broken = json!({ "messages": [ { "type": "text", "config": { "textMessages": "hi" } } ] });
+    assert!(
+        contract
+            .check_reply("POST", "/renamed", 200, &broken)
+            .is_err()
+    );
+    let other_namespace = json!({ "session": { "namespace": "cart", "data": {} } });
+    assert!(
+        contract
+            .check_reply("GET", "/status", 200, &other_namespace)
+            .is_err()
+    );
+    let error = json!({ "error": { "code": "missing_parameter", "message": "m" } });
+    assert_eq!(contract.check_reply("POST", "/route", 400, &error), Ok(()));
+    assert!(
+        contract
+            .check_reply("POST", "/route", 400, &json!({ "error": "m" }))
+            .is_err()
+    );
+    assert!(contract.check_reply("POST", "/route", 418, &error).is_err());
+}

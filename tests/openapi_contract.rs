@@ -2,7 +2,7 @@
 //! validator: the document must accept what the server accepts and describe what it answers.
 
 use chatlayer_runtime::openapi::OpenApi;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// An OpenAPI document, ready to check requests and replies against.
 pub struct Contract {
@@ -23,7 +23,7 @@ impl Contract {
         let method = method.to_ascii_lowercase();
         let operation = self.operation(&method, path)?;
         if method == "get" {
-            return self.check(&query_schema(operation), &coerce_query(params));
+            return self.check_query(operation, params);
         }
         let pointer = format!(
             "#/paths/{}/{method}/requestBody/content/application~1json/schema",
@@ -53,6 +53,33 @@ impl Contract {
             escape(path)
         );
         self.check(&json!({ "$ref": pointer }), reply)
+    }
+
+    /// Query values arrive as text: a value fits when its text fits, or when the JSON it
+    /// spells (`7`, `true`) does.
+    fn check_query(&self, operation: &Value, params: &Value) -> Result<(), String> {
+        let mut errors = Vec::new();
+        for parameter in operation["parameters"].as_array().into_iter().flatten() {
+            let name = parameter["name"].as_str().unwrap_or_default();
+            let Some(value) = params.get(name) else {
+                if parameter["required"] == true {
+                    errors.push(format!("required query parameter `{name}` is missing"));
+                }
+                continue;
+            };
+            let as_json = value
+                .as_str()
+                .and_then(|text| serde_json::from_str::<Value>(text).ok());
+            let fits = |candidate: &Value| self.check(&parameter["schema"], candidate).is_ok();
+            if !fits(value) && !as_json.as_ref().is_some_and(fits) {
+                errors.push(format!("query parameter `{name}` = {value} does not fit"));
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors.join("\n"))
+        }
     }
 
     fn operation(&self, method: &str, path: &str) -> Result<&Value, String> {
@@ -90,33 +117,4 @@ impl Contract {
 /// `/order/status` -> `~1order~1status` (a JSON pointer token).
 fn escape(path: &str) -> String {
     path.replace('~', "~0").replace('/', "~1")
-}
-
-/// The query parameters of a `GET` operation as one object schema.
-fn query_schema(operation: &Value) -> Value {
-    let mut properties = Map::new();
-    let mut required = Vec::new();
-    for parameter in operation["parameters"].as_array().into_iter().flatten() {
-        let name = parameter["name"].as_str().unwrap_or_default().to_owned();
-        if parameter["required"] == true {
-            required.push(Value::String(name.clone()));
-        }
-        properties.insert(name, parameter["schema"].clone());
-    }
-    json!({ "type": "object", "properties": properties, "required": required })
-}
-
-/// Query values arrive as text; a value that reads as JSON (a number, `true`) counts as that.
-fn coerce_query(params: &Value) -> Value {
-    let Value::Object(map) = params else {
-        return params.clone();
-    };
-    let coerced = map.iter().map(|(name, value)| {
-        let value = match value {
-            Value::String(text) => serde_json::from_str(text).unwrap_or_else(|_| value.clone()),
-            other => other.clone(),
-        };
-        (name.clone(), value)
-    });
-    Value::Object(coerced.collect())
 }

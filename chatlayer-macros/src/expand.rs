@@ -177,6 +177,9 @@ fn generate(kind: StepKind, attr: &StepAttr, step: &StepFn, args: &[StepArg]) ->
                     #boxed
                 }
 
+                // The probes' leading `&` looks needless to clippy, and is what makes the
+                // fallback for types without `JsonSchema` reachable.
+                #[allow(clippy::needless_borrow)]
                 fn __describe(#signature_doc: &mut __cl::StepSignature) {
                     #[allow(unused_imports)]
                     use __cl::{ViaJsonSchema as _, WithoutJsonSchema as _};

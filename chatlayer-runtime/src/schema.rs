@@ -99,26 +99,24 @@ mod tests {
 
     struct NoSchema;
 
-    fn probe_has_schema<T: ?Sized>(found: Option<SchemaFn>) -> bool {
-        found.is_some()
+    /// What the generated code does: the leading `&` is what lets the fallback be found.
+    macro_rules! probe {
+        ($ty:ty) => {{
+            #[allow(unused_imports)]
+            use super::{ViaJsonSchema as _, WithoutJsonSchema as _};
+            #[allow(clippy::needless_borrow)]
+            let found = (&SchemaProbe::<$ty>::NEW).schema_fn();
+            found.is_some()
+        }};
     }
 
     #[test]
     fn types_with_a_schema_are_found_and_others_compile_without_one() {
-        #[allow(unused_imports)]
-        use super::{ViaJsonSchema as _, WithoutJsonSchema as _};
-        assert!(probe_has_schema::<u32>(
-            (&SchemaProbe::<u32>::NEW).schema_fn()
-        ));
-        assert!(probe_has_schema::<BlockId>(
-            (&SchemaProbe::<BlockId>::NEW).schema_fn()
-        ));
-        assert!(!probe_has_schema::<NoSchema>(
-            (&SchemaProbe::<NoSchema>::NEW).schema_fn()
-        ));
-        assert!(!probe_has_schema::<Dep<NoSchema>>(
-            (&SchemaProbe::<Dep<NoSchema>>::NEW).schema_fn()
-        ));
+        assert!(probe!(u32));
+        assert!(probe!(BlockId));
+        assert!(probe!(Params<BlockId>));
+        assert!(!probe!(NoSchema));
+        assert!(!probe!(Dep<NoSchema>));
     }
 
     #[test]

@@ -47,6 +47,7 @@ impl order {
                 <Result<Reply, StepError> as __cl::IntoReply>::into_reply(__output)
             })
         }
+        #[allow(clippy::needless_borrow)]
         fn __describe(__signature: &mut __cl::StepSignature) {
             #[allow(unused_imports)]
             use __cl::{ViaJsonSchema as _, WithoutJsonSchema as _};

@@ -27,6 +27,7 @@ impl opening_hours {
                 <BlockId as __cl::NextBlockOutput>::into_next_block(__output)
             })
         }
+        #[allow(clippy::needless_borrow)]
         fn __describe(__signature: &mut __cl::StepSignature) {
             #[allow(unused_imports)]
             use __cl::{ViaJsonSchema as _, WithoutJsonSchema as _};

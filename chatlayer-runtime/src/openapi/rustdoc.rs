@@ -55,10 +55,8 @@ fn unlink(line: &str) -> String {
         out.push_str(&rest[start + 1..end + 1]);
         rest = &rest[end + 2..];
         // A link target right after the brackets: `[`Name`](crate::Name)`.
-        if rest.starts_with('(') {
-            if let Some(close) = rest.find(')') {
-                rest = &rest[close + 1..];
-            }
+        if let Some(close) = rest.starts_with('(').then(|| rest.find(')')).flatten() {
+            rest = &rest[close + 1..];
         }
     }
     out.push_str(rest);

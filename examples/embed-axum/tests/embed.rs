@@ -117,3 +117,42 @@ async fn step_errors_and_wrong_methods_stay_json_inside_the_host() {
         .unwrap();
     assert_eq!(unknown.status(), 404);
 }
+
+/// The nested steps' document is served under the same prefix, with prefixed paths, and it
+/// passes the OpenAPI validator; the docs page is there too.
+#[tokio::test]
+async fn the_document_under_the_prefix_is_valid_and_names_the_prefixed_paths() {
+    let url = serve(HostState::default()).await;
+    let client = reqwest::Client::new();
+    let response = client
+        .get(format!("{url}/chatlayer/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-served-by"], "embed-axum");
+    let text = response.text().await.unwrap();
+    let document: Value = serde_json::from_str(&text).unwrap();
+    let paths: Vec<&String> = document["paths"].as_object().unwrap().keys().collect();
+    assert_eq!(paths, ["/chatlayer/greet", "/chatlayer/route/vip"]);
+    let greet = &document["paths"]["/chatlayer/greet"]["post"];
+    assert_eq!(greet["summary"], "Greet the user by name.");
+
+    let file = std::env::temp_dir().join(format!("embed-openapi-{}.json", std::process::id()));
+    std::fs::write(&file, &text).unwrap();
+    chatlayer_tests::external::validate_openapi_file(&file);
+    let _ = std::fs::remove_file(&file);
+
+    let page = client
+        .get(format!("{url}/chatlayer/docs"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("/chatlayer/openapi.json")
+    );
+}
