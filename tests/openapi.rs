@@ -79,7 +79,10 @@ fn requiredness_follows_the_rust_type() {
         schema["properties"]["maybe"]["type"],
         json!(["string", "null"])
     );
-    assert_eq!(schema["properties"]["with_default"]["maximum"], 255);
+    let with_default = &schema["properties"]["with_default"];
+    assert_eq!(with_default["maximum"], 255);
+    assert_eq!(with_default["default"], 3);
+    assert_eq!(with_default["description"], "Defaults to `3` when absent.");
     assert_eq!(
         schema["properties"]["later"]["x-chatlayer-dialog-state"],
         true

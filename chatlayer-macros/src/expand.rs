@@ -90,7 +90,15 @@ fn generate(kind: StepKind, attr: &StepAttr, step: &StepFn, args: &[StepArg]) ->
     let arg_specs = args.iter().map(|arg| {
         let rust_name = arg.ident.to_string().trim_start_matches("r#").to_owned();
         let wire_name = &arg.wire_name;
-        quote! { __cl::ArgSpec::new(#rust_name, #wire_name) }
+        match &arg.default {
+            None => quote! { __cl::ArgSpec::new(#rust_name, #wire_name) },
+            // The default's source text documents it (and becomes the schema's `default`
+            // when it is a JSON literal such as `1` or `"image"`).
+            Some(default) => {
+                let source = expression_text(default);
+                quote! { __cl::ArgSpec::new(#rust_name, #wire_name).with_default_source(#source) }
+            }
+        }
     });
 
     let extractions = args.iter().enumerate().map(|(index, arg)| {
@@ -360,5 +368,57 @@ mod tests {
         )
         .to_string();
         assert!(output.contains(&body.to_string()), "{output}");
+    }
+}
+
+/// An expression as a reader would write it: `MediaChoice::Image` rather than the token
+/// stream's `MediaChoice :: Image`. A lone literal is kept exactly.
+fn expression_text(expr: &syn::Expr) -> String {
+    let text = expr.to_token_stream().to_string();
+    match expr {
+        syn::Expr::Lit(_) => return text,
+        // `-1` rather than `- 1`.
+        syn::Expr::Unary(unary)
+            if matches!(unary.op, syn::UnOp::Neg(_))
+                && matches!(*unary.expr, syn::Expr::Lit(_)) =>
+        {
+            return format!("-{}", unary.expr.to_token_stream());
+        }
+        _ => {}
+    }
+    [
+        (" :: ", "::"),
+        (" . ", "."),
+        (" (", "("),
+        ("( ", "("),
+        (" )", ")"),
+        (" ,", ","),
+        (" !", "!"),
+        ("! [", "!["),
+        ("! (", "!("),
+        ("[ ", "["),
+        (" ]", "]"),
+        ("& ", "&"),
+    ]
+    .iter()
+    .fold(text, |text, (from, to)| text.replace(from, to))
+}
+
+#[cfg(test)]
+mod expression_text_tests {
+    use super::expression_text;
+
+    #[test]
+    fn reads_like_source() {
+        for (source, expected) in [
+            ("MediaChoice::Image", "MediaChoice::Image"),
+            ("\"image\".to_owned()", "\"image\".to_owned()"),
+            ("vec![1, 2]", "vec![1, 2]"),
+            ("\"a , b\"", "\"a , b\""),
+            ("-1", "-1"),
+        ] {
+            let expr: syn::Expr = syn::parse_str(source).unwrap();
+            assert_eq!(expression_text(&expr), expected, "{source}");
+        }
     }
 }

@@ -20,7 +20,7 @@ impl order {
         use ::chatlayer_runtime::__private as __cl;
         const __ARGS: &[__cl::ArgSpec] = &[
             __cl::ArgSpec::new("sku", "sku"),
-            __cl::ArgSpec::new("quantity", "quantity"),
+            __cl::ArgSpec::new("quantity", "quantity").with_default_source("1"),
             __cl::ArgSpec::new("on_failure", "onFailure"),
             __cl::ArgSpec::new("catalog", "catalog"),
         ];

@@ -96,6 +96,7 @@ pub struct ArgSpec {
     rust_name: &'static str,
     wire_name: &'static str,
     schema: Option<SchemaFn>,
+    default_source: Option<&'static str>,
 }
 
 impl ArgSpec {
@@ -105,7 +106,22 @@ impl ArgSpec {
             rust_name,
             wire_name,
             schema: None,
+            default_source: None,
         }
+    }
+
+    /// The same argument, with `#[param(default = ...)]`'s expression as written (for the
+    /// OpenAPI document).
+    pub const fn with_default_source(self, source: &'static str) -> Self {
+        ArgSpec {
+            default_source: Some(source),
+            ..self
+        }
+    }
+
+    /// The source text of the argument's `#[param(default = ...)]`, when it has one.
+    pub fn default_source(&self) -> Option<&'static str> {
+        self.default_source
     }
 
     /// The same argument, with the JSON Schema of its type (the macros add it when the
@@ -155,6 +171,8 @@ pub struct ParamInfo {
     /// Whether this is a whole struct of parameters ([`Params<T>`]): each property of the
     /// schema is one parameter.
     pub all_fields: bool,
+    /// The source text of the default value, for `#[param(default = ...)]` arguments.
+    pub default_source: Option<&'static str>,
 }
 
 impl ParamInfo {
@@ -175,6 +193,7 @@ impl ParamInfo {
             type_name: std::any::type_name::<T>(),
             schema: arg.schema,
             all_fields: false,
+            default_source: arg.default_source,
         }
     }
 

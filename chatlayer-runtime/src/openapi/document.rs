@@ -211,10 +211,27 @@ fn param_schema(param: &ParamInfo, generator: &mut SchemaGenerator) -> Schema {
     let mut value = schema.to_value();
     tidy_descriptions(&mut value);
     let mut schema = Schema::try_from(value).unwrap_or_default();
+    if let Some(source) = param.default_source {
+        document_default(&mut schema, source);
+    }
     if param.block_id && schema.get(BLOCK_ID_EXTENSION).is_none() {
         schema.insert(BLOCK_ID_EXTENSION.to_owned(), Value::Bool(true));
     }
     schema
+}
+
+/// `#[param(default = 1)]`: says so in the description, and as `default` when the
+/// expression is a JSON literal (`1`, `"image"`, `true`).
+fn document_default(schema: &mut Schema, source: &str) {
+    let note = format!("Defaults to `{source}` when absent.");
+    let description = match schema.get("description").and_then(Value::as_str) {
+        Some(text) => format!("{text}\n\n{note}"),
+        None => note,
+    };
+    schema.insert("description".to_owned(), Value::String(description));
+    if let Ok(value) = serde_json::from_str::<Value>(source) {
+        schema.insert("default".to_owned(), value);
+    }
 }
 
 impl Inputs {
