@@ -25,7 +25,7 @@ mod renames {
     #[api_step("/renamed", rename_all = "camelCase")]
     pub fn renamed(
         account_type: String,
-        #[param(rename = "dest")] destination: String,
+        #[param(rename = "dest", description = "Who receives it.")] destination: String,
         transaction_success: BlockId,
     ) -> Reply {
         let _ = (account_type, destination);
@@ -52,6 +52,10 @@ fn parameters_are_named_as_on_the_wire() {
         true
     );
     assert!(schema["properties"]["accountType"]["x-chatlayer-dialog-state"].is_null());
+    assert_eq!(
+        schema["properties"]["dest"]["description"],
+        "Who receives it."
+    );
 }
 
 mod optional {

@@ -90,15 +90,17 @@ fn generate(kind: StepKind, attr: &StepAttr, step: &StepFn, args: &[StepArg]) ->
     let arg_specs = args.iter().map(|arg| {
         let rust_name = arg.ident.to_string().trim_start_matches("r#").to_owned();
         let wire_name = &arg.wire_name;
-        match &arg.default {
-            None => quote! { __cl::ArgSpec::new(#rust_name, #wire_name) },
-            // The default's source text documents it (and becomes the schema's `default`
-            // when it is a JSON literal such as `1` or `"image"`).
-            Some(default) => {
-                let source = expression_text(default);
-                quote! { __cl::ArgSpec::new(#rust_name, #wire_name).with_default_source(#source) }
-            }
+        let mut spec = quote! { __cl::ArgSpec::new(#rust_name, #wire_name) };
+        // The default's source text documents it (and becomes the schema's `default` when it
+        // is a JSON literal such as `1` or `"image"`).
+        if let Some(default) = &arg.default {
+            let source = expression_text(default);
+            spec = quote! { #spec.with_default_source(#source) };
         }
+        if let Some(description) = &arg.description {
+            spec = quote! { #spec.with_description(#description) };
+        }
+        spec
     });
 
     let extractions = args.iter().enumerate().map(|(index, arg)| {

@@ -53,6 +53,16 @@ pub(crate) struct StepArg {
     /// The parameter name Chatlayer sends (after `rename_all` and `#[param(rename)]`).
     pub(crate) wire_name: String,
     pub(crate) default: Option<Expr>,
+    /// `#[param(description = "...")]`: what the parameter is, for the OpenAPI document.
+    pub(crate) description: Option<String>,
+}
+
+/// The options of one argument's `#[param(...)]`.
+#[derive(Default)]
+struct ParamAttrs {
+    rename: Option<LitStr>,
+    default: Option<Expr>,
+    description: Option<LitStr>,
 }
 
 /// The name of the per-argument attribute.
@@ -134,7 +144,11 @@ fn check_function_shape(kind: StepKind, sig: &Signature, errors: &Errors) {
 }
 
 fn analyze_arg(attr: &StepAttr, typed: &syn::PatType, errors: &Errors) -> Option<StepArg> {
-    let (rename, default) = parse_param_attrs(&typed.attrs, errors);
+    let ParamAttrs {
+        rename,
+        default,
+        description,
+    } = parse_param_attrs(&typed.attrs, errors);
     let ty = (*typed.ty).clone();
     let ident = match &*typed.pat {
         Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => Some(pat.ident.clone()),
@@ -172,13 +186,17 @@ fn analyze_arg(attr: &StepAttr, typed: &syn::PatType, errors: &Errors) -> Option
         ty,
         wire_name,
         default,
+        description: description.map(|lit| lit.value()),
     })
 }
 
-/// Reads `#[param(rename = "...", default = expr)]` from an argument.
-fn parse_param_attrs(attrs: &[Attribute], errors: &Errors) -> (Option<LitStr>, Option<Expr>) {
-    let mut rename = None;
-    let mut default = None;
+/// Reads `#[param(rename = "...", default = expr, description = "...")]` from an argument.
+fn parse_param_attrs(attrs: &[Attribute], errors: &Errors) -> ParamAttrs {
+    let ParamAttrs {
+        mut rename,
+        mut default,
+        mut description,
+    } = ParamAttrs::default();
     for attr in attrs.iter().filter(|attr| attr.path().is_ident(PARAM_ATTR)) {
         let result = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("rename") {
@@ -199,10 +217,16 @@ fn parse_param_attrs(attrs: &[Attribute], errors: &Errors) -> (Option<LitStr>, O
                     return Err(meta.error("`default` is given more than once"));
                 }
                 Ok(())
+            } else if meta.path.is_ident("description") {
+                let value: LitStr = meta.value()?.parse()?;
+                if description.replace(value).is_some() {
+                    return Err(meta.error("`description` is given more than once"));
+                }
+                Ok(())
             } else {
                 Err(meta.error(
-                    "unknown #[param] option\nhelp: the options are `rename = \"wireName\"` and \
-                     `default = <expression>`",
+                    "unknown #[param] option\nhelp: the options are `rename = \"wireName\"`, \
+                     `default = <expression>` and `description = \"...\"`",
                 ))
             }
         });
@@ -210,7 +234,11 @@ fn parse_param_attrs(attrs: &[Attribute], errors: &Errors) -> (Option<LitStr>, O
             errors.push(error);
         }
     }
-    (rename, default)
+    ParamAttrs {
+        rename,
+        default,
+        description,
+    }
 }
 
 fn check_wire_names(args: &[StepArg], errors: &Errors) {

@@ -44,6 +44,8 @@
 //! * [`Reply`] builds the answer, with the method names of Chatlayer's Code editor.
 //! * [`App`] collects the steps ([`App::discover`]), checks them, and serves them on their
 //!   own ([`App::serve`]) or as an axum `Router` inside your app ([`App::router`]).
+//! * [`App::openapi`] describes every step as an OpenAPI 3.1 document, served at
+//!   `/openapi.json` with a docs page at `/docs`: see [`openapi`].
 //! * [`testing::TestClient`] calls steps in-process in your tests.
 //!
 //! # Failures keep the conversation alive
@@ -140,8 +142,11 @@ pub use serde_json;
 /// `amount: f64` reads the parameter named like it (`Option<T>` makes it optional), and the
 /// framework's own types read the rest ([`Params<T>`], [`Context`], [`Dep<T>`],
 /// [`RawRequest`]). One attribute can refine a plain argument:
-/// `#[param(rename = "accountType")]` reads another parameter name, and
-/// `#[param(default = 1)]` gives a value for when the parameter is absent. Arguments are
+/// `#[param(rename = "accountType")]` reads another parameter name,
+/// `#[param(default = 1)]` gives a value for when the parameter is absent, and
+/// `#[param(description = "...")]` says what it is in the OpenAPI document (doc comments
+/// are not allowed on arguments). Options combine: `#[param(default = 1, description =
+/// "How many")]`. Arguments are
 /// plain names (no patterns), owned (no references), and the function is not generic.
 ///
 /// # Return type

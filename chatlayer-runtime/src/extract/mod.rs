@@ -97,6 +97,7 @@ pub struct ArgSpec {
     wire_name: &'static str,
     schema: Option<SchemaFn>,
     default_source: Option<&'static str>,
+    description: Option<&'static str>,
 }
 
 impl ArgSpec {
@@ -107,7 +108,21 @@ impl ArgSpec {
             wire_name,
             schema: None,
             default_source: None,
+            description: None,
         }
+    }
+
+    /// The same argument, with `#[param(description = "...")]`.
+    pub const fn with_description(self, description: &'static str) -> Self {
+        ArgSpec {
+            description: Some(description),
+            ..self
+        }
+    }
+
+    /// What the parameter is, from `#[param(description = "...")]`.
+    pub fn description(&self) -> Option<&'static str> {
+        self.description
     }
 
     /// The same argument, with `#[param(default = ...)]`'s expression as written (for the
@@ -173,6 +188,8 @@ pub struct ParamInfo {
     pub all_fields: bool,
     /// The source text of the default value, for `#[param(default = ...)]` arguments.
     pub default_source: Option<&'static str>,
+    /// What the parameter is, from `#[param(description = "...")]`.
+    pub description: Option<&'static str>,
 }
 
 impl ParamInfo {
@@ -194,6 +211,7 @@ impl ParamInfo {
             schema: arg.schema,
             all_fields: false,
             default_source: arg.default_source,
+            description: arg.description,
         }
     }
 

@@ -211,6 +211,14 @@ fn param_schema(param: &ParamInfo, generator: &mut SchemaGenerator) -> Schema {
     let mut value = schema.to_value();
     tidy_descriptions(&mut value);
     let mut schema = Schema::try_from(value).unwrap_or_default();
+    if let Some(text) = param.description {
+        // The step's own words come first; the type's description (if any) follows.
+        let description = match schema.get("description").and_then(Value::as_str) {
+            Some(type_text) => format!("{text}\n\n{type_text}"),
+            None => text.to_owned(),
+        };
+        schema.insert("description".to_owned(), Value::String(description));
+    }
     if let Some(source) = param.default_source {
         document_default(&mut schema, source);
     }

@@ -15,9 +15,11 @@ use crate::shop::{Bank, Catalog, Shipping, TransferError};
 #[api_step("/order", namespace = "order", tag = "orders", fallback = on_failure,
            fallback_message = "Sorry, we could not place that order.")]
 pub async fn order(
-    sku: String,
-    #[param(default = 1)] quantity: u32,
+    #[param(description = "The product code, e.g. `A1`.")] sku: String,
+    #[param(default = 1, description = "How many to order.")] quantity: u32,
+    #[param(description = "Where the conversation goes once the order is placed.")]
     on_success: BlockId,
+    #[param(description = "Where the conversation goes when the order cannot be placed.")]
     on_failure: BlockId,
     catalog: Dep<Catalog>,
 ) -> Result<Reply, StepError> {
@@ -64,8 +66,9 @@ pub async fn order_status(order_id: String, shipping: Dep<Shipping>) -> Reply {
 /// left under `account` and goes to one of the two blocks.
 #[api_step("/transaction", rename_all = "camelCase", tag = "bank")]
 pub async fn transaction(
-    amount: f64,
-    destination: String,
+    #[param(description = "The amount in euros.")] amount: f64,
+    #[param(description = "Who receives the money.")] destination: String,
+    #[param(description = "The account to take it from, e.g. `savings_account`.")]
     account_type: String,
     transaction_success: BlockId,
     transaction_no_money: BlockId,
