@@ -164,6 +164,12 @@ fn generate(kind: StepKind, attr: &StepAttr, step: &StepFn, args: &[StepArg]) ->
     let namespace = optional_str(attr.namespace.as_ref().map(LitStr::value));
     let fallback = optional_str(signature::fallback_wire_name(attr, args));
     let fallback_message = optional_str(attr.fallback_message.as_ref().map(LitStr::value));
+    let timeout = match attr.timeout_ms {
+        Some(ms) => quote! {
+            ::core::option::Option::Some(::core::time::Duration::from_millis(#ms))
+        },
+        None => quote! { ::core::option::Option::None },
+    };
     let location = quote_spanned! {name_span=>
         file: ::core::file!(),
         line: ::core::line!(),
@@ -211,6 +217,7 @@ fn generate(kind: StepKind, attr: &StepAttr, step: &StepFn, args: &[StepArg]) ->
                     namespace: #namespace,
                     fallback: #fallback,
                     fallback_message: #fallback_message,
+                    timeout: #timeout,
                     args: __ARGS,
                     handler: __handler,
                     describe: __describe,

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::Request;
@@ -13,12 +14,24 @@ use crate::BlockId;
 use crate::deps::Dependencies;
 use crate::descriptor::{self, Method, StepDescriptor};
 use crate::dispatch::{self, PreparedStep};
+use crate::health::{self, Draining, HEALTH_PATH, READY_PATH};
 use crate::openapi::OpenApi;
 use crate::openapi::document::default_info;
 use crate::openapi::routes::{self as doc_routes, DOCS_PATH, DocSource, OPENAPI_PATH};
 
 /// The default limit on a request body: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// The default number of requests served at once; more are refused with 503 and
+/// `Retry-After` rather than queued.
+pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 1024;
+
+/// How long a server that was told to stop waits for the requests in flight, by default.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The default deadline of a step: 10 s, well before Chatlayer gives up on an API step (it
+/// advises answering within 20 s).
+pub const DEFAULT_STEP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A checked set of steps, ready to serve on its own or to mount in an axum app.
 ///
@@ -59,10 +72,11 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 #[derive(Clone)]
 pub struct App {
     steps: Vec<&'static StepDescriptor>,
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
     docs: Arc<DocSource>,
     serve_openapi: bool,
     serve_docs: bool,
+    serve_health: bool,
 }
 
 /// What every request of an app shares; built once, never rebuilt per request.
@@ -71,6 +85,12 @@ pub(crate) struct Shared {
     pub(crate) fallback_block: Option<BlockId>,
     pub(crate) fallback_message: Option<String>,
     pub(crate) body_limit: usize,
+    pub(crate) step_timeout: Duration,
+    /// One permit per request in flight; none left means overload.
+    pub(crate) in_flight: tokio::sync::Semaphore,
+    pub(crate) max_concurrent_requests: usize,
+    pub(crate) draining: Draining,
+    pub(crate) shutdown_timeout: Duration,
 }
 
 impl App {
@@ -159,6 +179,9 @@ impl App {
             let methods = methods.fallback(move || dispatch::method_not_allowed(allowed.clone()));
             router = router.route(path, methods);
         }
+        if self.serve_health {
+            router = router.merge(health::routes(self.shared.draining.clone()));
+        }
         if self.serve_openapi {
             router = router.merge(doc_routes::routes(Arc::clone(&self.docs), self.serve_docs));
         }
@@ -196,11 +219,15 @@ pub struct AppBuilder {
     fallback_block: Option<BlockId>,
     fallback_message: Option<String>,
     body_limit: usize,
+    step_timeout: Duration,
     title: Option<String>,
     api_version: Option<String>,
     description: Option<String>,
     serve_openapi: bool,
     serve_docs: bool,
+    serve_health: bool,
+    max_concurrent_requests: usize,
+    shutdown_timeout: Duration,
 }
 
 impl AppBuilder {
@@ -212,11 +239,15 @@ impl AppBuilder {
             fallback_block: None,
             fallback_message: None,
             body_limit: DEFAULT_BODY_LIMIT,
+            step_timeout: DEFAULT_STEP_TIMEOUT,
             title: None,
             api_version: None,
             description: None,
             serve_openapi: true,
             serve_docs: true,
+            serve_health: true,
+            max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
         }
     }
 
@@ -253,6 +284,15 @@ impl AppBuilder {
         self
     }
 
+    /// How long a step may run (default [`DEFAULT_STEP_TIMEOUT`], 10 s); a step's own
+    /// `timeout = "5s"` takes precedence. At the deadline the step is cancelled (its future
+    /// is dropped) and the failure policy answers: the fallback block when there is one,
+    /// else a JSON `step_timeout` error (504), well before Chatlayer gives up.
+    pub fn step_timeout(mut self, timeout: Duration) -> Self {
+        self.step_timeout = timeout;
+        self
+    }
+
     /// The API's title in the OpenAPI document and the docs page. Defaults to the name of
     /// the Cargo package that defines the steps.
     pub fn title(mut self, title: impl Into<String>) -> Self {
@@ -286,6 +326,32 @@ impl AppBuilder {
     /// works without internet access.
     pub fn serve_docs(mut self, on: bool) -> Self {
         self.serve_docs = on;
+        self
+    }
+
+    /// Whether the router answers `GET /healthz` (always 200 while the process runs) and
+    /// `GET /readyz` (200, or 503 once the server is draining), for orchestrators' probes
+    /// (default: yes).
+    pub fn serve_health(mut self, on: bool) -> Self {
+        self.serve_health = on;
+        self
+    }
+
+    /// How many requests the app serves at once (default
+    /// [`DEFAULT_MAX_CONCURRENT_REQUESTS`]). Beyond it, requests are refused at once with
+    /// 503, `Retry-After: 1` and a JSON `overloaded` error, instead of queueing until
+    /// Chatlayer gives up: load is shed, latency stays bounded.
+    pub fn max_concurrent_requests(mut self, limit: usize) -> Self {
+        self.max_concurrent_requests = limit.max(1);
+        self
+    }
+
+    /// How long the server waits for the requests in flight once told to stop (SIGINT,
+    /// SIGTERM, or the `shutdown` future of [`App::serve_with`]); default
+    /// [`DEFAULT_SHUTDOWN_TIMEOUT`]. Meanwhile no new connection is accepted and `/readyz`
+    /// answers 503.
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
         self
     }
 
@@ -335,7 +401,10 @@ impl AppBuilder {
                     .path
                     .strip_prefix(DOCS_PATH)
                     .is_some_and(|rest| rest.starts_with('/'));
-            let switch = if self.serve_openapi && step.path == OPENAPI_PATH {
+            let health = step.path == HEALTH_PATH || step.path == READY_PATH;
+            let switch = if self.serve_health && health {
+                Some("serve_health")
+            } else if self.serve_openapi && step.path == OPENAPI_PATH {
                 Some("serve_openapi")
             } else if docs_page && in_docs {
                 Some("serve_docs")
@@ -375,12 +444,18 @@ impl AppBuilder {
             docs: Arc::new(docs),
             serve_openapi: self.serve_openapi,
             serve_docs: self.serve_docs,
+            serve_health: self.serve_health,
             steps,
             shared: Arc::new(Shared {
                 dependencies: Arc::new(self.dependencies),
                 fallback_block: self.fallback_block,
                 fallback_message: self.fallback_message,
                 body_limit: self.body_limit,
+                step_timeout: self.step_timeout,
+                in_flight: tokio::sync::Semaphore::new(self.max_concurrent_requests),
+                max_concurrent_requests: self.max_concurrent_requests,
+                draining: Draining::default(),
+                shutdown_timeout: self.shutdown_timeout,
             }),
         })
     }
@@ -427,7 +502,8 @@ pub enum BuildProblem {
         /// The type nobody provided.
         type_name: &'static str,
     },
-    /// A step is at a path the app serves its OpenAPI document or docs page at.
+    /// A step is at a path the app serves its OpenAPI document, docs page or health
+    /// endpoints at.
     ReservedPath {
         /// The step's path.
         path: &'static str,
@@ -476,9 +552,8 @@ impl fmt::Display for BuildProblem {
             ),
             BuildProblem::ReservedPath { path, step, switch } => write!(
                 f,
-                "step {step} is at {path}, where the app serves its API documentation\n\
-                 help: give the step another path, or switch the documentation off with \
-                 .{switch}(false)"
+                "step {step} is at {path}, which the app itself serves\n\
+                 help: give the step another path, or switch that off with .{switch}(false)"
             ),
         }
     }

@@ -115,6 +115,8 @@ pub struct StepDescriptor {
     #[doc(hidden)]
     pub fallback_message: Option<&'static str>,
     #[doc(hidden)]
+    pub timeout: Option<std::time::Duration>,
+    #[doc(hidden)]
     pub args: &'static [ArgSpec],
     #[doc(hidden)]
     pub handler: fn(StepRequest) -> StepFuture,
@@ -142,6 +144,7 @@ impl StepDescriptor {
         namespace: None,
         fallback: None,
         fallback_message: None,
+        timeout: None,
         args: &[],
         handler: invalid_handler,
         describe: |_| {},
@@ -170,6 +173,12 @@ impl StepDescriptor {
     /// The module the function is in, e.g. `quickstart::steps`.
     pub fn module_path(&self) -> &'static str {
         self.module_path
+    }
+
+    /// The step's own deadline (`timeout = "5s"` in the attribute), when it sets one; the
+    /// app's [`step_timeout`](crate::AppBuilder::step_timeout) applies otherwise.
+    pub fn timeout(&self) -> Option<std::time::Duration> {
+        self.timeout
     }
 
     /// The Cargo package that defines the step, e.g. `quickstart`, and its version: the

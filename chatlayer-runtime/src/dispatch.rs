@@ -4,6 +4,8 @@
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -31,6 +33,11 @@ pub(crate) struct PreparedStep {
 impl PreparedStep {
     pub(crate) fn new(descriptor: &'static StepDescriptor, shared: Arc<Shared>) -> Self {
         PreparedStep { descriptor, shared }
+    }
+
+    /// The step's deadline: its own `timeout = ...`, else the app's.
+    fn timeout(&self) -> Duration {
+        self.descriptor.timeout.unwrap_or(self.shared.step_timeout)
     }
 
     /// The block named by the step's `fallback = ...` parameter, when the request carries one.
@@ -64,6 +71,10 @@ impl PreparedStep {
 }
 
 pub(crate) async fn dispatch(step: Arc<PreparedStep>, request: Request) -> Response {
+    // Held until the answer is built; none left means the app is at its limit.
+    let Ok(_permit) = step.shared.in_flight.try_acquire() else {
+        return overloaded(&step);
+    };
     let (parts, body) = request.into_parts();
     let bytes = match axum::body::to_bytes(body, step.shared.body_limit).await {
         Ok(bytes) => bytes,
@@ -80,10 +91,13 @@ pub(crate) async fn dispatch(step: Arc<PreparedStep>, request: Request) -> Respo
         Arc::clone(&step.shared.dependencies),
     );
 
-    let outcome = AssertUnwindSafe((step.descriptor.handler)(request))
-        .catch_unwind()
-        .await
-        .unwrap_or_else(|panic| Err(panicked(panic.as_ref())));
+    let deadline = step.timeout();
+    let handler = AssertUnwindSafe((step.descriptor.handler)(request)).catch_unwind();
+    // On timeout the handler's future is dropped: the step is cancelled at its next await.
+    let outcome = match tokio::time::timeout(deadline, handler).await {
+        Ok(finished) => finished.unwrap_or_else(|panic| Err(panicked(panic.as_ref()))),
+        Err(_) => Err(timed_out(deadline)),
+    };
     let bytes = outcome.and_then(|reply| {
         reply.warn_about_limits(step.descriptor.name);
         reply.to_json_bytes(step.descriptor.namespace)
@@ -92,6 +106,44 @@ pub(crate) async fn dispatch(step: Arc<PreparedStep>, request: Request) -> Respo
         Ok(bytes) => json_response(StatusCode::OK, bytes),
         Err(error) => step.failed(error, step.fallback_from(&params)),
     }
+}
+
+/// Load shedding: refuse at once rather than queue. Logged for the first refusal and then
+/// every thousandth, so that an overload does not also flood the log.
+fn overloaded(step: &PreparedStep) -> Response {
+    static REFUSED: AtomicU64 = AtomicU64::new(0);
+    let refused = REFUSED.fetch_add(1, Ordering::Relaxed);
+    let limit = step.shared.max_concurrent_requests;
+    if refused % 1000 == 0 {
+        tracing::warn!(
+            step = step.descriptor.name,
+            limit,
+            refused = refused + 1,
+            "overloaded: refusing requests beyond {limit} at once"
+        );
+    }
+    let error = StepError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "overloaded",
+        format!("the server is at its limit of {limit} requests at once; retry shortly"),
+    );
+    let mut response = error_response(&error, Some(step.descriptor.name));
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
+}
+
+fn timed_out(deadline: Duration) -> StepError {
+    StepError::new(
+        StatusCode::GATEWAY_TIMEOUT,
+        "step_timeout",
+        format!("the step did not answer within {deadline:?} and was cancelled"),
+    )
+    .with_hint(
+        "make the step faster (e.g. time out its own calls), or raise its deadline with \
+         `timeout = \"...\"` in the attribute or App::discover().step_timeout(..)",
+    )
 }
 
 fn panicked(payload: &(dyn Any + Send)) -> StepError {

@@ -215,6 +215,8 @@ impl fmt::Debug for StepError {
 /// | `handler_error` | 500 | the step returned an error |
 /// | `handler_panicked` | 500 | the step panicked |
 /// | `invalid_reply` | 500 | the step's reply breaks Chatlayer's rules (e.g. two session namespaces) |
+/// | `overloaded` | 503 | the app is at its limit of requests at once (with `Retry-After`) |
+/// | `step_timeout` | 504 | the step did not answer within its deadline and was cancelled |
 ///
 /// ```
 /// use chatlayer_runtime::ErrorBody;

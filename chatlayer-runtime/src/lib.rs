@@ -67,6 +67,7 @@ mod descriptor;
 mod dispatch;
 mod error;
 mod extract;
+mod health;
 pub mod openapi;
 mod params;
 mod reply;
@@ -74,7 +75,10 @@ mod schema;
 mod serve;
 pub mod testing;
 
-pub use app::{App, AppBuilder, BuildError, BuildProblem, DEFAULT_BODY_LIMIT};
+pub use app::{
+    App, AppBuilder, BuildError, BuildProblem, DEFAULT_BODY_LIMIT, DEFAULT_MAX_CONCURRENT_REQUESTS,
+    DEFAULT_SHUTDOWN_TIMEOUT, DEFAULT_STEP_TIMEOUT,
+};
 pub use block::BlockId;
 pub use deps::Dep;
 pub use descriptor::{Method, StepDescriptor, StepFuture, StepKind};
@@ -83,6 +87,7 @@ pub use extract::{
     ArgSpec, Context, DependencyInfo, FromStepRequest, ParamInfo, Params, RawRequest, StepRequest,
     StepSignature,
 };
+pub use health::{HEALTH_PATH, READY_PATH};
 pub use params::ParamMap;
 pub use reply::message::{ButtonGroup, Carousel, Media, Message, QuickReplies};
 pub use reply::output::{IntoReply, NextBlockOutput};

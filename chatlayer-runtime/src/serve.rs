@@ -1,7 +1,7 @@
 //! Serving an [`App`] on its own: the listen address, start-up logging, graceful shutdown.
 
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::io;
 
 use tokio::net::TcpListener;
@@ -50,9 +50,39 @@ impl App {
             tracing::info!("API docs on http://{address}/docs (document: /openapi.json)");
         }
         let router = self.standalone_router();
-        axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await
+        let draining = self.shared.draining.clone();
+        let (drain_started, drain_begins) = tokio::sync::oneshot::channel::<()>();
+        let signal = async move {
+            shutdown.await;
+            // From here: /readyz answers 503, no new connection is accepted, and the
+            // requests in flight finish.
+            draining.start();
+            let _ = drain_started.send(());
+        };
+        let server = axum::serve(listener, router)
+            .with_graceful_shutdown(signal)
+            .into_future();
+        let drain_timeout = self.shared.shutdown_timeout;
+        let drain_deadline = async move {
+            if drain_begins.await.is_ok() {
+                tracing::info!(
+                    "shutting down: finishing the requests in flight (at most {drain_timeout:?})"
+                );
+                tokio::time::sleep(drain_timeout).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            result = server => result,
+            () = drain_deadline => {
+                tracing::warn!(
+                    "requests still in flight after {drain_timeout:?}: stopping anyway \
+                     (raise shutdown_timeout to wait longer)"
+                );
+                Ok(())
+            }
+        }
     }
 }
 

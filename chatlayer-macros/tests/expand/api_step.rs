@@ -93,6 +93,7 @@ impl order {
             namespace: ::core::option::Option::Some("order"),
             fallback: ::core::option::Option::Some("onFailure"),
             fallback_message: ::core::option::Option::None,
+            timeout: ::core::option::Option::None,
             args: __ARGS,
             handler: __handler,
             describe: __describe,

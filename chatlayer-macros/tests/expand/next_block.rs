@@ -59,6 +59,7 @@ impl opening_hours {
             namespace: ::core::option::Option::None,
             fallback: ::core::option::Option::None,
             fallback_message: ::core::option::Option::None,
+            timeout: ::core::option::Option::None,
             args: __ARGS,
             handler: __handler,
             describe: __describe,

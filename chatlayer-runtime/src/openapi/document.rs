@@ -7,7 +7,7 @@ use schemars::{Schema, SchemaGenerator, json_schema};
 use serde_json::{Map, Value, json};
 
 use super::model::{
-    Components, Info, MediaType, OPENAPI_VERSION, OpenApi, Operation, Parameter, PathItem,
+    Components, Header, Info, MediaType, OPENAPI_VERSION, OpenApi, Operation, Parameter, PathItem,
     RequestBody, Response, Tag,
 };
 use super::rustdoc::tidy_descriptions;
@@ -387,10 +387,28 @@ fn responses(
             "The step failed (`handler_error`, `handler_panicked`) or built a reply Chatlayer \
              cannot use (`invalid_reply`).",
         ),
+        (
+            "503",
+            "The server is at its limit of requests at once (`overloaded`); retry after the \
+             `Retry-After` header's seconds.",
+        ),
+        (
+            "504",
+            "The step did not answer within its deadline and was cancelled (`step_timeout`).",
+        ),
     ] {
         responses.insert(
             status.to_owned(),
             response(format!("{what}{error_note}"), json_content(error.clone())),
+        );
+    }
+    if let Some(overloaded) = responses.get_mut("503") {
+        overloaded.headers.insert(
+            "Retry-After".to_owned(),
+            Header {
+                description: Some("Seconds to wait before retrying.".to_owned()),
+                schema: json_schema!({ "type": "integer" }),
+            },
         );
     }
     responses

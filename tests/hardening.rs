@@ -1,0 +1,215 @@
+//! Hardening over a real socket: deadlines, load shedding, health endpoints. Each failure
+//! answers JSON (or the fallback block), and a normal request succeeds right after.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use chatlayer_runtime::prelude::*;
+use chatlayer_tests::{post_json, serve};
+
+/// Set when a sleeping step ran to its end (it must not, once cancelled).
+static SLEEPER_FINISHED: AtomicBool = AtomicBool::new(false);
+
+/// Sleeps `ms` milliseconds, then answers; its own deadline is 300 ms.
+#[api_step("/sleepy", timeout = "300ms", fallback = on_timeout)]
+async fn sleepy(ms: u64, on_timeout: Option<BlockId>) -> Reply {
+    let _ = on_timeout;
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    SLEEPER_FINISHED.store(true, Ordering::SeqCst);
+    Reply::new().add_message("awake")
+}
+
+/// Sleeps `ms` milliseconds under the app's deadline.
+#[api_step("/slow")]
+async fn slow(ms: u64) -> Reply {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    Reply::new().add_message("done")
+}
+
+#[tokio::test]
+async fn a_step_past_its_deadline_is_cancelled_and_the_failure_policy_answers() {
+    let app = App::from_steps([sleepy::STEP, slow::STEP])
+        .step_timeout(Duration::from_millis(400))
+        .build()
+        .unwrap();
+    let server = serve(app).await;
+
+    // The step's own 300 ms deadline, with its fallback block: a 200 jump.
+    let started = Instant::now();
+    let answer = post_json(
+        &server,
+        "/sleepy",
+        &json!({ "ms": 1_200, "on_timeout": "late" }),
+    )
+    .await;
+    let waited = started.elapsed();
+    assert_eq!(answer.status, 200);
+    assert_eq!(
+        answer.json,
+        json!({ "action": { "nextDialogstate": "late" } })
+    );
+    assert!(waited < Duration::from_secs(3), "answered after {waited:?}");
+
+    // Without a fallback: a JSON 504 naming the step.
+    let answer = post_json(&server, "/sleepy", &json!({ "ms": 1_200 })).await;
+    assert_eq!(answer.status, 504);
+    assert_eq!(answer.json["error"]["code"], "step_timeout");
+    assert_eq!(answer.json["error"]["step"], "sleepy");
+
+    // The app-wide deadline applies to steps without their own.
+    let answer = post_json(&server, "/slow", &json!({ "ms": 5_000 })).await;
+    assert_eq!(answer.status, 504);
+
+    // The cancelled sleepers would have finished 1.2 s after they started: they did not.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert!(
+        !SLEEPER_FINISHED.load(Ordering::SeqCst),
+        "a timed-out step kept running"
+    );
+
+    // Under the deadline, all is normal.
+    let answer = post_json(&server, "/sleepy", &json!({ "ms": 10 })).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(
+        answer.json["messages"][0]["config"]["textMessages"][0]["text"],
+        "awake"
+    );
+}
+
+/// Holds its request for `ms` milliseconds.
+#[api_step("/hold")]
+async fn hold(ms: u64) -> Reply {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    Reply::new().add_message("held")
+}
+
+#[tokio::test]
+async fn beyond_the_concurrency_limit_requests_are_shed_with_503_and_retry_after() {
+    let app = App::from_steps([hold::STEP])
+        .max_concurrent_requests(2)
+        .build()
+        .unwrap();
+    let server = Arc::new(serve(app).await);
+    let mut clients = Vec::new();
+    for _ in 0..6 {
+        let server = Arc::clone(&server);
+        clients.push(tokio::spawn(async move {
+            let response = reqwest::Client::new()
+                .post(server.url("/hold"))
+                .json(&json!({ "ms": 600 }))
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .map(|value| value.to_str().unwrap().to_owned());
+            let body: serde_json::Value = response.json().await.unwrap();
+            (status, retry_after, body)
+        }));
+    }
+    let mut served = 0;
+    let mut shed = 0;
+    for client in clients {
+        let (status, retry_after, body) = client.await.unwrap();
+        match status {
+            200 => served += 1,
+            503 => {
+                shed += 1;
+                assert_eq!(retry_after.as_deref(), Some("1"));
+                assert_eq!(body["error"]["code"], "overloaded");
+            }
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!((served, shed), (2, 4));
+    // Once the load is gone, requests are served again.
+    let answer = post_json(&server, "/hold", &json!({ "ms": 1 })).await;
+    assert_eq!(answer.status, 200);
+}
+
+#[tokio::test]
+async fn health_and_readiness_answer_json() {
+    let server = serve(App::from_steps([hold::STEP]).build().unwrap()).await;
+    for (path, expected) in [("/healthz", "ok"), ("/readyz", "ready")] {
+        let response = reqwest::get(server.url(path)).await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["status"], expected);
+    }
+    let quiet = serve(
+        App::from_steps([hold::STEP])
+            .serve_health(false)
+            .build()
+            .unwrap(),
+    )
+    .await;
+    let response = reqwest::get(quiet.url("/healthz")).await.unwrap();
+    assert_eq!(response.status(), 404);
+}
+
+/// Requests sent without pause while the server shuts down: each one gets a whole reply or
+/// a clean refusal (the connection is refused); none is cut off mid-way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_under_load_finishes_every_accepted_request() {
+    let app = App::from_steps([hold::STEP])
+        .shutdown_timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hold", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.serve_with(listener, async {
+        let _ = stopped.await;
+    }));
+
+    let replies = Arc::new(AtomicUsize::new(0));
+    let refusals = Arc::new(AtomicUsize::new(0));
+    let stop_at = Instant::now() + Duration::from_millis(400);
+    let mut senders = Vec::new();
+    for _ in 0..16 {
+        let (url, replies, refusals) = (url.clone(), replies.clone(), refusals.clone());
+        senders.push(tokio::spawn(async move {
+            // A new connection per request, so that "refused" is unambiguous.
+            let client = reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .unwrap();
+            while Instant::now() < stop_at + Duration::from_millis(600) {
+                match client.post(&url).json(&json!({ "ms": 150 })).send().await {
+                    Ok(response) => {
+                        assert_eq!(response.status(), 200);
+                        let body: serde_json::Value =
+                            response.json().await.expect("a whole JSON reply");
+                        assert_eq!(
+                            body["messages"][0]["config"]["textMessages"][0]["text"],
+                            "held"
+                        );
+                        replies.fetch_add(1, Ordering::SeqCst);
+                    }
+                    Err(error) if error.is_connect() => {
+                        refusals.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                    Err(error) => panic!("a request was cut off: {error:?}"),
+                }
+            }
+        }));
+    }
+    tokio::time::sleep_until(stop_at.into()).await;
+    stop.send(()).unwrap();
+    for sender in senders {
+        sender.await.unwrap();
+    }
+    server.await.unwrap().unwrap();
+    assert!(
+        replies.load(Ordering::SeqCst) >= 16,
+        "few replies before the stop"
+    );
+    assert!(
+        refusals.load(Ordering::SeqCst) > 0,
+        "no request came after the stop"
+    );
+}
