@@ -114,7 +114,7 @@ fn overloaded(step: &PreparedStep) -> Response {
     static REFUSED: AtomicU64 = AtomicU64::new(0);
     let refused = REFUSED.fetch_add(1, Ordering::Relaxed);
     let limit = step.shared.max_concurrent_requests;
-    if refused % 1000 == 0 {
+    if refused.is_multiple_of(1000) {
         tracing::warn!(
             step = step.descriptor.name,
             limit,
