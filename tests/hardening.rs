@@ -213,3 +213,156 @@ async fn shutdown_under_load_finishes_every_accepted_request() {
         "no request came after the stop"
     );
 }
+
+/// Counts its calls: a refused request must never reach it.
+static GUARDED_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+#[api_step("/guarded")]
+async fn guarded() -> Reply {
+    GUARDED_CALLS.fetch_add(1, Ordering::SeqCst);
+    Reply::new().add_message("inside")
+}
+
+#[api_step("/open")]
+async fn open() -> Reply {
+    Reply::new().add_message("open to all")
+}
+
+#[api_step("/back-office")]
+async fn back_office() -> Reply {
+    Reply::new().add_message("back office")
+}
+
+async fn call(
+    server: &chatlayer_runtime::testing::TestServer,
+    path: &str,
+    authorization: Option<&str>,
+) -> (u16, Option<String>, serde_json::Value) {
+    let mut request = reqwest::Client::new()
+        .post(server.url(path))
+        .json(&json!({}));
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let challenge = response
+        .headers()
+        .get("www-authenticate")
+        .map(|value| value.to_str().unwrap().to_owned());
+    (status, challenge, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn bearer_and_basic_auth_admit_only_the_right_credentials() {
+    use chatlayer_runtime::Auth;
+    let app = App::from_steps([guarded::STEP, open::STEP, back_office::STEP])
+        .auth(Auth::bearer("s3cret-token"))
+        .auth_for(open::STEP, Auth::none())
+        .auth_for(back_office::STEP, Auth::basic("ops", "pa:ss"))
+        .build()
+        .unwrap();
+    let server = serve(app).await;
+    let before = GUARDED_CALLS.load(Ordering::SeqCst);
+
+    // Bearer: missing, wrong, malformed, other scheme.
+    for authorization in [
+        None,
+        Some("Bearer s3cret-tokem"),
+        Some("Bearer s3cret-token-and-more"),
+        Some("Bearer"),
+        Some("s3cret-token"),
+        Some("Basic czNjcmV0LXRva2Vu"),
+    ] {
+        let (status, challenge, body) = call(&server, "/guarded", authorization).await;
+        assert_eq!(status, 401, "{authorization:?}");
+        assert_eq!(challenge.as_deref(), Some("Bearer"));
+        assert_eq!(body["error"]["code"], "unauthorized");
+        assert!(!body.to_string().contains("s3cret"), "{body}");
+    }
+    assert_eq!(
+        GUARDED_CALLS.load(Ordering::SeqCst),
+        before,
+        "a refused request ran the step"
+    );
+    let (status, _, body) = call(&server, "/guarded", Some("Bearer s3cret-token")).await;
+    assert_eq!(
+        (
+            status,
+            &body["messages"][0]["config"]["textMessages"][0]["text"]
+        ),
+        (200, &json!("inside"))
+    );
+
+    // A step opened with Auth::none().
+    assert_eq!(call(&server, "/open", None).await.0, 200);
+
+    // Basic on one step, with a colon in the password: base64("ops:pa:ss") = b3BzOnBhOnNz.
+    assert_eq!(
+        call(&server, "/back-office", Some("Basic b3BzOnBhOnNz"))
+            .await
+            .0,
+        200
+    );
+    for authorization in [
+        None,
+        Some("Basic b3BzOnBhOnN6"),   // ops:pa:sz
+        Some("Basic b3BzOnBhOnNz=="), // bad padding
+        Some("Basic %%%"),
+        Some("Bearer s3cret-token"), // the app-wide scheme does not apply here
+    ] {
+        let (status, challenge, body) = call(&server, "/back-office", authorization).await;
+        assert_eq!(status, 401, "{authorization:?}");
+        assert!(challenge.unwrap().starts_with("Basic realm="));
+        assert_eq!(body["error"]["code"], "unauthorized");
+    }
+
+    // Health and documentation stay open; the document declares the schemes.
+    assert_eq!(
+        reqwest::get(server.url("/healthz")).await.unwrap().status(),
+        200
+    );
+    let document: serde_json::Value = reqwest::get(server.url("/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(document["security"], json!([{ "bearerAuth": [] }]));
+    assert_eq!(
+        document["components"]["securitySchemes"],
+        json!({
+            "basicAuth": { "type": "http", "scheme": "basic", "description": "The API step's Authorization tab: Basic auth." },
+            "bearerAuth": { "type": "http", "scheme": "bearer", "description": "The API step's Authorization tab: Bearer token." }
+        })
+    );
+    assert_eq!(document["paths"]["/open"]["post"]["security"], json!([]));
+    assert_eq!(
+        document["paths"]["/back-office"]["post"]["security"],
+        json!([{ "basicAuth": [] }])
+    );
+    assert!(
+        document["paths"]["/guarded"]["post"]
+            .get("security")
+            .is_none()
+    );
+    assert!(
+        document["paths"]["/guarded"]["post"]["responses"]
+            .get("401")
+            .is_some()
+    );
+    assert!(
+        document["paths"]["/open"]["post"]["responses"]
+            .get("401")
+            .is_none()
+    );
+}
+
+#[test]
+fn auth_for_a_step_the_app_does_not_serve_is_a_build_error() {
+    let error = App::from_steps([open::STEP])
+        .auth_for(guarded::STEP, chatlayer_runtime::Auth::none())
+        .build()
+        .unwrap_err();
+    assert!(error.to_string().contains("auth_for names step"), "{error}");
+}

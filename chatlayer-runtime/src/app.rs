@@ -11,6 +11,7 @@ use axum::extract::Request;
 use axum::routing::MethodRouter;
 
 use crate::BlockId;
+use crate::auth::{Auth, AuthTable};
 use crate::deps::Dependencies;
 use crate::descriptor::{self, Method, StepDescriptor};
 use crate::dispatch::{self, PreparedStep};
@@ -74,6 +75,7 @@ pub struct App {
     steps: Vec<&'static StepDescriptor>,
     pub(crate) shared: Arc<Shared>,
     docs: Arc<DocSource>,
+    auth: Arc<AuthTable>,
     serve_openapi: bool,
     serve_docs: bool,
     serve_health: bool,
@@ -171,7 +173,8 @@ impl App {
             let allowed: Vec<Method> = steps.iter().map(|step| step.method).collect();
             let mut methods = MethodRouter::new();
             for step in steps {
-                let prepared = Arc::new(PreparedStep::new(step, Arc::clone(&self.shared)));
+                let auth = self.auth.for_step(step);
+                let prepared = Arc::new(PreparedStep::new(step, Arc::clone(&self.shared), auth));
                 methods = methods.on(step.method.filter(), move |request: Request| {
                     dispatch::dispatch(Arc::clone(&prepared), request)
                 });
@@ -186,6 +189,26 @@ impl App {
             router = router.merge(doc_routes::routes(Arc::clone(&self.docs), self.serve_docs));
         }
         router.with_state(())
+    }
+
+    /// The app with the standalone server's auth from the environment ([`Auth::from_env`]),
+    /// when it is set there and the builder set no app-wide auth.
+    pub(crate) fn with_auth_from_env(mut self) -> Result<App, String> {
+        let Some(auth) = Auth::from_env()? else {
+            return Ok(self);
+        };
+        if self.auth.default.is_some() {
+            tracing::warn!(
+                "authentication is configured both in the app builder and in the environment; \
+                 the builder's wins"
+            );
+            return Ok(self);
+        }
+        let mut table = (*self.auth).clone();
+        table.default = Some(auth);
+        self.docs = Arc::new(self.docs.with_security(table.security(&self.steps)));
+        self.auth = Arc::new(table);
+        Ok(self)
     }
 
     /// Whether the router serves the docs page.
@@ -228,6 +251,7 @@ pub struct AppBuilder {
     serve_health: bool,
     max_concurrent_requests: usize,
     shutdown_timeout: Duration,
+    auth: AuthTable,
 }
 
 impl AppBuilder {
@@ -248,6 +272,7 @@ impl AppBuilder {
             serve_health: true,
             max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            auth: AuthTable::default(),
         }
     }
 
@@ -326,6 +351,23 @@ impl AppBuilder {
     /// works without internet access.
     pub fn serve_docs(mut self, on: bool) -> Self {
         self.serve_docs = on;
+        self
+    }
+
+    /// Who may call every step (default: anyone), as the API steps' Authorization tab is set:
+    /// [`Auth::bearer`] or [`Auth::basic`]. A request without the right credentials gets a
+    /// JSON 401 and the step does not run. A standalone server with no auth set here reads
+    /// it from the environment (`CHATLAYER_BEARER_TOKEN`, or `CHATLAYER_BASIC_USER` and
+    /// `CHATLAYER_BASIC_PASSWORD`). The health endpoints and the docs stay open.
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth.default = Some(auth);
+        self
+    }
+
+    /// Who may call one step, instead of the app-wide [`auth`](Self::auth): e.g.
+    /// `Auth::none()` to open it, or other credentials.
+    pub fn auth_for(mut self, step: &'static StepDescriptor, auth: Auth) -> Self {
+        self.auth.overrides.push((step, auth));
         self
     }
 
@@ -439,9 +481,25 @@ impl AppBuilder {
             info.version = version;
         }
         info.description = self.description;
-        let docs = DocSource::new(steps.clone(), info, self.fallback_block.is_some());
+        for (step, _) in &self.auth.overrides {
+            if !steps
+                .iter()
+                .any(|known| known.path == step.path && known.method == step.method)
+            {
+                problems.push(BuildProblem::UnknownStep {
+                    setting: "auth_for",
+                    step: step.origin(),
+                });
+            }
+        }
+        if !problems.is_empty() {
+            return Err(BuildError { problems });
+        }
+        let security = self.auth.security(&steps);
+        let docs = DocSource::new(steps.clone(), info, self.fallback_block.is_some(), security);
         Ok(App {
             docs: Arc::new(docs),
+            auth: Arc::new(self.auth),
             serve_openapi: self.serve_openapi,
             serve_docs: self.serve_docs,
             serve_health: self.serve_health,
@@ -502,6 +560,13 @@ pub enum BuildProblem {
         /// The type nobody provided.
         type_name: &'static str,
     },
+    /// A setting names a step the app does not serve.
+    UnknownStep {
+        /// The builder method, e.g. `auth_for`.
+        setting: &'static str,
+        /// The step: `module::name at file:line`.
+        step: String,
+    },
     /// A step is at a path the app serves its OpenAPI document, docs page or health
     /// endpoints at.
     ReservedPath {
@@ -549,6 +614,11 @@ impl fmt::Display for BuildProblem {
                 f,
                 "step `{step}` ({location}) takes Dep<{type_name}>, but no `{type_name}` was provided\n\
                  help: hand one to the app: App::discover().provide(value)"
+            ),
+            BuildProblem::UnknownStep { setting, step } => write!(
+                f,
+                "{setting} names step {step}, which this app does not serve\n\
+                 help: add the step to the app, or remove the setting"
             ),
             BuildProblem::ReservedPath { path, step, switch } => write!(
                 f,

@@ -15,6 +15,7 @@ use futures_util::FutureExt;
 use serde::Deserialize;
 
 use crate::app::Shared;
+use crate::auth::Auth;
 use crate::descriptor::{Method, StepDescriptor};
 use crate::error::StepError;
 use crate::extract::StepRequest;
@@ -28,11 +29,20 @@ const JSON: &str = "application/json; charset=utf-8";
 pub(crate) struct PreparedStep {
     descriptor: &'static StepDescriptor,
     shared: Arc<Shared>,
+    auth: Auth,
 }
 
 impl PreparedStep {
-    pub(crate) fn new(descriptor: &'static StepDescriptor, shared: Arc<Shared>) -> Self {
-        PreparedStep { descriptor, shared }
+    pub(crate) fn new(
+        descriptor: &'static StepDescriptor,
+        shared: Arc<Shared>,
+        auth: Auth,
+    ) -> Self {
+        PreparedStep {
+            descriptor,
+            shared,
+            auth,
+        }
     }
 
     /// The step's deadline: its own `timeout = ...`, else the app's.
@@ -71,6 +81,10 @@ impl PreparedStep {
 }
 
 pub(crate) async fn dispatch(step: Arc<PreparedStep>, request: Request) -> Response {
+    // Before anything else: a caller without credentials gets nothing from the step.
+    if let Err(error) = step.auth.check(request.headers()) {
+        return unauthorized(&step, &error);
+    }
     // Held until the answer is built; none left means the app is at its limit.
     let Ok(_permit) = step.shared.in_flight.try_acquire() else {
         return overloaded(&step);
@@ -106,6 +120,17 @@ pub(crate) async fn dispatch(step: Arc<PreparedStep>, request: Request) -> Respo
         Ok(bytes) => json_response(StatusCode::OK, bytes),
         Err(error) => step.failed(error, step.fallback_from(&params)),
     }
+}
+
+fn unauthorized(step: &PreparedStep, error: &StepError) -> Response {
+    log_failure(step.descriptor.name, error, None);
+    let mut response = error_response(error, Some(step.descriptor.name));
+    if let Some(kind) = step.auth.kind() {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, crate::auth::challenge(kind));
+    }
+    response
 }
 
 /// Load shedding: refuse at once rather than queue. Logged for the first refusal and then

@@ -60,6 +60,7 @@
 #![warn(missing_docs)]
 
 mod app;
+mod auth;
 mod block;
 mod cli;
 mod deps;
@@ -79,6 +80,7 @@ pub use app::{
     App, AppBuilder, BuildError, BuildProblem, DEFAULT_BODY_LIMIT, DEFAULT_MAX_CONCURRENT_REQUESTS,
     DEFAULT_SHUTDOWN_TIMEOUT, DEFAULT_STEP_TIMEOUT,
 };
+pub use auth::{Auth, AuthKind, BASIC_PASSWORD_ENV, BASIC_USER_ENV, BEARER_TOKEN_ENV};
 pub use block::BlockId;
 pub use deps::Dep;
 pub use descriptor::{Method, StepDescriptor, StepFuture, StepKind};

@@ -18,6 +18,7 @@ impl App {
     /// `PORT` is set (as container platforms do), else [`DEFAULT_ADDR`]. The steps served are
     /// logged through `tracing` at start-up.
     pub async fn serve(self) -> Result<(), ServeError> {
+        let app = self.with_auth_from_env().map_err(ServeError::Auth)?;
         let address = listen_address(
             std::env::var("CHATLAYER_ADDR").ok(),
             std::env::var("PORT").ok(),
@@ -25,7 +26,7 @@ impl App {
         let listener = TcpListener::bind(&address)
             .await
             .map_err(|source| ServeError::Bind { address, source })?;
-        self.serve_with(listener, shutdown_signal())
+        app.serve_with(listener, shutdown_signal())
             .await
             .map_err(ServeError::Io)
     }
@@ -170,6 +171,9 @@ pub enum ServeError {
         /// The system's reason.
         source: io::Error,
     },
+    /// The authentication settings in the environment cannot be used (half set, or two
+    /// schemes at once).
+    Auth(String),
     /// The server failed while running.
     Io(io::Error),
     /// The command line of [`App::run`] cannot be followed: the message says why, with the
@@ -200,6 +204,9 @@ impl fmt::Display for ServeError {
                 "cannot listen on {address}: {source}\n\
                  help: choose another address with CHATLAYER_ADDR=host:port (or PORT=port)"
             ),
+            ServeError::Auth(problem) => {
+                write!(f, "authentication from the environment: {problem}")
+            }
             ServeError::Io(error) => write!(f, "the server failed: {error}"),
             ServeError::Usage(message) => f.write_str(message),
         }
@@ -219,7 +226,7 @@ impl std::error::Error for ServeError {
         match self {
             ServeError::Build(error) => Some(error),
             ServeError::Bind { source, .. } | ServeError::Io(source) => Some(source),
-            ServeError::Config { .. } | ServeError::Usage(_) => None,
+            ServeError::Config { .. } | ServeError::Usage(_) | ServeError::Auth(_) => None,
         }
     }
 }

@@ -8,9 +8,10 @@ use serde_json::{Map, Value, json};
 
 use super::model::{
     Components, Header, Info, MediaType, OPENAPI_VERSION, OpenApi, Operation, Parameter, PathItem,
-    RequestBody, Response, Tag,
+    RequestBody, Response, SecurityRequirement, SecurityScheme, Tag,
 };
 use super::rustdoc::tidy_descriptions;
+use crate::auth::{AuthKind, Security};
 use crate::descriptor::{Method, StepDescriptor, StepKind};
 use crate::extract::ParamInfo;
 use crate::schema::BLOCK_ID_EXTENSION;
@@ -24,6 +25,8 @@ pub(crate) struct DocumentInput<'a> {
     pub(crate) info: &'a Info,
     /// Whether the app has a fallback block for every step.
     pub(crate) app_fallback: bool,
+    /// Who may call each step.
+    pub(crate) security: &'a Security,
     /// Prepended to every path, e.g. `/chatlayer`; empty at the root.
     pub(crate) prefix: &'a str,
 }
@@ -40,8 +43,10 @@ pub(crate) fn build(input: &DocumentInput<'_>) -> OpenApi {
     let operation_ids = operation_ids(input.steps);
 
     let mut paths: BTreeMap<String, PathItem> = BTreeMap::new();
-    for (step, operation_id) in input.steps.iter().zip(operation_ids) {
-        let operation = operation(step, operation_id, input.app_fallback, &mut generator);
+    for (index, (step, operation_id)) in input.steps.iter().zip(operation_ids).enumerate() {
+        let mut operation = operation(step, operation_id, input.app_fallback, &mut generator);
+        let auth = input.security.per_step.get(index).copied().flatten();
+        secure(&mut operation, auth, input.security.default);
         let item = paths.entry(format!("{prefix}{}", step.path)).or_default();
         let slot = match step.method {
             Method::Get => &mut item.get,
@@ -61,9 +66,13 @@ pub(crate) fn build(input: &DocumentInput<'_>) -> OpenApi {
         paths,
         components: Components {
             schemas: definitions(&mut generator),
-            security_schemes: BTreeMap::new(),
+            security_schemes: security_schemes(input.security),
         },
-        security: Vec::new(),
+        security: input
+            .security
+            .default
+            .map(|kind| vec![requirement(kind)])
+            .unwrap_or_default(),
         tags: tags
             .into_iter()
             .map(|name| Tag {
@@ -71,6 +80,61 @@ pub(crate) fn build(input: &DocumentInput<'_>) -> OpenApi {
                 description: None,
             })
             .collect(),
+    }
+}
+
+/// The schemes the steps use, named `bearerAuth` and `basicAuth`.
+fn security_schemes(security: &Security) -> BTreeMap<String, SecurityScheme> {
+    let used: BTreeSet<AuthKind> = security.per_step.iter().flatten().copied().collect();
+    used.into_iter()
+        .map(|kind| {
+            let (scheme, description) = match kind {
+                AuthKind::Bearer => ("bearer", "The API step's Authorization tab: Bearer token."),
+                AuthKind::Basic => ("basic", "The API step's Authorization tab: Basic auth."),
+            };
+            (
+                scheme_name(kind).to_owned(),
+                SecurityScheme::Http {
+                    scheme: scheme.to_owned(),
+                    description: Some(description.to_owned()),
+                },
+            )
+        })
+        .collect()
+}
+
+fn scheme_name(kind: AuthKind) -> &'static str {
+    match kind {
+        AuthKind::Bearer => "bearerAuth",
+        AuthKind::Basic => "basicAuth",
+    }
+}
+
+fn requirement(kind: AuthKind) -> SecurityRequirement {
+    BTreeMap::from([(scheme_name(kind).to_owned(), Vec::new())])
+}
+
+/// A step whose auth differs from the app's says so; a protected step documents its 401.
+fn secure(operation: &mut Operation, auth: Option<AuthKind>, default: Option<AuthKind>) {
+    if auth != default {
+        operation.security = Some(auth.map(requirement).into_iter().collect());
+    }
+    if let (Some(kind), Some(error)) = (auth, operation.responses.get("400")) {
+        let content = error.content.clone();
+        let scheme = match kind {
+            AuthKind::Bearer => "Bearer",
+            AuthKind::Basic => "Basic",
+        };
+        operation.responses.insert(
+            "401".to_owned(),
+            response(
+                format!(
+                    "The {scheme} credentials are missing, malformed or wrong \
+                     (`unauthorized`); the step did not run."
+                ),
+                content,
+            ),
+        );
     }
 }
 

@@ -16,6 +16,7 @@ use swagger_ui_redist::{SwaggerUi, SwaggerUiStaticFile};
 
 use super::document::{self, DocumentInput, normalize_prefix};
 use super::model::{Info, OpenApi};
+use crate::auth::Security;
 use crate::descriptor::StepDescriptor;
 use crate::dispatch::error_response;
 use crate::error::StepError;
@@ -30,17 +31,34 @@ pub(crate) struct DocSource {
     pub(crate) steps: Vec<&'static StepDescriptor>,
     pub(crate) info: Info,
     pub(crate) app_fallback: bool,
+    pub(crate) security: Security,
     built: Mutex<BTreeMap<String, Bytes>>,
 }
 
 impl DocSource {
-    pub(crate) fn new(steps: Vec<&'static StepDescriptor>, info: Info, app_fallback: bool) -> Self {
+    pub(crate) fn new(
+        steps: Vec<&'static StepDescriptor>,
+        info: Info,
+        app_fallback: bool,
+        security: Security,
+    ) -> Self {
         DocSource {
             steps,
             info,
             app_fallback,
+            security,
             built: Mutex::default(),
         }
+    }
+
+    /// The same source with other security (after the environment configured auth).
+    pub(crate) fn with_security(&self, security: Security) -> Self {
+        DocSource::new(
+            self.steps.clone(),
+            self.info.clone(),
+            self.app_fallback,
+            security,
+        )
     }
 
     pub(crate) fn document(&self, prefix: &str) -> OpenApi {
@@ -48,6 +66,7 @@ impl DocSource {
             steps: &self.steps,
             info: &self.info,
             app_fallback: self.app_fallback,
+            security: &self.security,
             prefix,
         })
     }

@@ -349,45 +349,40 @@ async fn every_message_type_has_a_step() {
     );
 }
 
-/// `cargo run -p quickstart` serves with no setup, and stops cleanly on SIGTERM.
-#[tokio::test]
-async fn the_binary_serves_on_its_own_and_shuts_down_on_sigterm() {
+/// Starts the quickstart binary on a free port with `env`, and waits until `/healthz` answers.
+async fn start_binary(env: &[(&str, &str)]) -> (std::process::Child, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_quickstart"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_quickstart"));
+    command
         .env("CHATLAYER_ADDR", format!("127.0.0.1:{port}"))
         .env_remove("PORT")
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the quickstart binary starts");
-
-    let client = reqwest::Client::new();
-    let url = format!("http://127.0.0.1:{port}/transaction");
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().expect("the quickstart binary starts");
     let deadline = Instant::now() + Duration::from_secs(20);
-    let reply: Value = loop {
-        match client
-            .post(&url)
-            .json(&transfer_body(json!(500), "savings_account"))
-            .send()
-            .await
-        {
-            Ok(response) => break response.json().await.unwrap(),
-            Err(_) if Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(50)).await
-            }
-            Err(error) => {
+    let health = format!("http://127.0.0.1:{port}/healthz");
+    loop {
+        match reqwest::get(&health).await {
+            Ok(response) if response.status() == 200 => return (child, port),
+            _ if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(50)).await,
+            result => {
                 let _ = child.kill();
-                panic!("the quickstart did not start serving: {error}");
+                panic!("the quickstart did not start serving: {result:?}");
             }
         }
-    };
-    assert_eq!(reply["action"]["nextDialogstate"], "successful transaction");
+    }
+}
 
+/// Sends SIGTERM and returns the exit status with everything the binary logged.
+fn stop_binary(child: std::process::Child) -> (std::process::ExitStatus, String) {
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -396,11 +391,67 @@ async fn the_binary_serves_on_its_own_and_shuts_down_on_sigterm() {
     let output = child.wait_with_output().unwrap();
     let log = String::from_utf8_lossy(&output.stdout).into_owned()
         + &String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "exit {:?}:\n{log}", output.status);
+    (output.status, log)
+}
+
+/// `cargo run -p quickstart` serves with no setup, and stops cleanly on SIGTERM.
+#[tokio::test]
+async fn the_binary_serves_on_its_own_and_shuts_down_on_sigterm() {
+    let (child, port) = start_binary(&[]).await;
+    let reply: Value = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/transaction"))
+        .json(&transfer_body(json!(500), "savings_account"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reply["action"]["nextDialogstate"], "successful transaction");
+
+    let (status, log) = stop_binary(child);
+    assert!(status.success(), "exit {status:?}:\n{log}");
     assert!(log.contains("serving 10 Chatlayer steps"), "{log}");
     assert!(
         log.contains("POST /order (quickstart::steps::order at"),
         "{log}"
     );
     assert!(log.contains("SIGTERM received"), "{log}");
+}
+
+/// The standalone server takes its Bearer token from the environment, and never logs it.
+#[tokio::test]
+async fn the_binary_takes_its_bearer_token_from_the_environment() {
+    let token = "env-token-7f3a";
+    let (child, port) = start_binary(&[("CHATLAYER_BEARER_TOKEN", token)]).await;
+    let client = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/transaction");
+    let refused = client
+        .post(&url)
+        .json(&transfer_body(json!(500), "savings_account"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    let admitted = client
+        .post(&url)
+        .bearer_auth(token)
+        .json(&transfer_body(json!(500), "savings_account"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(admitted.status(), 200);
+    let document: Value = client
+        .get(format!("http://127.0.0.1:{port}/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(document["security"], json!([{ "bearerAuth": [] }]));
+
+    let (status, log) = stop_binary(child);
+    assert!(status.success(), "exit {status:?}:\n{log}");
+    assert!(!log.contains(token), "the token was logged:\n{log}");
 }
