@@ -95,3 +95,28 @@ pub fn chromium_dom(url: &str, screenshot: Option<&Path>) -> Option<String> {
     }
     Some(String::from_utf8_lossy(&run(&["--dump-dom".to_owned()])).into_owned())
 }
+
+/// HMAC of `message` with `secret`, computed by Python's `hmac` module (independently of the
+/// framework's own code): `algorithm` is `sha1`, `sha256` or `sha512`, `encoding` is `hex` or
+/// `base64`. `None` (after saying so) when Python is missing outside CI.
+pub fn python_hmac(
+    secret: &str,
+    message: &[u8],
+    algorithm: &str,
+    encoding: &str,
+) -> Option<String> {
+    let python = find_tool("PYTHON", &["python3"], "apt-get install python3")?;
+    let script = "import base64, hashlib, hmac, sys\n\
+                  mac = hmac.new(sys.argv[1].encode(), sys.stdin.buffer.read(), getattr(hashlib, sys.argv[2])).digest()\n\
+                  print(mac.hex() if sys.argv[3] == 'hex' else base64.b64encode(mac).decode(), end='')";
+    let mut child = Command::new(python)
+        .args(["-c", script, secret, algorithm, encoding])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), message).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "python's hmac failed");
+    Some(String::from_utf8(output.stdout).unwrap())
+}

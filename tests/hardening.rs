@@ -356,6 +356,20 @@ async fn bearer_and_basic_auth_admit_only_the_right_credentials() {
             .get("401")
             .is_none()
     );
+    validate(&document);
+}
+
+/// Runs the OpenAPI validator on a served document.
+fn validate(document: &serde_json::Value) {
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    let file = std::env::temp_dir().join(format!(
+        "hardening-openapi-{}-{}.json",
+        std::process::id(),
+        COUNT.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::write(&file, document.to_string()).unwrap();
+    chatlayer_tests::external::validate_openapi_file(&file);
+    let _ = std::fs::remove_file(&file);
 }
 
 #[test]
@@ -365,4 +379,197 @@ fn auth_for_a_step_the_app_does_not_serve_is_a_build_error() {
         .build()
         .unwrap_err();
     assert!(error.to_string().contains("auth_for names step"), "{error}");
+}
+
+/// Counts its calls: a request with a bad signature must never reach it.
+static SIGNED_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+#[api_step("/signed")]
+async fn signed(sku: String) -> Reply {
+    SIGNED_CALLS.fetch_add(1, Ordering::SeqCst);
+    Reply::new().add_message(format!("signed {sku}"))
+}
+
+async fn send_signed(
+    server: &chatlayer_runtime::testing::TestServer,
+    body: &[u8],
+    headers: &[(&str, String)],
+) -> (u16, serde_json::Value) {
+    let mut request = reqwest::Client::new()
+        .post(server.url("/signed"))
+        .header("content-type", "application/json")
+        .body(body.to_vec());
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[tokio::test]
+async fn hmac_signatures_match_pythons_hmac_and_anything_else_is_refused() {
+    use chatlayer_runtime::{SignatureAlgorithm, SignatureEncoding, SignatureVerifier};
+    use chatlayer_tests::external::python_hmac;
+
+    let body = br#"{"sku":"A1"}"#;
+    let mut altered = body.to_vec();
+    altered[9] = b'2'; // {"sku":"A2"}: one byte changed
+    for (algorithm, name, encoding, encoding_name, prefix) in [
+        (
+            SignatureAlgorithm::Sha256,
+            "sha256",
+            SignatureEncoding::Hex,
+            "hex",
+            "",
+        ),
+        (
+            SignatureAlgorithm::Sha1,
+            "sha1",
+            SignatureEncoding::Hex,
+            "hex",
+            "",
+        ),
+        (
+            SignatureAlgorithm::Sha512,
+            "sha512",
+            SignatureEncoding::Base64,
+            "base64",
+            "sha512=",
+        ),
+    ] {
+        let Some(mac) = python_hmac("sh4red", body, name, encoding_name) else {
+            return;
+        };
+        let verifier = SignatureVerifier::new("sh4red")
+            .header("x-signature")
+            .algorithm(algorithm)
+            .encoding(encoding)
+            .prefix(prefix);
+        let app = App::from_steps([signed::STEP])
+            .verify_signatures(verifier)
+            .build()
+            .unwrap();
+        let server = serve(app).await;
+        let good = format!("{prefix}{mac}");
+        let (status, reply) = send_signed(&server, body, &[("x-signature", good.clone())]).await;
+        assert_eq!(status, 200, "{name}: {reply}");
+
+        let before = SIGNED_CALLS.load(Ordering::SeqCst);
+        for (what, sent_body, headers) in [
+            (
+                "a body altered by one byte",
+                &altered[..],
+                vec![("x-signature", good.clone())],
+            ),
+            ("no signature", &body[..], vec![]),
+            (
+                "a signature without its prefix",
+                &body[..],
+                vec![("x-signature", mac.clone())],
+            ),
+            (
+                "a malformed signature",
+                &body[..],
+                vec![("x-signature", format!("{prefix}zz!"))],
+            ),
+            (
+                "another secret's signature",
+                &body[..],
+                vec![(
+                    "x-signature",
+                    format!(
+                        "{prefix}{}",
+                        python_hmac("other", body, name, encoding_name).unwrap()
+                    ),
+                )],
+            ),
+        ] {
+            if what == "a signature without its prefix" && prefix.is_empty() {
+                continue;
+            }
+            let (status, reply) = send_signed(&server, sent_body, &headers).await;
+            assert_eq!(status, 401, "{name}, {what}: {reply}");
+            assert_eq!(
+                reply["error"]["code"], "invalid_signature",
+                "{name}, {what}"
+            );
+        }
+        assert_eq!(
+            SIGNED_CALLS.load(Ordering::SeqCst),
+            before,
+            "{name}: a refused request ran"
+        );
+    }
+}
+
+#[tokio::test]
+async fn signed_timestamps_outside_the_window_are_refused_as_replays() {
+    use chatlayer_runtime::SignatureVerifier;
+    use chatlayer_tests::external::python_hmac;
+
+    let verifier =
+        SignatureVerifier::new("sh4red").timestamp("x-timestamp", ".", Duration::from_secs(300));
+    let server = serve(
+        App::from_steps([signed::STEP])
+            .verify_signatures(verifier)
+            .build()
+            .unwrap(),
+    )
+    .await;
+    let body = br#"{"sku":"B7"}"#;
+    let sign = |timestamp: u64| {
+        let message = [timestamp.to_string().as_bytes(), b".", body].concat();
+        python_hmac("sh4red", &message, "sha256", "hex")
+    };
+    let now = unix_now();
+    let Some(fresh) = sign(now) else { return };
+    let headers = [
+        ("x-timestamp", now.to_string()),
+        ("x-chatlayer-signature", fresh.clone()),
+    ];
+    assert_eq!(send_signed(&server, body, &headers).await.0, 200);
+
+    // A correctly signed request captured ten minutes ago and replayed now.
+    let old = now - 600;
+    let replayed = [
+        ("x-timestamp", old.to_string()),
+        ("x-chatlayer-signature", sign(old).unwrap()),
+    ];
+    let (status, reply) = send_signed(&server, body, &replayed).await;
+    assert_eq!(status, 401);
+    assert_eq!(reply["error"]["code"], "invalid_signature");
+    assert!(
+        reply["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("replay")
+    );
+
+    // The document says requests are signed, and stays valid OpenAPI.
+    let document: serde_json::Value = reqwest::get(server.url("/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(document["security"], json!([{ "requestSignature": [] }]));
+    assert_eq!(
+        document["components"]["securitySchemes"]["requestSignature"]["name"],
+        "x-chatlayer-signature"
+    );
+    validate(&document);
+
+    // A fresh signature with the timestamp changed afterwards.
+    let shifted = [
+        ("x-timestamp", (now + 1).to_string()),
+        ("x-chatlayer-signature", fresh),
+    ];
+    assert_eq!(send_signed(&server, body, &shifted).await.0, 401);
 }

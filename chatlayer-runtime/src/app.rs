@@ -19,6 +19,7 @@ use crate::health::{self, Draining, HEALTH_PATH, READY_PATH};
 use crate::openapi::OpenApi;
 use crate::openapi::document::default_info;
 use crate::openapi::routes::{self as doc_routes, DOCS_PATH, DocSource, OPENAPI_PATH};
+use crate::signature::SignatureVerifier;
 
 /// The default limit on a request body: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -76,6 +77,7 @@ pub struct App {
     pub(crate) shared: Arc<Shared>,
     docs: Arc<DocSource>,
     auth: Arc<AuthTable>,
+    signature: Option<Arc<SignatureVerifier>>,
     serve_openapi: bool,
     serve_docs: bool,
     serve_health: bool,
@@ -174,7 +176,12 @@ impl App {
             let mut methods = MethodRouter::new();
             for step in steps {
                 let auth = self.auth.for_step(step);
-                let prepared = Arc::new(PreparedStep::new(step, Arc::clone(&self.shared), auth));
+                let prepared = Arc::new(PreparedStep::new(
+                    step,
+                    Arc::clone(&self.shared),
+                    auth,
+                    self.signature.clone(),
+                ));
                 methods = methods.on(step.method.filter(), move |request: Request| {
                     dispatch::dispatch(Arc::clone(&prepared), request)
                 });
@@ -191,24 +198,40 @@ impl App {
         router.with_state(())
     }
 
-    /// The app with the standalone server's auth from the environment ([`Auth::from_env`]),
-    /// when it is set there and the builder set no app-wide auth.
-    pub(crate) fn with_auth_from_env(mut self) -> Result<App, String> {
-        let Some(auth) = Auth::from_env()? else {
-            return Ok(self);
-        };
-        if self.auth.default.is_some() {
-            tracing::warn!(
-                "authentication is configured both in the app builder and in the environment; \
-                 the builder's wins"
-            );
-            return Ok(self);
+    /// The app with the standalone server's auth and signature settings from the
+    /// environment ([`Auth::from_env`], [`SignatureVerifier::from_env`]), where they are set
+    /// there and not in the builder (the builder wins, with a warning).
+    pub(crate) fn with_security_from_env(mut self) -> Result<App, String> {
+        if let Some(auth) = Auth::from_env()? {
+            if self.auth.default.is_some() {
+                tracing::warn!(
+                    "authentication is configured both in the app builder and in the \
+                     environment; the builder's wins"
+                );
+            } else {
+                let mut table = (*self.auth).clone();
+                table.default = Some(auth);
+                self.auth = Arc::new(table);
+            }
         }
-        let mut table = (*self.auth).clone();
-        table.default = Some(auth);
-        self.docs = Arc::new(self.docs.with_security(table.security(&self.steps)));
-        self.auth = Arc::new(table);
+        if let Some(verifier) = SignatureVerifier::from_env()? {
+            if self.signature.is_some() {
+                tracing::warn!(
+                    "request signatures are configured both in the app builder and in the \
+                     environment; the builder's win"
+                );
+            } else {
+                self.signature = Some(Arc::new(verifier));
+            }
+        }
+        let security = self.auth.security(&self.steps, self.signature.as_deref());
+        self.docs = Arc::new(self.docs.with_security(security));
         Ok(self)
+    }
+
+    /// The signature verifier, when requests must be signed.
+    pub(crate) fn signature_verifier(&self) -> Option<&SignatureVerifier> {
+        self.signature.as_deref()
     }
 
     /// Whether the router serves the docs page.
@@ -252,6 +275,7 @@ pub struct AppBuilder {
     max_concurrent_requests: usize,
     shutdown_timeout: Duration,
     auth: AuthTable,
+    signature: Option<SignatureVerifier>,
 }
 
 impl AppBuilder {
@@ -273,6 +297,7 @@ impl AppBuilder {
             max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             auth: AuthTable::default(),
+            signature: None,
         }
     }
 
@@ -368,6 +393,15 @@ impl AppBuilder {
     /// `Auth::none()` to open it, or other credentials.
     pub fn auth_for(mut self, step: &'static StepDescriptor, auth: Auth) -> Self {
         self.auth.overrides.push((step, auth));
+        self
+    }
+
+    /// Requires every request to carry an HMAC signature (see [`SignatureVerifier`]): a
+    /// missing or wrong one gets a JSON 401 (`invalid_signature`) and the step does not run.
+    /// Off by default. A standalone server with none set here reads it from the environment
+    /// (`CHATLAYER_SIGNATURE_SECRET` and friends: see [`SignatureVerifier::from_env`]).
+    pub fn verify_signatures(mut self, verifier: SignatureVerifier) -> Self {
+        self.signature = Some(verifier);
         self
     }
 
@@ -495,11 +529,12 @@ impl AppBuilder {
         if !problems.is_empty() {
             return Err(BuildError { problems });
         }
-        let security = self.auth.security(&steps);
+        let security = self.auth.security(&steps, self.signature.as_ref());
         let docs = DocSource::new(steps.clone(), info, self.fallback_block.is_some(), security);
         Ok(App {
             docs: Arc::new(docs),
             auth: Arc::new(self.auth),
+            signature: self.signature.map(Arc::new),
             serve_openapi: self.serve_openapi,
             serve_docs: self.serve_docs,
             serve_health: self.serve_health,

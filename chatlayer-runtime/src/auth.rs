@@ -14,6 +14,7 @@ use subtle::ConstantTimeEq;
 
 use crate::descriptor::StepDescriptor;
 use crate::error::StepError;
+use crate::signature::SignatureVerifier;
 
 /// The environment variable holding the Bearer token of a standalone server.
 pub const BEARER_TOKEN_ENV: &str = "CHATLAYER_BEARER_TOKEN";
@@ -198,22 +199,29 @@ impl AuthTable {
     }
 
     /// What the OpenAPI document says about security.
-    pub(crate) fn security(&self, steps: &[&'static StepDescriptor]) -> Security {
+    pub(crate) fn security(
+        &self,
+        steps: &[&'static StepDescriptor],
+        signature: Option<&SignatureVerifier>,
+    ) -> Security {
         Security {
             default: self.default.as_ref().and_then(Auth::kind),
             per_step: steps
                 .iter()
                 .map(|step| self.for_step(step).kind())
                 .collect(),
+            signature_header: signature.map(|verifier| verifier.header_name().to_string()),
         }
     }
 }
 
-/// The auth scheme of every step, in the app's step order, and the app-wide one.
+/// The auth scheme of every step, in the app's step order, the app-wide one, and the
+/// signature header when requests must be signed.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Security {
     pub(crate) default: Option<AuthKind>,
     pub(crate) per_step: Vec<Option<AuthKind>>,
+    pub(crate) signature_header: Option<String>,
 }
 
 /// The `WWW-Authenticate` value for a 401 of `kind`.

@@ -14,6 +14,10 @@ enum Command {
         output: Option<String>,
     },
     Steps,
+    Sign {
+        timestamp: Option<String>,
+        input: Option<String>,
+    },
     Help,
 }
 
@@ -25,6 +29,8 @@ commands:
   openapi [--prefix P] [FILE] write the OpenAPI 3.1 document to FILE, or to stdout;
                               --prefix puts the steps under P, e.g. /chatlayer
   steps                       list the steps: method, path and function
+  sign [--timestamp T] [FILE] print the signature headers a sender must send with the
+                              body in FILE (or stdin), with this app's signature settings
   help                        show this text
 
 environment (serve): CHATLAYER_ADDR=host:port, or PORT=port";
@@ -75,6 +81,47 @@ impl App {
                     .write_all(out.as_bytes())
                     .map_err(ServeError::Io)
             }
+            Command::Sign { timestamp, input } => {
+                let app = self.with_security_from_env().map_err(ServeError::Auth)?;
+                let verifier = app.signature_verifier().ok_or_else(|| {
+                    ServeError::Usage(
+                        "this app verifies no signatures: configure verify_signatures(..) or \
+                         set CHATLAYER_SIGNATURE_SECRET"
+                            .to_owned(),
+                    )
+                })?;
+                let body = match &input {
+                    Some(path) => std::fs::read(path).map_err(|source| {
+                        ServeError::Usage(format!("cannot read {path}: {source}"))
+                    })?,
+                    None => {
+                        let mut body = Vec::new();
+                        std::io::Read::read_to_end(&mut std::io::stdin(), &mut body)
+                            .map_err(ServeError::Io)?;
+                        body
+                    }
+                };
+                let mut out = String::new();
+                let timestamp = verifier.timestamp_header().map(|header| {
+                    let value = timestamp.clone().unwrap_or_else(|| {
+                        std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .unwrap_or_default()
+                            .as_secs()
+                            .to_string()
+                    });
+                    out.push_str(&format!("{header}: {value}\n"));
+                    value
+                });
+                out.push_str(&format!(
+                    "{}: {}\n",
+                    verifier.header_name(),
+                    verifier.sign(&body, timestamp.as_deref())
+                ));
+                std::io::stdout()
+                    .write_all(out.as_bytes())
+                    .map_err(ServeError::Io)
+            }
             Command::Help => {
                 println!("{USAGE}");
                 Ok(())
@@ -96,6 +143,26 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
         None | Some("serve") => Command::Serve,
         Some("steps") => Command::Steps,
         Some("help" | "--help" | "-h") => Command::Help,
+        Some("sign") => {
+            let mut timestamp = None;
+            let mut input = None;
+            while let Some(arg) = args.next() {
+                match arg.as_str() {
+                    "--timestamp" => {
+                        timestamp = Some(
+                            args.next()
+                                .ok_or_else(|| format!("--timestamp needs a value\n\n{USAGE}"))?,
+                        );
+                    }
+                    _ if arg.starts_with('-') => {
+                        return Err(format!("unknown option `{arg}`\n\n{USAGE}"));
+                    }
+                    _ if input.is_none() => input = Some(arg),
+                    _ => return Err(format!("unexpected argument `{arg}`\n\n{USAGE}")),
+                }
+            }
+            return Ok(Command::Sign { timestamp, input });
+        }
         Some("openapi") => {
             let mut prefix = String::new();
             let mut output = None;
@@ -151,6 +218,24 @@ mod tests {
             Ok(Command::OpenApi {
                 prefix: "/chatlayer".into(),
                 output: Some("out.json".into())
+            })
+        );
+    }
+
+    #[test]
+    fn sign_takes_a_timestamp_and_a_file() {
+        assert_eq!(
+            run(&["sign", "--timestamp", "1700000000", "body.json"]),
+            Ok(Command::Sign {
+                timestamp: Some("1700000000".into()),
+                input: Some("body.json".into())
+            })
+        );
+        assert_eq!(
+            run(&["sign"]),
+            Ok(Command::Sign {
+                timestamp: None,
+                input: None
             })
         );
     }

@@ -21,6 +21,7 @@ use crate::error::StepError;
 use crate::extract::StepRequest;
 use crate::params::ParamMap;
 use crate::params::lenient::Lenient;
+use crate::signature::SignatureVerifier;
 use crate::{BlockId, Reply};
 
 const JSON: &str = "application/json; charset=utf-8";
@@ -30,6 +31,7 @@ pub(crate) struct PreparedStep {
     descriptor: &'static StepDescriptor,
     shared: Arc<Shared>,
     auth: Auth,
+    signature: Option<Arc<SignatureVerifier>>,
 }
 
 impl PreparedStep {
@@ -37,11 +39,13 @@ impl PreparedStep {
         descriptor: &'static StepDescriptor,
         shared: Arc<Shared>,
         auth: Auth,
+        signature: Option<Arc<SignatureVerifier>>,
     ) -> Self {
         PreparedStep {
             descriptor,
             shared,
             auth,
+            signature,
         }
     }
 
@@ -94,6 +98,11 @@ pub(crate) async fn dispatch(step: Arc<PreparedStep>, request: Request) -> Respo
         Ok(bytes) => bytes,
         Err(error) => return body_error(&error, step.shared.body_limit, step.descriptor.name),
     };
+    if let Some(verifier) = &step.signature
+        && let Err(error) = verifier.verify(&parts.headers, &bytes)
+    {
+        return unauthorized(&step, &error);
+    }
     let params = match ParamMap::decode(&parts.headers, parts.uri.query(), &bytes) {
         Ok(params) => params,
         Err(error) => return step.failed(error, None),

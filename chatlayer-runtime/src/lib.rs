@@ -74,6 +74,7 @@ mod params;
 mod reply;
 mod schema;
 mod serve;
+mod signature;
 pub mod testing;
 
 pub use app::{
@@ -98,6 +99,9 @@ pub use reply::{
 };
 pub use schema::{BLOCK_ID_EXTENSION, SchemaFn};
 pub use serve::{DEFAULT_ADDR, ServeError};
+pub use signature::{
+    DEFAULT_SIGNATURE_HEADER, SignatureAlgorithm, SignatureEncoding, SignatureVerifier,
+};
 
 /// `schemars`, re-exported: derive `JsonSchema` on parameter types to document them.
 pub use schemars;

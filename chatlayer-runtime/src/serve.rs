@@ -18,7 +18,7 @@ impl App {
     /// `PORT` is set (as container platforms do), else [`DEFAULT_ADDR`]. The steps served are
     /// logged through `tracing` at start-up.
     pub async fn serve(self) -> Result<(), ServeError> {
-        let app = self.with_auth_from_env().map_err(ServeError::Auth)?;
+        let app = self.with_security_from_env().map_err(ServeError::Auth)?;
         let address = listen_address(
             std::env::var("CHATLAYER_ADDR").ok(),
             std::env::var("PORT").ok(),

@@ -46,7 +46,7 @@ pub(crate) fn build(input: &DocumentInput<'_>) -> OpenApi {
     for (index, (step, operation_id)) in input.steps.iter().zip(operation_ids).enumerate() {
         let mut operation = operation(step, operation_id, input.app_fallback, &mut generator);
         let auth = input.security.per_step.get(index).copied().flatten();
-        secure(&mut operation, auth, input.security.default);
+        secure(&mut operation, auth, input.security);
         let item = paths.entry(format!("{prefix}{}", step.path)).or_default();
         let slot = match step.method {
             Method::Get => &mut item.get,
@@ -68,11 +68,7 @@ pub(crate) fn build(input: &DocumentInput<'_>) -> OpenApi {
             schemas: definitions(&mut generator),
             security_schemes: security_schemes(input.security),
         },
-        security: input
-            .security
-            .default
-            .map(|kind| vec![requirement(kind)])
-            .unwrap_or_default(),
+        security: requirements(input.security.default, input.security),
         tags: tags
             .into_iter()
             .map(|name| Tag {
@@ -86,6 +82,20 @@ pub(crate) fn build(input: &DocumentInput<'_>) -> OpenApi {
 /// The schemes the steps use, named `bearerAuth` and `basicAuth`.
 fn security_schemes(security: &Security) -> BTreeMap<String, SecurityScheme> {
     let used: BTreeSet<AuthKind> = security.per_step.iter().flatten().copied().collect();
+    let signature = security.signature_header.as_ref().map(|header| {
+        (
+            SIGNATURE_SCHEME.to_owned(),
+            SecurityScheme::ApiKey {
+                name: header.clone(),
+                location: "header".to_owned(),
+                description: Some(
+                    "An HMAC of the request body (and timestamp, when configured) with the \
+                     shared secret."
+                        .to_owned(),
+                ),
+            },
+        )
+    });
     used.into_iter()
         .map(|kind| {
             let (scheme, description) = match kind {
@@ -100,6 +110,7 @@ fn security_schemes(security: &Security) -> BTreeMap<String, SecurityScheme> {
                 },
             )
         })
+        .chain(signature)
         .collect()
 }
 
@@ -110,31 +121,49 @@ fn scheme_name(kind: AuthKind) -> &'static str {
     }
 }
 
-fn requirement(kind: AuthKind) -> SecurityRequirement {
-    BTreeMap::from([(scheme_name(kind).to_owned(), Vec::new())])
+/// The name of the signature scheme, when requests must be signed.
+const SIGNATURE_SCHEME: &str = "requestSignature";
+
+/// What a request must carry: the auth scheme and the signature, both when both are on.
+fn requirements(auth: Option<AuthKind>, security: &Security) -> Vec<SecurityRequirement> {
+    let mut requirement: SecurityRequirement = BTreeMap::new();
+    if let Some(kind) = auth {
+        requirement.insert(scheme_name(kind).to_owned(), Vec::new());
+    }
+    if security.signature_header.is_some() {
+        requirement.insert(SIGNATURE_SCHEME.to_owned(), Vec::new());
+    }
+    if requirement.is_empty() {
+        Vec::new()
+    } else {
+        vec![requirement]
+    }
 }
 
 /// A step whose auth differs from the app's says so; a protected step documents its 401.
-fn secure(operation: &mut Operation, auth: Option<AuthKind>, default: Option<AuthKind>) {
-    if auth != default {
-        operation.security = Some(auth.map(requirement).into_iter().collect());
+fn secure(operation: &mut Operation, auth: Option<AuthKind>, security: &Security) {
+    if auth != security.default {
+        operation.security = Some(requirements(auth, security));
     }
-    if let (Some(kind), Some(error)) = (auth, operation.responses.get("400")) {
+    let credentials = auth.map(|kind| match kind {
+        AuthKind::Bearer => {
+            "The Bearer credentials are missing, malformed or wrong (`unauthorized`)"
+        }
+        AuthKind::Basic => "The Basic credentials are missing, malformed or wrong (`unauthorized`)",
+    });
+    let signature = security
+        .signature_header
+        .as_ref()
+        .map(|_| "The signature is missing or does not match the body (`invalid_signature`)");
+    let reasons: Vec<&str> = credentials.into_iter().chain(signature).collect();
+    if let Some(error) = operation.responses.get("400")
+        && !reasons.is_empty()
+    {
+        let description = format!("{}; the step did not run.", reasons.join(", or "));
         let content = error.content.clone();
-        let scheme = match kind {
-            AuthKind::Bearer => "Bearer",
-            AuthKind::Basic => "Basic",
-        };
-        operation.responses.insert(
-            "401".to_owned(),
-            response(
-                format!(
-                    "The {scheme} credentials are missing, malformed or wrong \
-                     (`unauthorized`); the step did not run."
-                ),
-                content,
-            ),
-        );
+        operation
+            .responses
+            .insert("401".to_owned(), response(description, content));
     }
 }
 

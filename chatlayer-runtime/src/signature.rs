@@ -1,0 +1,422 @@
+//! [`SignatureVerifier`]: HMAC request signatures, checked before a step runs.
+//!
+//! Chatlayer does not document a signature scheme (contract section 1.6), so every part is
+//! configurable: the header, the hash, what is signed (the raw body, or a timestamp header
+//! joined with it, within a replay window), and how the MAC is written (hex or base64, with
+//! an optional `sha256=`-style prefix). The MAC is compared in constant time.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::http::{HeaderMap, HeaderName, StatusCode};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use hmac::{Hmac, KeyInit, Mac};
+
+use crate::error::StepError;
+
+/// The header a signature is read from unless [`SignatureVerifier::header`] says otherwise.
+pub const DEFAULT_SIGNATURE_HEADER: &str = "x-chatlayer-signature";
+
+/// The hash inside the HMAC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignatureAlgorithm {
+    /// HMAC-SHA1 (only for senders that offer nothing better).
+    Sha1,
+    /// HMAC-SHA256, the default.
+    Sha256,
+    /// HMAC-SHA512.
+    Sha512,
+}
+
+/// How the MAC is written in the header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignatureEncoding {
+    /// Lowercase or uppercase hexadecimal, the default.
+    Hex,
+    /// Standard base64 with padding.
+    Base64,
+}
+
+/// Checks an HMAC signature on every request before the step runs; a missing or wrong one
+/// gets a JSON 401. Off until given to [`AppBuilder::verify_signatures`](crate::AppBuilder::verify_signatures).
+///
+/// ```
+/// use std::time::Duration;
+/// use chatlayer_runtime::{SignatureAlgorithm, SignatureEncoding, SignatureVerifier};
+///
+/// // `X-Hub-Signature-256: sha256=<hex>` over the raw body, GitHub style:
+/// let verifier = SignatureVerifier::new("webhook-secret")
+///     .header("x-hub-signature-256")
+///     .prefix("sha256=");
+/// let signature = verifier.sign(br#"{"sku":"A1"}"#, None);
+/// assert!(signature.starts_with("sha256="));
+///
+/// // Base64 HMAC-SHA512 over "<timestamp>.<body>", refused when older than five minutes:
+/// let verifier = SignatureVerifier::new("webhook-secret")
+///     .algorithm(SignatureAlgorithm::Sha512)
+///     .encoding(SignatureEncoding::Base64)
+///     .timestamp("x-timestamp", ".", Duration::from_secs(300));
+/// # let _ = verifier;
+/// ```
+#[derive(Clone)]
+pub struct SignatureVerifier {
+    secret: Vec<u8>,
+    header: HeaderName,
+    algorithm: SignatureAlgorithm,
+    encoding: SignatureEncoding,
+    prefix: String,
+    timestamp: Option<TimestampRule>,
+}
+
+#[derive(Clone, Debug)]
+struct TimestampRule {
+    header: HeaderName,
+    separator: String,
+    window: Duration,
+}
+
+impl SignatureVerifier {
+    /// HMAC-SHA256 of the raw body with `secret`, hex, in [`DEFAULT_SIGNATURE_HEADER`].
+    pub fn new(secret: impl AsRef<[u8]>) -> Self {
+        SignatureVerifier {
+            secret: secret.as_ref().to_vec(),
+            header: HeaderName::from_static(DEFAULT_SIGNATURE_HEADER),
+            algorithm: SignatureAlgorithm::Sha256,
+            encoding: SignatureEncoding::Hex,
+            prefix: String::new(),
+            timestamp: None,
+        }
+    }
+
+    /// The header that carries the signature.
+    ///
+    /// # Panics
+    ///
+    /// When `name` is not a valid header name: a programming error, found at start-up.
+    pub fn header(mut self, name: &str) -> Self {
+        self.header = header_name(name);
+        self
+    }
+
+    /// The hash (default SHA-256).
+    pub fn algorithm(mut self, algorithm: SignatureAlgorithm) -> Self {
+        self.algorithm = algorithm;
+        self
+    }
+
+    /// How the MAC is written (default hex).
+    pub fn encoding(mut self, encoding: SignatureEncoding) -> Self {
+        self.encoding = encoding;
+        self
+    }
+
+    /// Text before the MAC in the header, e.g. `sha256=`.
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// Signs `<timestamp><separator><body>` instead of the body, where the timestamp (Unix
+    /// seconds) comes from `header`; a timestamp further than `window` from now is refused,
+    /// so a captured request cannot be replayed later.
+    ///
+    /// # Panics
+    ///
+    /// When `header` is not a valid header name.
+    pub fn timestamp(mut self, header: &str, separator: &str, window: Duration) -> Self {
+        self.timestamp = Some(TimestampRule {
+            header: header_name(header),
+            separator: separator.to_owned(),
+            window,
+        });
+        self
+    }
+
+    /// The verifier a standalone server builds from its environment, `Ok(None)` when
+    /// `CHATLAYER_SIGNATURE_SECRET` is unset:
+    ///
+    /// | variable | meaning | default |
+    /// |---|---|---|
+    /// | `CHATLAYER_SIGNATURE_SECRET` | the shared secret (turns verification on) | |
+    /// | `CHATLAYER_SIGNATURE_HEADER` | the signature header | `x-chatlayer-signature` |
+    /// | `CHATLAYER_SIGNATURE_ALGORITHM` | `sha1`, `sha256` or `sha512` | `sha256` |
+    /// | `CHATLAYER_SIGNATURE_ENCODING` | `hex` or `base64` | `hex` |
+    /// | `CHATLAYER_SIGNATURE_PREFIX` | text before the MAC, e.g. `sha256=` | none |
+    /// | `CHATLAYER_SIGNATURE_TIMESTAMP_HEADER` | sign `<timestamp>.<body>`, timestamp from this header | off |
+    /// | `CHATLAYER_SIGNATURE_WINDOW_SECS` | the replay window for timestamps | `300` |
+    pub fn from_env() -> Result<Option<Self>, String> {
+        let read = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+        let Some(secret) = read("CHATLAYER_SIGNATURE_SECRET") else {
+            return Ok(None);
+        };
+        let mut verifier = SignatureVerifier::new(secret);
+        if let Some(header) = read("CHATLAYER_SIGNATURE_HEADER") {
+            verifier.header = HeaderName::try_from(header.as_str()).map_err(|_| {
+                format!("CHATLAYER_SIGNATURE_HEADER={header:?} is not a header name")
+            })?;
+        }
+        if let Some(algorithm) = read("CHATLAYER_SIGNATURE_ALGORITHM") {
+            verifier.algorithm = match algorithm.to_ascii_lowercase().as_str() {
+                "sha1" => SignatureAlgorithm::Sha1,
+                "sha256" => SignatureAlgorithm::Sha256,
+                "sha512" => SignatureAlgorithm::Sha512,
+                _ => {
+                    return Err(format!(
+                        "CHATLAYER_SIGNATURE_ALGORITHM={algorithm:?}: expected sha1, sha256 or sha512"
+                    ));
+                }
+            };
+        }
+        if let Some(encoding) = read("CHATLAYER_SIGNATURE_ENCODING") {
+            verifier.encoding = match encoding.to_ascii_lowercase().as_str() {
+                "hex" => SignatureEncoding::Hex,
+                "base64" => SignatureEncoding::Base64,
+                _ => {
+                    return Err(format!(
+                        "CHATLAYER_SIGNATURE_ENCODING={encoding:?}: expected hex or base64"
+                    ));
+                }
+            };
+        }
+        if let Some(prefix) = read("CHATLAYER_SIGNATURE_PREFIX") {
+            verifier.prefix = prefix;
+        }
+        if let Some(header) = read("CHATLAYER_SIGNATURE_TIMESTAMP_HEADER") {
+            let window = match read("CHATLAYER_SIGNATURE_WINDOW_SECS") {
+                None => 300,
+                Some(text) => text.parse().map_err(|_| {
+                    format!("CHATLAYER_SIGNATURE_WINDOW_SECS={text:?}: expected whole seconds")
+                })?,
+            };
+            let name = HeaderName::try_from(header.as_str()).map_err(|_| {
+                format!("CHATLAYER_SIGNATURE_TIMESTAMP_HEADER={header:?} is not a header name")
+            })?;
+            verifier.timestamp = Some(TimestampRule {
+                header: name,
+                separator: ".".to_owned(),
+                window: Duration::from_secs(window),
+            });
+        }
+        Ok(Some(verifier))
+    }
+
+    /// The header name the signature is read from.
+    pub fn header_name(&self) -> &HeaderName {
+        &self.header
+    }
+
+    /// The header name the timestamp is read from, when timestamps are signed.
+    pub fn timestamp_header(&self) -> Option<&HeaderName> {
+        self.timestamp.as_ref().map(|rule| &rule.header)
+    }
+
+    /// The signature header value for `body` (and `timestamp`, when timestamps are signed),
+    /// exactly as a sender must send it: to check a sender's settings, or in tests.
+    pub fn sign(&self, body: &[u8], timestamp: Option<&str>) -> String {
+        let mac = self.mac(&self.signed_bytes(body, timestamp.unwrap_or("")));
+        let encoded = match self.encoding {
+            SignatureEncoding::Hex => to_hex(&mac),
+            SignatureEncoding::Base64 => BASE64.encode(&mac),
+        };
+        format!("{}{encoded}", self.prefix)
+    }
+
+    /// Checks the request's signature (and timestamp) against its raw body.
+    pub(crate) fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<(), StepError> {
+        let timestamp = match &self.timestamp {
+            None => "",
+            Some(rule) => {
+                let text = header_text(headers, &rule.header)?;
+                check_window(text, rule)?;
+                text
+            }
+        };
+        let presented = header_text(headers, &self.header)?;
+        let Some(encoded) = presented.trim().strip_prefix(self.prefix.as_str()) else {
+            return Err(refused(format!(
+                "the {} header does not start with `{}`",
+                self.header, self.prefix
+            )));
+        };
+        let decoded = match self.encoding {
+            SignatureEncoding::Hex => from_hex(encoded),
+            SignatureEncoding::Base64 => BASE64.decode(encoded).ok(),
+        };
+        let Some(decoded) = decoded else {
+            return Err(refused(format!(
+                "the {} header is not {}",
+                self.header,
+                match self.encoding {
+                    SignatureEncoding::Hex => "hexadecimal",
+                    SignatureEncoding::Base64 => "base64",
+                }
+            )));
+        };
+        if self.matches(&self.signed_bytes(body, timestamp), &decoded) {
+            Ok(())
+        } else {
+            Err(refused(format!(
+                "the {} signature does not match the body",
+                self.header
+            )))
+        }
+    }
+
+    fn signed_bytes(&self, body: &[u8], timestamp: &str) -> Vec<u8> {
+        match &self.timestamp {
+            None => body.to_vec(),
+            Some(rule) => [timestamp.as_bytes(), rule.separator.as_bytes(), body].concat(),
+        }
+    }
+
+    fn mac(&self, bytes: &[u8]) -> Vec<u8> {
+        fn compute<M: Mac + KeyInit>(secret: &[u8], bytes: &[u8]) -> Vec<u8> {
+            let mut mac = <M as KeyInit>::new_from_slice(secret).expect("HMAC takes any key");
+            mac.update(bytes);
+            mac.finalize().into_bytes().to_vec()
+        }
+        match self.algorithm {
+            SignatureAlgorithm::Sha1 => compute::<Hmac<sha1::Sha1>>(&self.secret, bytes),
+            SignatureAlgorithm::Sha256 => compute::<Hmac<sha2::Sha256>>(&self.secret, bytes),
+            SignatureAlgorithm::Sha512 => compute::<Hmac<sha2::Sha512>>(&self.secret, bytes),
+        }
+    }
+
+    /// Constant-time comparison, through the MAC's own `verify_slice`.
+    fn matches(&self, bytes: &[u8], presented: &[u8]) -> bool {
+        fn verify<M: Mac + KeyInit>(secret: &[u8], bytes: &[u8], presented: &[u8]) -> bool {
+            let mut mac = <M as KeyInit>::new_from_slice(secret).expect("HMAC takes any key");
+            mac.update(bytes);
+            mac.verify_slice(presented).is_ok()
+        }
+        match self.algorithm {
+            SignatureAlgorithm::Sha1 => verify::<Hmac<sha1::Sha1>>(&self.secret, bytes, presented),
+            SignatureAlgorithm::Sha256 => {
+                verify::<Hmac<sha2::Sha256>>(&self.secret, bytes, presented)
+            }
+            SignatureAlgorithm::Sha512 => {
+                verify::<Hmac<sha2::Sha512>>(&self.secret, bytes, presented)
+            }
+        }
+    }
+}
+
+/// Never shows the secret.
+impl fmt::Debug for SignatureVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignatureVerifier")
+            .field("secret", &"<redacted>")
+            .field("header", &self.header)
+            .field("algorithm", &self.algorithm)
+            .field("encoding", &self.encoding)
+            .field("prefix", &self.prefix)
+            .field("timestamp", &self.timestamp)
+            .finish()
+    }
+}
+
+fn header_name(name: &str) -> HeaderName {
+    HeaderName::try_from(name).unwrap_or_else(|_| panic!("`{name}` is not a valid header name"))
+}
+
+fn header_text<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Result<&'a str, StepError> {
+    let value = headers
+        .get(name)
+        .ok_or_else(|| refused(format!("the request has no {name} header")))?;
+    value
+        .to_str()
+        .map_err(|_| refused(format!("the {name} header is not text")))
+}
+
+fn check_window(text: &str, rule: &TimestampRule) -> Result<(), StepError> {
+    let sent: u64 = text.trim().parse().map_err(|_| {
+        refused(format!(
+            "the {} header is not a Unix time in seconds",
+            rule.header
+        ))
+    })?;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    if now.abs_diff(sent) > rule.window.as_secs() {
+        return Err(refused(format!(
+            "the {} timestamp is more than {:?} away from now: a replay, or a clock that is off",
+            rule.header, rule.window
+        )));
+    }
+    Ok(())
+}
+
+fn refused(why: String) -> StepError {
+    StepError::new(StatusCode::UNAUTHORIZED, "invalid_signature", why).with_hint(
+        "the sender must sign each request with the shared secret as this server is configured; \
+         `<program> sign` computes the expected header for a body",
+    )
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+fn from_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) || !text.is_ascii() {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|index| u8::from_str_radix(&text[index..index + 2], 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    /// RFC 2202 and RFC 4231, test case 2: key "Jefe", data "what do ya want for nothing?".
+    #[test]
+    fn published_hmac_vectors() {
+        let data = b"what do ya want for nothing?";
+        for (algorithm, expected) in [
+            (
+                SignatureAlgorithm::Sha1,
+                "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79",
+            ),
+            (
+                SignatureAlgorithm::Sha256,
+                "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+            ),
+            (
+                SignatureAlgorithm::Sha512,
+                "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737",
+            ),
+        ] {
+            let verifier = SignatureVerifier::new("Jefe").algorithm(algorithm);
+            assert_eq!(verifier.sign(data, None), expected, "{algorithm:?}");
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                DEFAULT_SIGNATURE_HEADER,
+                HeaderValue::from_str(&expected.to_uppercase()).unwrap(),
+            );
+            assert!(verifier.verify(&headers, data).is_ok(), "{algorithm:?}");
+        }
+    }
+
+    #[test]
+    fn hex_round_trips_and_rejects_junk() {
+        assert_eq!(from_hex(&to_hex(&[0, 15, 255])), Some(vec![0, 15, 255]));
+        for junk in ["abc", "zz", "é1"] {
+            assert_eq!(from_hex(junk), None, "{junk}");
+        }
+    }
+
+    #[test]
+    fn the_secret_never_shows() {
+        let shown = format!("{:?}", SignatureVerifier::new("hunter2"));
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+}
