@@ -314,7 +314,13 @@ pub(crate) fn user_fn_tokens(step: &StepFn) -> TokenStream {
     let attrs = &step.attrs;
     let vis = &step.vis;
     let body = &step.body;
-    quote::quote! { #(#attrs)* #vis #sig #body }
+    // A step's arguments are the API step's parameter rows: many of them is the normal case,
+    // not the smell clippy's lint is about.
+    quote::quote! {
+        #(#attrs)*
+        #[allow(clippy::too_many_arguments)]
+        #vis #sig #body
+    }
 }
 
 /// The doc comment, one line per `///` line, with the conventional leading space removed.

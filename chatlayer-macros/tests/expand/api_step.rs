@@ -1,6 +1,7 @@
 /// Place an order.
 ///
 /// Stores it in the session.
+#[allow(clippy::too_many_arguments)]
 pub async fn order(
     sku: String,
     quantity: u32,

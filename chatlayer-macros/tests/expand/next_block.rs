@@ -1,3 +1,4 @@
+#[allow(clippy::too_many_arguments)]
 fn opening_hours(open: BlockId, closed: BlockId) -> BlockId {
     if is_open() { open } else { closed }
 }
