@@ -573,3 +573,104 @@ async fn signed_timestamps_outside_the_window_are_refused_as_replays() {
     ];
     assert_eq!(send_signed(&server, body, &shifted).await.0, 401);
 }
+
+/// Serves `app` with the standalone server (header timeouts included) on a local port.
+async fn serve_standalone(app: App) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.serve_with(listener, async {
+        let _ = stopped.await;
+    }));
+    (address, stop)
+}
+
+#[tokio::test]
+async fn a_slowloris_client_loses_its_connection_and_others_are_served() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let app = App::from_steps([hold::STEP])
+        .read_timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    let (address, _stop) = serve_standalone(app).await;
+
+    // Headers, one byte every 100 ms, never finished.
+    let mut slow = tokio::net::TcpStream::connect(address).await.unwrap();
+    slow.write_all(b"POST /hold HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut closed = false;
+    for byte in b"X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".iter()
+    {
+        if slow.write_all(&[*byte]).await.is_err() {
+            closed = true;
+            break;
+        }
+        let mut buffer = [0u8; 256];
+        match tokio::time::timeout(Duration::from_millis(100), slow.read(&mut buffer)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => {
+                closed = true;
+                break;
+            }
+            Ok(Ok(_)) => {} // a 408 before closing is fine too
+            Err(_) => {}
+        }
+    }
+    let held = started.elapsed();
+    assert!(
+        closed,
+        "the server kept a never-finished request open for {held:?}"
+    );
+    assert!(held < Duration::from_secs(3), "closed only after {held:?}");
+
+    // A body that stops arriving: a JSON 408.
+    let mut stalled = tokio::net::TcpStream::connect(address).await.unwrap();
+    stalled
+        .write_all(b"POST /hold HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"ms\":")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(3), stalled.read_to_end(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"code\":\"body_timeout\""), "{answer}");
+
+    // Meanwhile, normal clients are served.
+    let response = reqwest::Client::new()
+        .post(format!("http://{address}/hold"))
+        .json(&json!({ "ms": 1 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_refused_with_413_and_the_server_goes_on() {
+    let app = App::from_steps([hold::STEP])
+        .body_limit(1024)
+        .build()
+        .unwrap();
+    let (address, _stop) = serve_standalone(app).await;
+    let client = reqwest::Client::new();
+    let big = format!("{{\"ms\": 1, \"padding\": \"{}\"}}", "x".repeat(64 * 1024));
+    let response = client
+        .post(format!("http://{address}/hold"))
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "body_too_large");
+    let response = client
+        .post(format!("http://{address}/hold"))
+        .json(&json!({ "ms": 1 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}

@@ -31,6 +31,9 @@ pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 1024;
 /// How long a server that was told to stop waits for the requests in flight, by default.
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// How long a client may take to send a request's headers, and then its body, by default.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The default deadline of a step: 10 s, well before Chatlayer gives up on an API step (it
 /// advises answering within 20 s).
 pub const DEFAULT_STEP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -95,6 +98,7 @@ pub(crate) struct Shared {
     pub(crate) max_concurrent_requests: usize,
     pub(crate) draining: Draining,
     pub(crate) shutdown_timeout: Duration,
+    pub(crate) read_timeout: Duration,
 }
 
 impl App {
@@ -274,6 +278,7 @@ pub struct AppBuilder {
     serve_health: bool,
     max_concurrent_requests: usize,
     shutdown_timeout: Duration,
+    read_timeout: Duration,
     auth: AuthTable,
     signature: Option<SignatureVerifier>,
 }
@@ -296,6 +301,7 @@ impl AppBuilder {
             serve_health: true,
             max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            read_timeout: DEFAULT_READ_TIMEOUT,
             auth: AuthTable::default(),
             signature: None,
         }
@@ -419,6 +425,15 @@ impl AppBuilder {
     /// Chatlayer gives up: load is shed, latency stays bounded.
     pub fn max_concurrent_requests(mut self, limit: usize) -> Self {
         self.max_concurrent_requests = limit.max(1);
+        self
+    }
+
+    /// How long a client may take to send a request's headers (standalone server), and
+    /// then its body (default [`DEFAULT_READ_TIMEOUT`], 10 s). A client that is slower, as
+    /// in a slowloris attack, loses its connection (headers) or gets a JSON 408
+    /// (`body_timeout`), so it cannot hold the server's connections forever.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
         self
     }
 
@@ -549,6 +564,7 @@ impl AppBuilder {
                 max_concurrent_requests: self.max_concurrent_requests,
                 draining: Draining::default(),
                 shutdown_timeout: self.shutdown_timeout,
+                read_timeout: self.read_timeout,
             }),
         })
     }

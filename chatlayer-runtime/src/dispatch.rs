@@ -94,9 +94,11 @@ pub(crate) async fn dispatch(step: Arc<PreparedStep>, request: Request) -> Respo
         return overloaded(&step);
     };
     let (parts, body) = request.into_parts();
-    let bytes = match axum::body::to_bytes(body, step.shared.body_limit).await {
-        Ok(bytes) => bytes,
-        Err(error) => return body_error(&error, step.shared.body_limit, step.descriptor.name),
+    let read = axum::body::to_bytes(body, step.shared.body_limit);
+    let bytes = match tokio::time::timeout(step.shared.read_timeout, read).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(error)) => return body_error(&error, step.shared.body_limit, step.descriptor.name),
+        Err(_) => return body_timeout(&step),
     };
     if let Some(verifier) = &step.signature
         && let Err(error) = verifier.verify(&parts.headers, &bytes)
@@ -192,6 +194,20 @@ fn panicked(payload: &(dyn Any + Send)) -> StepError {
         "the step panicked; the details are in the server log",
     )
     .with_detail(message)
+}
+
+/// The body did not arrive within the read timeout: a slow or stalled client.
+fn body_timeout(step: &PreparedStep) -> Response {
+    let error = StepError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "body_timeout",
+        format!(
+            "the request body did not arrive within {:?}",
+            step.shared.read_timeout
+        ),
+    );
+    log_failure(step.descriptor.name, &error, None);
+    error_response(&error, Some(step.descriptor.name))
 }
 
 fn body_error(error: &axum::Error, limit: usize, step: &str) -> Response {

@@ -74,12 +74,13 @@ mod params;
 mod reply;
 mod schema;
 mod serve;
+mod server;
 mod signature;
 pub mod testing;
 
 pub use app::{
     App, AppBuilder, BuildError, BuildProblem, DEFAULT_BODY_LIMIT, DEFAULT_MAX_CONCURRENT_REQUESTS,
-    DEFAULT_SHUTDOWN_TIMEOUT, DEFAULT_STEP_TIMEOUT,
+    DEFAULT_READ_TIMEOUT, DEFAULT_SHUTDOWN_TIMEOUT, DEFAULT_STEP_TIMEOUT,
 };
 pub use auth::{Auth, AuthKind, BASIC_PASSWORD_ENV, BASIC_USER_ENV, BEARER_TOKEN_ENV};
 pub use block::BlockId;

@@ -1,12 +1,13 @@
 //! Serving an [`App`] on its own: the listen address, start-up logging, graceful shutdown.
 
 use std::fmt;
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::io;
 
 use tokio::net::TcpListener;
 
 use crate::app::{App, AppBuilder, BuildError};
+use crate::server::{self, ConnectionLimits};
 
 /// The address served when neither `CHATLAYER_ADDR` nor `PORT` is set.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
@@ -52,38 +53,21 @@ impl App {
         }
         let router = self.standalone_router();
         let draining = self.shared.draining.clone();
-        let (drain_started, drain_begins) = tokio::sync::oneshot::channel::<()>();
+        let drain_timeout = self.shared.shutdown_timeout;
         let signal = async move {
             shutdown.await;
             // From here: /readyz answers 503, no new connection is accepted, and the
             // requests in flight finish.
             draining.start();
-            let _ = drain_started.send(());
+            tracing::info!(
+                "shutting down: finishing the requests in flight (at most {drain_timeout:?})"
+            );
         };
-        let server = axum::serve(listener, router)
-            .with_graceful_shutdown(signal)
-            .into_future();
-        let drain_timeout = self.shared.shutdown_timeout;
-        let drain_deadline = async move {
-            if drain_begins.await.is_ok() {
-                tracing::info!(
-                    "shutting down: finishing the requests in flight (at most {drain_timeout:?})"
-                );
-                tokio::time::sleep(drain_timeout).await;
-            } else {
-                std::future::pending::<()>().await;
-            }
+        let limits = ConnectionLimits {
+            header_read_timeout: self.shared.read_timeout,
+            drain_timeout,
         };
-        tokio::select! {
-            result = server => result,
-            () = drain_deadline => {
-                tracing::warn!(
-                    "requests still in flight after {drain_timeout:?}: stopping anyway \
-                     (raise shutdown_timeout to wait longer)"
-                );
-                Ok(())
-            }
-        }
+        server::run(listener, router, limits, signal).await
     }
 }
 

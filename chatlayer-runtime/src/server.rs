@@ -1,0 +1,124 @@
+//! The accept loop of a standalone server: hyper with a header read timeout (axum's own
+//! `serve` sets none, so a client that never finishes its headers would hold a connection
+//! forever), the peer address for the IP allow-list, and a graceful drain.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::pin;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::Request;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower::ServiceExt;
+
+/// How the server treats connections.
+pub(crate) struct ConnectionLimits {
+    /// How long a client may take to send a request's headers.
+    pub(crate) header_read_timeout: Duration,
+    /// How long the requests in flight may take to finish once the server stops.
+    pub(crate) drain_timeout: Duration,
+}
+
+/// Serves `router` on `listener` until `shutdown` completes; then stops accepting, lets the
+/// requests in flight finish (at most `drain_timeout`), and returns.
+pub(crate) async fn run(
+    listener: TcpListener,
+    router: Router,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    // Dropping `stop` tells every connection to finish its request and close; each
+    // connection holds a `done` receiver, so `done_tx.closed()` resolves when all are gone.
+    let (stop_tx, stop_rx) = watch::channel(());
+    let (done_tx, done_rx) = watch::channel(());
+    let mut shutdown = pin!(shutdown);
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait rather than spin.
+                    tracing::warn!("cannot accept a connection: {error}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = router
+            .clone()
+            .map_request(move |request: Request<Incoming>| {
+                let mut request = request.map(Body::new);
+                request.extensions_mut().insert(ConnectInfo(remote));
+                request
+            });
+        let connection = Connection {
+            stream,
+            remote,
+            service: TowerToHyperService::new(service),
+            header_read_timeout: limits.header_read_timeout,
+        };
+        tokio::spawn(connection.serve(stop_rx.clone(), done_rx.clone()));
+    }
+    drop(listener);
+    drop(stop_rx);
+    drop(done_rx);
+    drop(stop_tx);
+    let drain_timeout = limits.drain_timeout;
+    tokio::select! {
+        () = done_tx.closed() => {}
+        () = tokio::time::sleep(drain_timeout) => tracing::warn!(
+            "requests still in flight after {drain_timeout:?}: stopping anyway \
+             (raise shutdown_timeout to wait longer)"
+        ),
+    }
+    Ok(())
+}
+
+struct Connection<S> {
+    stream: tokio::net::TcpStream,
+    remote: SocketAddr,
+    service: S,
+    header_read_timeout: Duration,
+}
+
+impl<S> Connection<S>
+where
+    S: hyper::service::Service<Request<Incoming>, Response = axum::response::Response>
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    async fn serve(self, mut stop: watch::Receiver<()>, done: watch::Receiver<()>) {
+        let mut builder = Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.header_read_timeout);
+        builder.http2().timer(TokioTimer::new());
+        let io = TokioIo::new(self.stream);
+        let mut connection = pin!(builder.serve_connection_with_upgrades(io, self.service));
+        let result = tokio::select! {
+            result = connection.as_mut() => result,
+            _ = stop.changed() => {
+                // Finish the request in flight (if any), then close.
+                connection.as_mut().graceful_shutdown();
+                connection.as_mut().await
+            }
+        };
+        if let Err(error) = result {
+            tracing::debug!(remote = %self.remote, "connection ended: {error}");
+        }
+        drop(done);
+    }
+}
