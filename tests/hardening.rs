@@ -674,3 +674,81 @@ async fn an_oversized_body_is_refused_with_413_and_the_server_goes_on() {
         .unwrap();
     assert_eq!(response.status(), 200);
 }
+
+#[tokio::test]
+async fn the_ip_allow_list_admits_listed_callers_and_trusted_proxies_forwarded_clients() {
+    use chatlayer_runtime::IpAllowList;
+
+    let post = |server: &chatlayer_runtime::testing::TestServer, forwarded: Option<&str>| {
+        let mut request = reqwest::Client::new()
+            .post(server.url("/open"))
+            .json(&json!({}));
+        if let Some(value) = forwarded {
+            request = request.header("x-forwarded-for", value.to_owned());
+        }
+        request.send()
+    };
+
+    // The test client is 127.0.0.1: not on this list, whatever it claims to forward.
+    let elsewhere = serve(
+        App::from_steps([open::STEP])
+            .allow_ips(IpAllowList::chatlayer_egress_2022())
+            .build()
+            .unwrap(),
+    )
+    .await;
+    for forwarded in [None, Some("34.78.158.115")] {
+        let response = post(&elsewhere, forwarded).await.unwrap();
+        assert_eq!(response.status(), 403, "{forwarded:?}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "forbidden_ip");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("127.0.0.1")
+        );
+    }
+
+    // Listed directly.
+    let local = serve(
+        App::from_steps([open::STEP])
+            .allow_ips(IpAllowList::new(["127.0.0.0/8"]).unwrap())
+            .build()
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(post(&local, None).await.unwrap().status(), 200);
+
+    // 127.0.0.1 as a trusted proxy: the forwarded client decides.
+    let proxied = serve(
+        App::from_steps([open::STEP])
+            .allow_ips(
+                IpAllowList::chatlayer_egress_2022()
+                    .trust_proxies(["127.0.0.1/32"])
+                    .unwrap(),
+            )
+            .build()
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        post(&proxied, Some("34.78.158.115"))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        post(&proxied, Some("203.0.113.9")).await.unwrap().status(),
+        403
+    );
+    assert_eq!(
+        post(&proxied, Some("34.78.158.115, 203.0.113.9"))
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(post(&proxied, None).await.unwrap().status(), 403);
+}

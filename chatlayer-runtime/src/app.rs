@@ -16,6 +16,7 @@ use crate::deps::Dependencies;
 use crate::descriptor::{self, Method, StepDescriptor};
 use crate::dispatch::{self, PreparedStep};
 use crate::health::{self, Draining, HEALTH_PATH, READY_PATH};
+use crate::ip::IpAllowList;
 use crate::openapi::OpenApi;
 use crate::openapi::document::default_info;
 use crate::openapi::routes::{self as doc_routes, DOCS_PATH, DocSource, OPENAPI_PATH};
@@ -81,6 +82,7 @@ pub struct App {
     docs: Arc<DocSource>,
     auth: Arc<AuthTable>,
     signature: Option<Arc<SignatureVerifier>>,
+    ip_allow_list: Option<Arc<IpAllowList>>,
     serve_openapi: bool,
     serve_docs: bool,
     serve_health: bool,
@@ -185,6 +187,7 @@ impl App {
                     Arc::clone(&self.shared),
                     auth,
                     self.signature.clone(),
+                    self.ip_allow_list.clone(),
                 ));
                 methods = methods.on(step.method.filter(), move |request: Request| {
                     dispatch::dispatch(Arc::clone(&prepared), request)
@@ -226,6 +229,16 @@ impl App {
                 );
             } else {
                 self.signature = Some(Arc::new(verifier));
+            }
+        }
+        if let Some(list) = IpAllowList::from_env()? {
+            if self.ip_allow_list.is_some() {
+                tracing::warn!(
+                    "an IP allow-list is configured both in the app builder and in the \
+                     environment; the builder's wins"
+                );
+            } else {
+                self.ip_allow_list = Some(Arc::new(list));
             }
         }
         let security = self.auth.security(&self.steps, self.signature.as_deref());
@@ -281,6 +294,7 @@ pub struct AppBuilder {
     read_timeout: Duration,
     auth: AuthTable,
     signature: Option<SignatureVerifier>,
+    ip_allow_list: Option<IpAllowList>,
 }
 
 impl AppBuilder {
@@ -304,6 +318,7 @@ impl AppBuilder {
             read_timeout: DEFAULT_READ_TIMEOUT,
             auth: AuthTable::default(),
             signature: None,
+            ip_allow_list: None,
         }
     }
 
@@ -408,6 +423,16 @@ impl AppBuilder {
     /// (`CHATLAYER_SIGNATURE_SECRET` and friends: see [`SignatureVerifier::from_env`]).
     pub fn verify_signatures(mut self, verifier: SignatureVerifier) -> Self {
         self.signature = Some(verifier);
+        self
+    }
+
+    /// Lets only callers from these networks reach the steps (see [`IpAllowList`]); others
+    /// get a JSON 403 (`forbidden_ip`). Off by default. A standalone server with none set
+    /// here reads `CHATLAYER_ALLOW_IPS` and `CHATLAYER_TRUSTED_PROXIES`. An embedding app
+    /// must serve with `into_make_service_with_connect_info::<SocketAddr>()`, or every
+    /// request is refused (the caller's address is unknown).
+    pub fn allow_ips(mut self, list: IpAllowList) -> Self {
+        self.ip_allow_list = Some(list);
         self
     }
 
@@ -550,6 +575,7 @@ impl AppBuilder {
             docs: Arc::new(docs),
             auth: Arc::new(self.auth),
             signature: self.signature.map(Arc::new),
+            ip_allow_list: self.ip_allow_list.map(Arc::new),
             serve_openapi: self.serve_openapi,
             serve_docs: self.serve_docs,
             serve_health: self.serve_health,

@@ -2,13 +2,14 @@
 //! the step's adapter, and answer with its reply or with the failure policy.
 
 use std::any::Any;
+use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use futures_util::FutureExt;
@@ -19,6 +20,7 @@ use crate::auth::Auth;
 use crate::descriptor::{Method, StepDescriptor};
 use crate::error::StepError;
 use crate::extract::StepRequest;
+use crate::ip::IpAllowList;
 use crate::params::ParamMap;
 use crate::params::lenient::Lenient;
 use crate::signature::SignatureVerifier;
@@ -32,6 +34,7 @@ pub(crate) struct PreparedStep {
     shared: Arc<Shared>,
     auth: Auth,
     signature: Option<Arc<SignatureVerifier>>,
+    ip_allow_list: Option<Arc<IpAllowList>>,
 }
 
 impl PreparedStep {
@@ -40,12 +43,14 @@ impl PreparedStep {
         shared: Arc<Shared>,
         auth: Auth,
         signature: Option<Arc<SignatureVerifier>>,
+        ip_allow_list: Option<Arc<IpAllowList>>,
     ) -> Self {
         PreparedStep {
             descriptor,
             shared,
             auth,
             signature,
+            ip_allow_list,
         }
     }
 
@@ -85,7 +90,17 @@ impl PreparedStep {
 }
 
 pub(crate) async fn dispatch(step: Arc<PreparedStep>, request: Request) -> Response {
-    // Before anything else: a caller without credentials gets nothing from the step.
+    // Before anything else: a caller from elsewhere, or without credentials, gets nothing.
+    if let Some(list) = &step.ip_allow_list {
+        let peer = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0);
+        if let Err(error) = list.check(peer, request.headers()) {
+            log_failure(step.descriptor.name, &error, None);
+            return error_response(&error, Some(step.descriptor.name));
+        }
+    }
     if let Err(error) = step.auth.check(request.headers()) {
         return unauthorized(&step, &error);
     }

@@ -69,6 +69,7 @@ mod dispatch;
 mod error;
 mod extract;
 mod health;
+mod ip;
 pub mod openapi;
 mod params;
 mod reply;
@@ -92,6 +93,7 @@ pub use extract::{
     StepSignature,
 };
 pub use health::{HEALTH_PATH, READY_PATH};
+pub use ip::{CHATLAYER_EGRESS_2022, IpAllowList};
 pub use params::ParamMap;
 pub use reply::message::{ButtonGroup, Carousel, Media, Message, QuickReplies};
 pub use reply::output::{IntoReply, NextBlockOutput};
