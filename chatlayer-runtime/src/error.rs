@@ -215,6 +215,10 @@ impl fmt::Debug for StepError {
 /// | `handler_error` | 500 | the step returned an error |
 /// | `handler_panicked` | 500 | the step panicked |
 /// | `invalid_reply` | 500 | the step's reply breaks Chatlayer's rules (e.g. two session namespaces) |
+/// | `unauthorized` | 401 | the Bearer or Basic credentials are missing, malformed or wrong |
+/// | `invalid_signature` | 401 | the HMAC signature or its timestamp is missing or wrong |
+/// | `forbidden_ip` | 403 | the caller is not on the IP allow-list |
+/// | `body_timeout` | 408 | the body did not arrive within the read timeout |
 /// | `overloaded` | 503 | the app is at its limit of requests at once (with `Retry-After`) |
 /// | `step_timeout` | 504 | the step did not answer within its deadline and was cancelled |
 ///
