@@ -719,6 +719,17 @@ async fn the_ip_allow_list_admits_listed_callers_and_trusted_proxies_forwarded_c
     )
     .await;
     assert_eq!(post(&local, None).await.unwrap().status(), 200);
+    let document: serde_json::Value = reqwest::get(local.url("/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        document["paths"]["/open"]["post"]["responses"]
+            .get("403")
+            .is_some()
+    );
 
     // 127.0.0.1 as a trusted proxy: the forwarded client decides.
     let proxied = serve(

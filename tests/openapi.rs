@@ -338,7 +338,7 @@ fn get_steps_take_query_parameters_and_docs_split_into_summary_and_description()
     );
     let route = &document["paths"]["/route"]["post"];
     assert_eq!(route["x-chatlayer-kind"], "next_block");
-    for status in ["200", "400", "413", "500", "503", "504"] {
+    for status in ["200", "400", "408", "413", "500", "503", "504"] {
         assert!(route["responses"].get(status).is_some(), "{status} missing");
     }
 }

@@ -241,7 +241,8 @@ impl App {
                 self.ip_allow_list = Some(Arc::new(list));
             }
         }
-        let security = self.auth.security(&self.steps, self.signature.as_deref());
+        let mut security = self.auth.security(&self.steps, self.signature.as_deref());
+        security.ip_allow_list = self.ip_allow_list.is_some();
         self.docs = Arc::new(self.docs.with_security(security));
         Ok(self)
     }
@@ -569,7 +570,8 @@ impl AppBuilder {
         if !problems.is_empty() {
             return Err(BuildError { problems });
         }
-        let security = self.auth.security(&steps, self.signature.as_ref());
+        let mut security = self.auth.security(&steps, self.signature.as_ref());
+        security.ip_allow_list = self.ip_allow_list.is_some();
         let docs = DocSource::new(steps.clone(), info, self.fallback_block.is_some(), security);
         Ok(App {
             docs: Arc::new(docs),

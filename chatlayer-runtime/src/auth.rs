@@ -211,6 +211,7 @@ impl AuthTable {
                 .map(|step| self.for_step(step).kind())
                 .collect(),
             signature_header: signature.map(|verifier| verifier.header_name().to_string()),
+            ip_allow_list: false,
         }
     }
 }
@@ -222,6 +223,8 @@ pub(crate) struct Security {
     pub(crate) default: Option<AuthKind>,
     pub(crate) per_step: Vec<Option<AuthKind>>,
     pub(crate) signature_header: Option<String>,
+    /// Whether an IP allow-list refuses some callers.
+    pub(crate) ip_allow_list: bool,
 }
 
 /// The `WWW-Authenticate` value for a 401 of `kind`.

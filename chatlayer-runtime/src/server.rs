@@ -54,20 +54,21 @@ pub(crate) async fn run(
             },
             () = &mut shutdown => break,
         };
-        let service = router
-            .clone()
-            .map_request(move |request: Request<Incoming>| {
-                let mut request = request.map(Body::new);
-                request.extensions_mut().insert(ConnectInfo(remote));
-                request
-            });
-        let connection = Connection {
+        spawn_connection(
             stream,
             remote,
-            service: TowerToHyperService::new(service),
-            header_read_timeout: limits.header_read_timeout,
-        };
-        tokio::spawn(connection.serve(stop_rx.clone(), done_rx.clone()));
+            &router,
+            &limits,
+            Some(stop_rx.clone()),
+            done_rx.clone(),
+        );
+    }
+    // Connections the kernel already accepted would be reset when the listener closes, with
+    // their request unread: serve each of them one request instead.
+    while let Ok(Ok((stream, remote))) =
+        tokio::time::timeout(Duration::ZERO, listener.accept()).await
+    {
+        spawn_connection(stream, remote, &router, &limits, None, done_rx.clone());
     }
     drop(listener);
     drop(stop_rx);
@@ -84,41 +85,55 @@ pub(crate) async fn run(
     Ok(())
 }
 
-struct Connection<S> {
+/// Serves one connection on its own task. With `stop`, until the client closes it or
+/// `stop` fires and the request in flight is answered; without (a connection accepted while
+/// stopping), for one request.
+fn spawn_connection(
     stream: tokio::net::TcpStream,
     remote: SocketAddr,
-    service: S,
-    header_read_timeout: Duration,
-}
-
-impl<S> Connection<S>
-where
-    S: hyper::service::Service<Request<Incoming>, Response = axum::response::Response>
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    async fn serve(self, mut stop: watch::Receiver<()>, done: watch::Receiver<()>) {
+    router: &Router,
+    limits: &ConnectionLimits,
+    stop: Option<watch::Receiver<()>>,
+    done: watch::Receiver<()>,
+) {
+    let service = router
+        .clone()
+        .map_request(move |request: Request<Incoming>| {
+            let mut request = request.map(Body::new);
+            request.extensions_mut().insert(ConnectInfo(remote));
+            request
+        });
+    let service = TowerToHyperService::new(service);
+    let header_read_timeout = limits.header_read_timeout;
+    tokio::spawn(async move {
         let mut builder = Builder::new(TokioExecutor::new());
         builder
             .http1()
             .timer(TokioTimer::new())
-            .header_read_timeout(self.header_read_timeout);
+            .header_read_timeout(header_read_timeout)
+            .keep_alive(stop.is_some());
         builder.http2().timer(TokioTimer::new());
-        let io = TokioIo::new(self.stream);
-        let mut connection = pin!(builder.serve_connection_with_upgrades(io, self.service));
+        let io = TokioIo::new(stream);
+        let mut connection = pin!(builder.serve_connection_with_upgrades(io, service));
+        let stopped = async move {
+            match stop {
+                Some(mut stop) => {
+                    let _ = stop.changed().await;
+                }
+                None => std::future::pending().await,
+            }
+        };
         let result = tokio::select! {
             result = connection.as_mut() => result,
-            _ = stop.changed() => {
+            () = stopped => {
                 // Finish the request in flight (if any), then close.
                 connection.as_mut().graceful_shutdown();
                 connection.as_mut().await
             }
         };
         if let Err(error) = result {
-            tracing::debug!(remote = %self.remote, "connection ended: {error}");
+            tracing::debug!(remote = %remote, "connection ended: {error}");
         }
         drop(done);
-    }
+    });
 }

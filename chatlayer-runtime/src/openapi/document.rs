@@ -155,6 +155,19 @@ fn secure(operation: &mut Operation, auth: Option<AuthKind>, security: &Security
         .signature_header
         .as_ref()
         .map(|_| "The signature is missing or does not match the body (`invalid_signature`)");
+    if security.ip_allow_list
+        && let Some(error) = operation.responses.get("400")
+    {
+        let content = error.content.clone();
+        operation.responses.insert(
+            "403".to_owned(),
+            response(
+                "The caller is not on the IP allow-list (`forbidden_ip`); the step did not run."
+                    .to_owned(),
+                content,
+            ),
+        );
+    }
     let reasons: Vec<&str> = credentials.into_iter().chain(signature).collect();
     if let Some(error) = operation.responses.get("400")
         && !reasons.is_empty()
@@ -470,6 +483,10 @@ fn responses(
             "A parameter is missing or invalid (`missing_parameter`, `invalid_parameter`), \
              the body cannot be read (`invalid_body`), or the step refused the request \
              (`bad_request`).",
+        ),
+        (
+            "408",
+            "The body did not arrive within the read timeout (`body_timeout`).",
         ),
         (
             "413",
