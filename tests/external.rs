@@ -54,6 +54,21 @@ pub fn validate_openapi_file(path: &Path) -> bool {
     true
 }
 
+/// Runs `openapi-spec-validator` on `document` (JSON text), through a temporary file.
+pub fn validate_openapi_text(document: &str) -> bool {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    let file = std::env::temp_dir().join(format!(
+        "chatlayer-openapi-{}-{}.json",
+        std::process::id(),
+        COUNT.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::write(&file, document).expect("a temporary file");
+    let ran = validate_openapi_file(&file);
+    let _ = std::fs::remove_file(&file);
+    ran
+}
+
 /// Loads `url` in headless Chromium with every host but 127.0.0.1 unresolvable (so a page
 /// that needs the internet fails), waits for its scripts, and returns the rendered DOM.
 /// When `screenshot` is given, also saves a picture of the page there.

@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chatlayer_runtime::prelude::*;
-use chatlayer_tests::{post_json, serve};
+use chatlayer_tests::external::validate_openapi_text;
+use chatlayer_tests::{get_json, post_json, serve};
 
 /// Set when a sleeping step ran to its end (it must not, once cancelled).
 static SLEEPER_FINISHED: AtomicBool = AtomicBool::new(false);
@@ -158,12 +159,8 @@ async fn shutdown_under_load_finishes_every_accepted_request() {
         .shutdown_timeout(Duration::from_secs(5))
         .build()
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hold", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.serve_with(listener, async {
-        let _ = stopped.await;
-    }));
+    let server = serve(app).await;
+    let url = server.url("/hold");
 
     let replies = Arc::new(AtomicUsize::new(0));
     let refusals = Arc::new(AtomicUsize::new(0));
@@ -199,11 +196,11 @@ async fn shutdown_under_load_finishes_every_accepted_request() {
         }));
     }
     tokio::time::sleep_until(stop_at.into()).await;
-    stop.send(()).unwrap();
+    let stopping = tokio::spawn(server.stop());
     for sender in senders {
         sender.await.unwrap();
     }
-    server.await.unwrap().unwrap();
+    stopping.await.unwrap().unwrap();
     assert!(
         replies.load(Ordering::SeqCst) >= 16,
         "few replies before the stop"
@@ -322,12 +319,7 @@ async fn bearer_and_basic_auth_admit_only_the_right_credentials() {
         reqwest::get(server.url("/healthz")).await.unwrap().status(),
         200
     );
-    let document: serde_json::Value = reqwest::get(server.url("/openapi.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document = get_json(server.url("/openapi.json")).await;
     assert_eq!(document["security"], json!([{ "bearerAuth": [] }]));
     assert_eq!(
         document["components"]["securitySchemes"],
@@ -356,20 +348,7 @@ async fn bearer_and_basic_auth_admit_only_the_right_credentials() {
             .get("401")
             .is_none()
     );
-    validate(&document);
-}
-
-/// Runs the OpenAPI validator on a served document.
-fn validate(document: &serde_json::Value) {
-    static COUNT: AtomicUsize = AtomicUsize::new(0);
-    let file = std::env::temp_dir().join(format!(
-        "hardening-openapi-{}-{}.json",
-        std::process::id(),
-        COUNT.fetch_add(1, Ordering::SeqCst)
-    ));
-    std::fs::write(&file, document.to_string()).unwrap();
-    chatlayer_tests::external::validate_openapi_file(&file);
-    let _ = std::fs::remove_file(&file);
+    validate_openapi_text(&document.to_string());
 }
 
 #[test]
@@ -553,18 +532,13 @@ async fn signed_timestamps_outside_the_window_are_refused_as_replays() {
     );
 
     // The document says requests are signed, and stays valid OpenAPI.
-    let document: serde_json::Value = reqwest::get(server.url("/openapi.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document = get_json(server.url("/openapi.json")).await;
     assert_eq!(document["security"], json!([{ "requestSignature": [] }]));
     assert_eq!(
         document["components"]["securitySchemes"]["requestSignature"]["name"],
         "x-chatlayer-signature"
     );
-    validate(&document);
+    validate_openapi_text(&document.to_string());
 
     // A fresh signature with the timestamp changed afterwards.
     let shifted = [
@@ -572,17 +546,6 @@ async fn signed_timestamps_outside_the_window_are_refused_as_replays() {
         ("x-chatlayer-signature", fresh),
     ];
     assert_eq!(send_signed(&server, body, &shifted).await.0, 401);
-}
-
-/// Serves `app` with the standalone server (header timeouts included) on a local port.
-async fn serve_standalone(app: App) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(app.serve_with(listener, async {
-        let _ = stopped.await;
-    }));
-    (address, stop)
 }
 
 #[tokio::test]
@@ -593,7 +556,8 @@ async fn a_slowloris_client_loses_its_connection_and_others_are_served() {
         .read_timeout(Duration::from_millis(500))
         .build()
         .unwrap();
-    let (address, _stop) = serve_standalone(app).await;
+    let server = serve(app).await;
+    let address = server.address();
 
     // Headers, one byte every 100 ms, never finished.
     let mut slow = tokio::net::TcpStream::connect(address).await.unwrap();
@@ -653,7 +617,8 @@ async fn an_oversized_body_is_refused_with_413_and_the_server_goes_on() {
         .body_limit(1024)
         .build()
         .unwrap();
-    let (address, _stop) = serve_standalone(app).await;
+    let server = serve(app).await;
+    let address = server.address();
     let client = reqwest::Client::new();
     let big = format!("{{\"ms\": 1, \"padding\": \"{}\"}}", "x".repeat(64 * 1024));
     let response = client
@@ -719,12 +684,7 @@ async fn the_ip_allow_list_admits_listed_callers_and_trusted_proxies_forwarded_c
     )
     .await;
     assert_eq!(post(&local, None).await.unwrap().status(), 200);
-    let document: serde_json::Value = reqwest::get(local.url("/openapi.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document = get_json(local.url("/openapi.json")).await;
     assert!(
         document["paths"]["/open"]["post"]["responses"]
             .get("403")

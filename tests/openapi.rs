@@ -4,8 +4,8 @@
 use chatlayer_runtime::openapi::OpenApi;
 use chatlayer_runtime::prelude::*;
 use chatlayer_runtime::schemars::JsonSchema;
-use chatlayer_tests::external::validate_openapi_file;
-use chatlayer_tests::{post_json, serve};
+use chatlayer_tests::external::validate_openapi_text;
+use chatlayer_tests::{get_json, post_json, serve};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -410,10 +410,7 @@ fn every_document_here_passes_the_openapi_validator() {
     .fallback_block("sorry")
     .build()
     .unwrap();
-    let path = std::env::temp_dir().join(format!("chatlayer-openapi-{}.json", std::process::id()));
-    std::fs::write(&path, app.openapi_at("/bot").to_json_pretty()).unwrap();
-    validate_openapi_file(&path);
-    let _ = std::fs::remove_file(&path);
+    validate_openapi_text(&app.openapi_at("/bot").to_json_pretty());
 }
 
 #[tokio::test]
@@ -429,14 +426,7 @@ async fn the_served_document_and_page_carry_the_nesting_prefix() {
     tokio::spawn(async move { axum::serve(listener, host).await });
     let client = reqwest::Client::new();
     for prefix in ["/chatlayer", "/other"] {
-        let served: Value = client
-            .get(format!("http://{address}{prefix}/openapi.json"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let served = get_json(format!("http://{address}{prefix}/openapi.json")).await;
         let paths: Vec<&String> = served["paths"].as_object().unwrap().keys().collect();
         assert_eq!(
             paths,

@@ -54,6 +54,16 @@ pub async fn send(
     }
 }
 
+/// GETs `url` and parses the answer as JSON, e.g. a served OpenAPI document.
+pub async fn get_json(url: impl reqwest::IntoUrl) -> Value {
+    reqwest::get(url)
+        .await
+        .expect("the server answers")
+        .json()
+        .await
+        .expect("a JSON body")
+}
+
 /// POSTs `body` as JSON.
 pub async fn post_json(server: &TestServer, path: &str, body: &Value) -> Answer {
     send(

@@ -144,42 +144,12 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
         Some("steps") => Command::Steps,
         Some("help" | "--help" | "-h") => Command::Help,
         Some("sign") => {
-            let mut timestamp = None;
-            let mut input = None;
-            while let Some(arg) = args.next() {
-                match arg.as_str() {
-                    "--timestamp" => {
-                        timestamp = Some(
-                            args.next()
-                                .ok_or_else(|| format!("--timestamp needs a value\n\n{USAGE}"))?,
-                        );
-                    }
-                    _ if arg.starts_with('-') => {
-                        return Err(format!("unknown option `{arg}`\n\n{USAGE}"));
-                    }
-                    _ if input.is_none() => input = Some(arg),
-                    _ => return Err(format!("unexpected argument `{arg}`\n\n{USAGE}")),
-                }
-            }
+            let (timestamp, input) = option_and_file(args, "--timestamp")?;
             return Ok(Command::Sign { timestamp, input });
         }
         Some("openapi") => {
-            let mut prefix = String::new();
-            let mut output = None;
-            while let Some(arg) = args.next() {
-                match arg.as_str() {
-                    "--prefix" => {
-                        prefix = args
-                            .next()
-                            .ok_or_else(|| format!("--prefix needs a value\n\n{USAGE}"))?;
-                    }
-                    _ if arg.starts_with('-') => {
-                        return Err(format!("unknown option `{arg}`\n\n{USAGE}"));
-                    }
-                    _ if output.is_none() => output = Some(arg),
-                    _ => return Err(format!("unexpected argument `{arg}`\n\n{USAGE}")),
-                }
-            }
+            let (prefix, output) = option_and_file(args, "--prefix")?;
+            let prefix = prefix.unwrap_or_default();
             return Ok(Command::OpenApi { prefix, output });
         }
         Some(other) => return Err(format!("unknown command `{other}`\n\n{USAGE}")),
@@ -188,6 +158,31 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
         Some(extra) => Err(format!("unexpected argument `{extra}`\n\n{USAGE}")),
         None => Ok(command),
     }
+}
+
+/// The rest of a command line that takes one `option VALUE` and at most one file, in any
+/// order.
+fn option_and_file(
+    mut args: impl Iterator<Item = String>,
+    option: &str,
+) -> Result<(Option<String>, Option<String>), String> {
+    let mut value = None;
+    let mut file = None;
+    while let Some(arg) = args.next() {
+        if arg == option {
+            let given = args
+                .next()
+                .ok_or_else(|| format!("{option} needs a value\n\n{USAGE}"))?;
+            value = Some(given);
+        } else if arg.starts_with('-') {
+            return Err(format!("unknown option `{arg}`\n\n{USAGE}"));
+        } else if file.is_none() {
+            file = Some(arg);
+        } else {
+            return Err(format!("unexpected argument `{arg}`\n\n{USAGE}"));
+        }
+    }
+    Ok((value, file))
 }
 
 #[cfg(test)]

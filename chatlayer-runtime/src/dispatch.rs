@@ -70,8 +70,7 @@ impl PreparedStep {
     fn failed(&self, error: StepError, fallback: Option<BlockId>) -> Response {
         let step = self.descriptor.name;
         let Some(block) = fallback.or_else(|| self.shared.fallback_block.clone()) else {
-            log_failure(step, &error, None);
-            return error_response(&error, Some(step));
+            return refuse(step, &error);
         };
         log_failure(step, &error, Some(&block));
         let mut reply = Reply::new();
@@ -97,8 +96,7 @@ pub(crate) async fn dispatch(step: Arc<PreparedStep>, request: Request) -> Respo
             .get::<ConnectInfo<SocketAddr>>()
             .map(|info| info.0);
         if let Err(error) = list.check(peer, request.headers()) {
-            log_failure(step.descriptor.name, &error, None);
-            return error_response(&error, Some(step.descriptor.name));
+            return refuse(step.descriptor.name, &error);
         }
     }
     if let Err(error) = step.auth.check(request.headers()) {
@@ -149,8 +147,7 @@ pub(crate) async fn dispatch(step: Arc<PreparedStep>, request: Request) -> Respo
 }
 
 fn unauthorized(step: &PreparedStep, error: &StepError) -> Response {
-    log_failure(step.descriptor.name, error, None);
-    let mut response = error_response(error, Some(step.descriptor.name));
+    let mut response = refuse(step.descriptor.name, error);
     if let Some(kind) = step.auth.kind() {
         response
             .headers_mut()
@@ -221,8 +218,7 @@ fn body_timeout(step: &PreparedStep) -> Response {
             step.shared.read_timeout
         ),
     );
-    log_failure(step.descriptor.name, &error, None);
-    error_response(&error, Some(step.descriptor.name))
+    refuse(step.descriptor.name, &error)
 }
 
 fn body_error(error: &axum::Error, limit: usize, step: &str) -> Response {
@@ -246,8 +242,14 @@ fn body_error(error: &axum::Error, limit: usize, step: &str) -> Response {
         )
         .with_detail(error.to_string())
     };
-    log_failure(step, &error, None);
-    error_response(&error, Some(step))
+    refuse(step, &error)
+}
+
+/// Answers `error` as JSON, logged, with no fallback block: for refusals and for failures
+/// of a step that has none.
+fn refuse(step: &str, error: &StepError) -> Response {
+    log_failure(step, error, None);
+    error_response(error, Some(step))
 }
 
 fn log_failure(step: &str, error: &StepError, fallback: Option<&BlockId>) {

@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, HeaderName, StatusCode};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, KeyInit, Mac};
+use subtle::ConstantTimeEq;
 
 use crate::error::StepError;
 
@@ -285,22 +286,9 @@ impl SignatureVerifier {
         }
     }
 
-    /// Constant-time comparison, through the MAC's own `verify_slice`.
+    /// Whether `presented` is the MAC of `bytes`, compared in constant time.
     fn matches(&self, bytes: &[u8], presented: &[u8]) -> bool {
-        fn verify<M: Mac + KeyInit>(secret: &[u8], bytes: &[u8], presented: &[u8]) -> bool {
-            let mut mac = <M as KeyInit>::new_from_slice(secret).expect("HMAC takes any key");
-            mac.update(bytes);
-            mac.verify_slice(presented).is_ok()
-        }
-        match self.algorithm {
-            SignatureAlgorithm::Sha1 => verify::<Hmac<sha1::Sha1>>(&self.secret, bytes, presented),
-            SignatureAlgorithm::Sha256 => {
-                verify::<Hmac<sha2::Sha256>>(&self.secret, bytes, presented)
-            }
-            SignatureAlgorithm::Sha512 => {
-                verify::<Hmac<sha2::Sha512>>(&self.secret, bytes, presented)
-            }
-        }
+        bool::from(self.mac(bytes).ct_eq(presented))
     }
 }
 

@@ -44,8 +44,13 @@ pub(crate) fn build(input: &DocumentInput<'_>) -> OpenApi {
 
     let mut paths: BTreeMap<String, PathItem> = BTreeMap::new();
     for (index, (step, operation_id)) in input.steps.iter().zip(operation_ids).enumerate() {
-        let mut operation = operation(step, operation_id, input.app_fallback, &mut generator);
         let auth = input.security.per_step.get(index).copied().flatten();
+        let context = OperationContext {
+            app_fallback: input.app_fallback,
+            auth,
+            security: input.security,
+        };
+        let mut operation = operation(step, operation_id, &context, &mut generator);
         secure(&mut operation, auth, input.security);
         let item = paths.entry(format!("{prefix}{}", step.path)).or_default();
         let slot = match step.method {
@@ -140,43 +145,10 @@ fn requirements(auth: Option<AuthKind>, security: &Security) -> Vec<SecurityRequ
     }
 }
 
-/// A step whose auth differs from the app's says so; a protected step documents its 401.
+/// A step whose auth differs from the app's says so.
 fn secure(operation: &mut Operation, auth: Option<AuthKind>, security: &Security) {
     if auth != security.default {
         operation.security = Some(requirements(auth, security));
-    }
-    let credentials = auth.map(|kind| match kind {
-        AuthKind::Bearer => {
-            "The Bearer credentials are missing, malformed or wrong (`unauthorized`)"
-        }
-        AuthKind::Basic => "The Basic credentials are missing, malformed or wrong (`unauthorized`)",
-    });
-    let signature = security
-        .signature_header
-        .as_ref()
-        .map(|_| "The signature is missing or does not match the body (`invalid_signature`)");
-    if security.ip_allow_list
-        && let Some(error) = operation.responses.get("400")
-    {
-        let content = error.content.clone();
-        operation.responses.insert(
-            "403".to_owned(),
-            response(
-                "The caller is not on the IP allow-list (`forbidden_ip`); the step did not run."
-                    .to_owned(),
-                content,
-            ),
-        );
-    }
-    let reasons: Vec<&str> = credentials.into_iter().chain(signature).collect();
-    if let Some(error) = operation.responses.get("400")
-        && !reasons.is_empty()
-    {
-        let description = format!("{}; the step did not run.", reasons.join(", or "));
-        let content = error.content.clone();
-        operation
-            .responses
-            .insert("401".to_owned(), response(description, content));
     }
 }
 
@@ -238,10 +210,18 @@ fn operation_ids(steps: &[&'static StepDescriptor]) -> Vec<String> {
         .collect()
 }
 
+/// What an operation's answers depend on besides the step itself.
+struct OperationContext<'a> {
+    app_fallback: bool,
+    /// The step's auth scheme, if any.
+    auth: Option<AuthKind>,
+    security: &'a Security,
+}
+
 fn operation(
     step: &StepDescriptor,
     operation_id: String,
-    app_fallback: bool,
+    context: &OperationContext<'_>,
     generator: &mut SchemaGenerator,
 ) -> Operation {
     let (summary, description) = split_docs(step.docs);
@@ -251,7 +231,7 @@ fn operation(
         summary,
         description,
         operation_id,
-        responses: responses(step, app_fallback, generator),
+        responses: responses(step, context, generator),
         ..Operation::default()
     };
     operation.extensions.insert(
@@ -428,10 +408,10 @@ fn resolve(schema: Schema, generator: &SchemaGenerator) -> Schema {
 
 fn responses(
     step: &StepDescriptor,
-    app_fallback: bool,
+    context: &OperationContext<'_>,
     generator: &mut SchemaGenerator,
 ) -> BTreeMap<String, Response> {
-    let has_fallback = app_fallback || step.fallback.is_some();
+    let has_fallback = context.app_fallback || step.fallback.is_some();
     let reply = generator.subschema_for::<Reply>();
     let (mut description, schema) = match (step.kind, step.namespace) {
         (StepKind::NextBlock, _) => (
@@ -510,6 +490,36 @@ fn responses(
         responses.insert(
             status.to_owned(),
             response(format!("{what}{error_note}"), json_content(error.clone())),
+        );
+    }
+    // Refusals before the step runs, when the app has the protection.
+    let credentials = context.auth.map(|kind| match kind {
+        AuthKind::Bearer => {
+            "The Bearer credentials are missing, malformed or wrong (`unauthorized`)"
+        }
+        AuthKind::Basic => "The Basic credentials are missing, malformed or wrong (`unauthorized`)",
+    });
+    let signature = context
+        .security
+        .signature_header
+        .as_ref()
+        .map(|_| "The signature is missing or does not match the body (`invalid_signature`)");
+    let reasons: Vec<&str> = credentials.into_iter().chain(signature).collect();
+    if !reasons.is_empty() {
+        let description = format!("{}; the step did not run.", reasons.join(", or "));
+        responses.insert(
+            "401".to_owned(),
+            response(description, json_content(error.clone())),
+        );
+    }
+    if context.security.ip_allow_list {
+        responses.insert(
+            "403".to_owned(),
+            response(
+                "The caller is not on the IP allow-list (`forbidden_ip`); the step did not run."
+                    .to_owned(),
+                json_content(error.clone()),
+            ),
         );
     }
     if let Some(overloaded) = responses.get_mut("503") {

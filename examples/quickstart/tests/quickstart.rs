@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use std::sync::OnceLock;
 
 use chatlayer_runtime::testing::TestServer;
+use chatlayer_tests::get_json;
 use chatlayer_tests::openapi_contract::Contract;
 use serde_json::{Value, json};
 
@@ -441,14 +442,7 @@ async fn the_binary_takes_its_bearer_token_from_the_environment() {
         .await
         .unwrap();
     assert_eq!(admitted.status(), 200);
-    let document: Value = client
-        .get(format!("http://127.0.0.1:{port}/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document = get_json(format!("http://127.0.0.1:{port}/openapi.json")).await;
     assert_eq!(document["security"], json!([{ "bearerAuth": [] }]));
 
     let (status, log) = stop_binary(child);
