@@ -589,3 +589,27 @@ fn the_contract_checker_rejects_what_the_document_does_not_describe() {
     );
     assert!(contract.check_reply("POST", "/route", 418, &error).is_err());
 }
+
+/// With a fallback block, failures of the step answer 200; refusals before it runs (slow or
+/// oversized body, overload) still answer their error, and the document says which is which.
+#[test]
+fn only_failures_that_fall_back_say_so_in_the_document() {
+    let app = App::from_steps([kinds::route::STEP])
+        .fallback_block("sorry")
+        .build()
+        .unwrap();
+    let document = serde_json::to_value(app.openapi()).unwrap();
+    let responses = &document["paths"]["/route"]["post"]["responses"];
+    let says_fallback = |status: &str| {
+        responses[status]["description"]
+            .as_str()
+            .unwrap()
+            .contains("otherwise failures answer 200")
+    };
+    for status in ["400", "500", "504"] {
+        assert!(says_fallback(status), "{status}");
+    }
+    for status in ["408", "413", "503"] {
+        assert!(!says_fallback(status), "{status} never falls back");
+    }
+}

@@ -457,39 +457,50 @@ fn responses(
         "200".to_owned(),
         response(description, json_content(schema)),
     );
-    for (status, what) in [
+    // `true`: a failure of the step, which the fallback block catches; `false`: a refusal
+    // before the step runs, answered as an error whatever the fallback.
+    for (status, falls_back, what) in [
         (
             "400",
+            true,
             "A parameter is missing or invalid (`missing_parameter`, `invalid_parameter`), \
              the body cannot be read (`invalid_body`), or the step refused the request \
              (`bad_request`).",
         ),
         (
             "408",
+            false,
             "The body did not arrive within the read timeout (`body_timeout`).",
         ),
         (
             "413",
+            false,
             "The body is larger than the app's limit (`body_too_large`).",
         ),
         (
             "500",
+            true,
             "The step failed (`handler_error`, `handler_panicked`) or built a reply Chatlayer \
              cannot use (`invalid_reply`).",
         ),
         (
             "503",
+            false,
             "The server is at its limit of requests at once (`overloaded`); retry after the \
              `Retry-After` header's seconds.",
         ),
         (
             "504",
+            true,
             "The step did not answer within its deadline and was cancelled (`step_timeout`).",
         ),
     ] {
         responses.insert(
             status.to_owned(),
-            response(format!("{what}{error_note}"), json_content(error.clone())),
+            response(
+                format!("{what}{}", if falls_back { error_note } else { "" }),
+                json_content(error.clone()),
+            ),
         );
     }
     // Refusals before the step runs, when the app has the protection.
