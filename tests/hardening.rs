@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chatlayer_runtime::prelude::*;
 use chatlayer_tests::external::validate_openapi_text;
-use chatlayer_tests::{get_json, post_json, serve};
+use chatlayer_tests::{get_json, post_json, send, serve};
 
 /// Set when a sleeping step ran to its end (it must not, once cancelled).
 static SLEEPER_FINISHED: AtomicBool = AtomicBool::new(false);
@@ -602,13 +602,8 @@ async fn a_slowloris_client_loses_its_connection_and_others_are_served() {
     assert!(answer.contains("\"code\":\"body_timeout\""), "{answer}");
 
     // Meanwhile, normal clients are served.
-    let response = reqwest::Client::new()
-        .post(format!("http://{address}/hold"))
-        .json(&json!({ "ms": 1 }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    let answer = post_json(&server, "/hold", &json!({ "ms": 1 })).await;
+    assert_eq!(answer.status, 200);
 }
 
 #[tokio::test]
@@ -618,26 +613,19 @@ async fn an_oversized_body_is_refused_with_413_and_the_server_goes_on() {
         .build()
         .unwrap();
     let server = serve(app).await;
-    let address = server.address();
-    let client = reqwest::Client::new();
     let big = format!("{{\"ms\": 1, \"padding\": \"{}\"}}", "x".repeat(64 * 1024));
-    let response = client
-        .post(format!("http://{address}/hold"))
-        .header("content-type", "application/json")
-        .body(big)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 413);
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "body_too_large");
-    let response = client
-        .post(format!("http://{address}/hold"))
-        .json(&json!({ "ms": 1 }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    let answer = send(
+        &server,
+        reqwest::Method::POST,
+        "/hold",
+        Some("application/json"),
+        big,
+    )
+    .await;
+    assert_eq!(answer.status, 413);
+    assert_eq!(answer.json["error"]["code"], "body_too_large");
+    let answer = post_json(&server, "/hold", &json!({ "ms": 1 })).await;
+    assert_eq!(answer.status, 200);
 }
 
 #[tokio::test]
