@@ -1,0 +1,312 @@
+//! The command line: which benchmarks to run, how long, and where the results go.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::compile::CompileSettings;
+use crate::load::LoadSettings;
+use crate::process::Pinning;
+use crate::servers::ServerKind;
+use crate::{
+    Result, compile, load, machine, micro, readme, report, target_dir, tools, workspace_root,
+};
+
+/// What `-- help` prints.
+pub const USAGE: &str = "\
+chatlayer-bench: benchmarks of chatlayer-rs
+
+USAGE:
+    cargo run --release -p chatlayer-bench [-- COMMAND] [OPTIONS]
+
+COMMANDS:
+    all        load, micro and compile (the default); writes bench/results/ and the README
+    load       the load benchmark: the framework, the axum baseline, FastAPI, Express,
+               Rasa SDK and the bare hyper ceiling, in alternating rounds of wrk
+    micro      the criterion micro-benchmarks (extraction and serialization by size)
+    compile    the compile-time benchmark (N generated steps vs N axum handlers)
+    smoke      a short run of all three, framework and baseline only, into
+               target/bench/smoke/ (what CI runs); never touches the README
+    help       this text
+
+OPTIONS:
+    --rounds N          measured rounds per server (default 5; compile: 3)
+    --duration SECS     length of one load run (default 10)
+    --warmup SECS       unmeasured load before the rounds (default 3)
+    --connections N     open connections (default 64)
+    --steps N           steps in the compile-time crates (default 200)
+    --only A,B          load only these servers: framework, baseline, ceiling, fastapi,
+                        express, rasa-sdk (implies --no-readme)
+    --no-readme         write bench/results/ but leave the README alone
+";
+
+/// A parsed command line.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The command.
+    pub command: String,
+    /// `--rounds`, when given.
+    pub rounds: Option<u32>,
+    /// `--duration` in seconds.
+    pub duration: u64,
+    /// `--warmup` in seconds.
+    pub warmup: u64,
+    /// `--connections`.
+    pub connections: u32,
+    /// `--steps`.
+    pub steps: usize,
+    /// Whether the README is updated.
+    pub readme: bool,
+    /// `--only`: the servers to load, when not all of them.
+    pub only: Option<Vec<ServerKind>>,
+}
+
+/// Parses the arguments after the program name.
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options> {
+    let mut options = Options {
+        command: "all".to_owned(),
+        rounds: None,
+        duration: 10,
+        warmup: 3,
+        connections: 64,
+        steps: 200,
+        readme: true,
+        only: None,
+    };
+    let mut args = args.into_iter();
+    let mut command = None;
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| -> Result<u64> {
+            let text = args
+                .next()
+                .ok_or_else(|| format!("{name} needs a number\n\n{USAGE}"))?;
+            text.parse()
+                .map_err(|_| format!("{name} needs a number, not `{text}`\n\n{USAGE}"))
+        };
+        match arg.as_str() {
+            "--rounds" => options.rounds = Some(value("--rounds")?.max(1) as u32),
+            "--duration" => options.duration = value("--duration")?.max(1),
+            "--warmup" => options.warmup = value("--warmup")?,
+            "--connections" => options.connections = value("--connections")?.max(1) as u32,
+            "--steps" => options.steps = value("--steps")?.max(1) as usize,
+            "--no-readme" => options.readme = false,
+            "--only" => {
+                let list = args
+                    .next()
+                    .ok_or_else(|| format!("--only needs a list\n\n{USAGE}"))?;
+                let kinds = list
+                    .split(',')
+                    .map(|slug| {
+                        ServerKind::from_slug(slug.trim())
+                            .ok_or_else(|| format!("--only: no server `{slug}`\n\n{USAGE}"))
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                options.only = Some(kinds);
+                options.readme = false;
+            }
+            "help" | "--help" | "-h" if command.is_none() => command = Some("help".to_owned()),
+            "all" | "load" | "micro" | "compile" | "smoke" if command.is_none() => {
+                command = Some(arg);
+            }
+            other => return Err(format!("unexpected argument `{other}`\n\n{USAGE}")),
+        }
+    }
+    if let Some(command) = command {
+        options.command = command;
+    }
+    Ok(options)
+}
+
+/// Runs the parsed command.
+pub fn run(options: &Options) -> Result<()> {
+    let pinning = Pinning::detect();
+    match options.command.as_str() {
+        "help" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        "smoke" => smoke(pinning),
+        command => {
+            // A partial run must not overwrite the published results.
+            let results = if options.only.is_some() {
+                target_dir().join("bench").join("partial")
+            } else {
+                workspace_root().join("bench/results")
+            };
+            tools::write(&results.join("machine.md"), &machine_section(pinning))?;
+            if matches!(command, "all" | "load") {
+                let settings = LoadSettings {
+                    connections: options.connections,
+                    duration: Duration::from_secs(options.duration),
+                    warmup: Duration::from_secs(options.warmup),
+                    rounds: options.rounds.unwrap_or(5),
+                };
+                let servers = options.only.clone().unwrap_or(ServerKind::ALL.to_vec());
+                run_load(
+                    &servers,
+                    settings,
+                    pinning,
+                    &results,
+                    "bench/results/load.svg",
+                )?;
+            }
+            if matches!(command, "all" | "micro") {
+                micro::run(false)?;
+                tools::write(
+                    &results.join("micro.md"),
+                    &micro::markdown(&micro::criterion_dir())?,
+                )?;
+            }
+            if matches!(command, "all" | "compile") {
+                let settings = CompileSettings {
+                    steps: options.steps,
+                    rounds: options.rounds.unwrap_or(3),
+                    profiles: vec!["dev", "release"],
+                };
+                let measured = compile::run(&settings)?;
+                tools::write(
+                    &results.join("compile.md"),
+                    &compile::markdown(&settings, &measured),
+                )?;
+            }
+            if options.readme {
+                readme::update(&workspace_root().join("README.md"), &results)?;
+                eprintln!("updated README.md from {}", results.display());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The short run of CI: a second per server, framework and baseline only, every benchmark
+/// once, so that the harness cannot rot. Its numbers mean nothing and go nowhere but
+/// `target/bench/smoke/`.
+fn smoke(pinning: Pinning) -> Result<()> {
+    let results: PathBuf = target_dir().join("bench").join("smoke");
+    let settings = LoadSettings {
+        connections: 16,
+        duration: Duration::from_secs(1),
+        warmup: Duration::ZERO,
+        rounds: 2,
+    };
+    run_load(&ServerKind::SMOKE, settings, pinning, &results, "load.svg")?;
+    micro::run(true)?;
+    let settings = CompileSettings {
+        steps: 3,
+        rounds: 1,
+        profiles: vec!["dev"],
+    };
+    let measured = compile::run(&settings)?;
+    let compile_report = compile::markdown(&settings, &measured);
+    tools::write(&results.join("compile.md"), &compile_report)?;
+    println!("{compile_report}");
+    println!("smoke run passed; results in {}", results.display());
+    Ok(())
+}
+
+fn run_load(
+    servers: &[ServerKind],
+    settings: LoadSettings,
+    pinning: Pinning,
+    results: &std::path::Path,
+    chart_link: &str,
+) -> Result<()> {
+    let measured = load::run(servers, settings, pinning)?;
+    let summaries = report::summarize(&measured);
+    let subtitle = format!(
+        "wrk, {} connections, {} s per run, {} rounds; {}",
+        settings.connections,
+        settings.duration.as_secs(),
+        settings.rounds,
+        pinning.describe()
+    );
+    tools::write(
+        &results.join("load.svg"),
+        &report::svg_chart(&summaries, &subtitle),
+    )?;
+    let raw: Vec<_> = measured
+        .iter()
+        .map(|result| {
+            serde_json::json!({
+                "server": result.kind.label(),
+                "peak_rss_bytes": result.peak_rss_bytes,
+                "samples": result.samples,
+            })
+        })
+        .collect();
+    tools::write(
+        &results.join("load.json"),
+        &serde_json::to_string_pretty(&raw).expect("serializable"),
+    )?;
+    let section = format!(
+        "### Load\n\n\
+         `POST /order` with the quickstart's order, loaded by `wrk` with {} connections for {} s \
+         per run, {} rounds after a {} s warm-up per server; the servers take turns within each \
+         round, and ratios are taken round by round against the baseline, then the median. \
+         Every server's answer is checked before and after the load (byte for byte for the \
+         Rust servers), and a run with any error or non-2xx answer fails.\n\n\
+         ![Requests per second by server]({chart_link})\n\n{}\n{}",
+        settings.connections,
+        settings.duration.as_secs(),
+        settings.rounds,
+        settings.warmup.as_secs(),
+        report::markdown_table(&summaries),
+        report::targets(&summaries),
+    );
+    tools::write(&results.join("load.md"), &section)?;
+    println!("{section}");
+    Ok(())
+}
+
+fn machine_section(pinning: Pinning) -> String {
+    let date = tools::version_of("date", &["-u", "+%Y-%m-%d"]);
+    format!(
+        "### Machine and command\n\n\
+         Measured on {date} with `cargo run --release -p chatlayer-bench` (about 15 minutes; \
+         it installs `wrk`, the Python peers and Express itself).\n\n{}\
+         - Load: {}; every server gets one core, the load generator the other\n",
+        machine::describe(),
+        pinning.describe()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_line(line: &str) -> Result<Options> {
+        parse(line.split_whitespace().map(str::to_owned))
+    }
+
+    #[test]
+    fn parses_commands_and_options() {
+        let options = parse_line("load --rounds 3 --duration 5 --no-readme").unwrap();
+        assert_eq!(options.command, "load");
+        assert_eq!(
+            (options.rounds, options.duration, options.readme),
+            (Some(3), 5, false)
+        );
+        assert_eq!(parse_line("").unwrap().command, "all");
+        assert_eq!(parse_line("--help").unwrap().command, "help");
+        assert!(
+            parse_line("load --rounds many")
+                .unwrap_err()
+                .contains("not `many`")
+        );
+        assert!(
+            parse_line("race")
+                .unwrap_err()
+                .contains("unexpected argument `race`")
+        );
+        let only = parse_line("load --only framework,baseline").unwrap();
+        assert_eq!(
+            only.only,
+            Some(vec![ServerKind::Framework, ServerKind::Baseline])
+        );
+        assert!(!only.readme);
+        assert!(
+            parse_line("load --only nginx")
+                .unwrap_err()
+                .contains("no server `nginx`")
+        );
+    }
+}

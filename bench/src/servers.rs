@@ -1,0 +1,318 @@
+//! The servers under test: how each is started, what it is sent, and what it must answer
+//! before its numbers count.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::http::Answer;
+use crate::process::Pinning;
+use crate::{ORDER_REPLY, ORDER_REQUEST, Result, tools, workspace_root};
+
+/// One way of serving the order step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServerKind {
+    /// The quickstart binary: the step written with chatlayer-rs.
+    Framework,
+    /// The same step written by hand with axum (`bench/src/bin/baseline_axum.rs`).
+    Baseline,
+    /// FastAPI served by uvicorn (`bench/peers/fastapi`).
+    FastApi,
+    /// Express 5 on Node.js (`bench/peers/express`).
+    Express,
+    /// A Rasa SDK action server (`bench/peers/rasa`), sent the equivalent tracker.
+    RasaSdk,
+    /// A bare hyper server answering a constant (`bench/src/bin/ceiling_hyper.rs`).
+    Ceiling,
+}
+
+impl ServerKind {
+    /// Every server of the full run, in the order of the report.
+    pub const ALL: [ServerKind; 6] = [
+        ServerKind::Framework,
+        ServerKind::Baseline,
+        ServerKind::Ceiling,
+        ServerKind::FastApi,
+        ServerKind::Express,
+        ServerKind::RasaSdk,
+    ];
+
+    /// The servers of the smoke run.
+    pub const SMOKE: [ServerKind; 2] = [ServerKind::Framework, ServerKind::Baseline];
+
+    /// The name in tables and charts.
+    pub fn label(self) -> &'static str {
+        match self {
+            ServerKind::Framework => "chatlayer-rs",
+            ServerKind::Baseline => "axum by hand (baseline)",
+            ServerKind::Ceiling => "bare hyper, constant reply",
+            ServerKind::FastApi => "FastAPI + uvicorn",
+            ServerKind::Express => "Express 5",
+            ServerKind::RasaSdk => "Rasa SDK action server",
+        }
+    }
+
+    /// A short name for files and `--only`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            ServerKind::Framework => "framework",
+            ServerKind::Baseline => "baseline",
+            ServerKind::Ceiling => "ceiling",
+            ServerKind::FastApi => "fastapi",
+            ServerKind::Express => "express",
+            ServerKind::RasaSdk => "rasa-sdk",
+        }
+    }
+
+    /// The server a slug names.
+    pub fn from_slug(slug: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.slug() == slug)
+    }
+
+    /// Whether the server is one of the peers (which need Python or Node.js).
+    pub fn is_peer(self) -> bool {
+        matches!(
+            self,
+            ServerKind::FastApi | ServerKind::Express | ServerKind::RasaSdk
+        )
+    }
+
+    /// The path the request goes to.
+    pub fn path(self) -> &'static str {
+        match self {
+            ServerKind::RasaSdk => "/webhook",
+            _ => "/order",
+        }
+    }
+
+    /// The request body: the order, or for Rasa the tracker carrying it as slots.
+    pub fn body(self) -> Result<String> {
+        match self {
+            ServerKind::RasaSdk => {
+                let text = tools::read(&workspace_root().join("bench/peers/rasa/request.json"))?;
+                // Compact, as a Rasa server would send it.
+                let value: Value = serde_json::from_str(&text)
+                    .map_err(|error| format!("bench/peers/rasa/request.json: {error}"))?;
+                Ok(value.to_string())
+            }
+            _ => Ok(ORDER_REQUEST.to_owned()),
+        }
+    }
+
+    /// The command that starts the server on `addr`.
+    pub fn command(
+        self,
+        installed: &Installed,
+        pinning: Pinning,
+        addr: SocketAddr,
+    ) -> Result<Command> {
+        let peers = workspace_root().join("bench/peers");
+        let rust = |binary: &str| -> Result<Command> {
+            let dir = installed
+                .release_dir
+                .as_ref()
+                .ok_or("the Rust servers are not built")?;
+            let mut command = pinning.server_command(&dir.join(binary).to_string_lossy());
+            command.env("CHATLAYER_ADDR", addr.to_string());
+            Ok(command)
+        };
+        let python = || -> Result<Command> {
+            let python = installed
+                .python
+                .as_ref()
+                .ok_or("the Python peers are not installed")?;
+            let mut command = pinning.server_command(&python.to_string_lossy());
+            command.env("PYTHONPYCACHEPREFIX", tools::tools_dir().join("pycache"));
+            Ok(command)
+        };
+        Ok(match self {
+            ServerKind::Framework => rust("quickstart")?,
+            ServerKind::Baseline => rust("baseline-axum")?,
+            ServerKind::Ceiling => rust("ceiling-hyper")?,
+            ServerKind::FastApi => {
+                let mut command = python()?;
+                command
+                    .args([
+                        "-m",
+                        "uvicorn",
+                        "app:app",
+                        "--no-access-log",
+                        "--log-level",
+                        "warning",
+                    ])
+                    .args([
+                        "--host",
+                        &addr.ip().to_string(),
+                        "--port",
+                        &addr.port().to_string(),
+                    ])
+                    .current_dir(peers.join("fastapi"));
+                command
+            }
+            ServerKind::RasaSdk => {
+                let mut command = python()?;
+                command
+                    .args([
+                        "-m",
+                        "rasa_sdk",
+                        "--actions",
+                        "actions",
+                        "-p",
+                        &addr.port().to_string(),
+                    ])
+                    .current_dir(peers.join("rasa"));
+                command
+            }
+            ServerKind::Express => {
+                let dir = installed
+                    .express
+                    .as_ref()
+                    .ok_or("Express is not installed")?;
+                let mut command = pinning.server_command("node");
+                command
+                    .arg("server.js")
+                    .env("NODE_ENV", "production")
+                    .env("CHATLAYER_ADDR", addr.to_string())
+                    .current_dir(dir);
+                command
+            }
+        })
+    }
+
+    /// Whether `answer` is the right answer to [`body`](Self::body): byte for byte for the
+    /// Rust servers, the same JSON for FastAPI and Express, the same order in Rasa's events.
+    pub fn check(self, answer: &Answer) -> Result<()> {
+        let body = String::from_utf8_lossy(&answer.body);
+        if answer.status != 200 {
+            return Err(format!(
+                "{} answered {}: {body}",
+                self.label(),
+                answer.status
+            ));
+        }
+        let wrong = |why: &str| Err(format!("{} answered {why}: {body}", self.label()));
+        match self {
+            ServerKind::Framework | ServerKind::Baseline | ServerKind::Ceiling => {
+                if body != ORDER_REPLY {
+                    return wrong(&format!(
+                        "other bytes than the framework's reply {ORDER_REPLY}"
+                    ));
+                }
+            }
+            ServerKind::FastApi | ServerKind::Express => {
+                let expected: Value = serde_json::from_str(ORDER_REPLY).expect("valid JSON");
+                match serde_json::from_slice::<Value>(&answer.body) {
+                    Ok(value) if same_json(&value, &expected) => {}
+                    _ => return wrong("another reply than the framework's"),
+                }
+            }
+            ServerKind::RasaSdk => {
+                let value: Value = serde_json::from_slice(&answer.body).unwrap_or_default();
+                let expected = serde_json::json!({
+                    "events": [
+                        {"event": "slot", "timestamp": null, "name": "order",
+                         "value": {"quantity": 2, "sku": "A1", "total": 118.0}},
+                        {"event": "followup", "timestamp": null, "name": "utter_thanks"},
+                    ],
+                });
+                let text = &value["responses"][0]["text"];
+                if !same_json(&value["events"], &expected["events"])
+                    || text != "You ordered 2 x Red sneakers for EUR 118.00."
+                {
+                    return wrong("another order than the framework's");
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// JSON equality where numbers compare by value: JavaScript writes `118.0` as `118`.
+pub fn same_json(left: &Value, right: &Value) -> bool {
+    match (left, right) {
+        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(a, b)| same_json(a, b))
+        }
+        (Value::Object(a), Value::Object(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .all(|(key, a)| b.get(key).is_some_and(|b| same_json(a, b)))
+        }
+        (a, b) => a == b,
+    }
+}
+
+/// What the harness installed or built, by kind of server.
+#[derive(Debug, Default)]
+pub struct Installed {
+    /// `target/release`, holding `quickstart`, `baseline-axum` and `ceiling-hyper`.
+    pub release_dir: Option<PathBuf>,
+    /// The Python of the peers' venv.
+    pub python: Option<PathBuf>,
+    /// The Express app with its `node_modules`.
+    pub express: Option<PathBuf>,
+}
+
+impl Installed {
+    /// Builds and installs what `servers` need.
+    pub fn prepare(servers: &[ServerKind]) -> Result<Self> {
+        let mut installed = Installed {
+            release_dir: Some(tools::build_rust_servers()?),
+            ..Installed::default()
+        };
+        if servers
+            .iter()
+            .any(|kind| matches!(kind, ServerKind::FastApi | ServerKind::RasaSdk))
+        {
+            installed.python = Some(tools::ensure_python_peers()?);
+        }
+        if servers.contains(&ServerKind::Express) {
+            installed.express = Some(tools::ensure_express()?);
+        }
+        Ok(installed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, body: &str) -> Answer {
+        Answer {
+            status,
+            headers: String::new(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn rust_servers_must_answer_the_exact_bytes() {
+        assert!(
+            ServerKind::Baseline
+                .check(&answer(200, ORDER_REPLY))
+                .is_ok()
+        );
+        let spaced = ORDER_REPLY.replace(':', ": ");
+        assert!(ServerKind::Baseline.check(&answer(200, &spaced)).is_err());
+        assert!(
+            ServerKind::Framework
+                .check(&answer(400, ORDER_REPLY))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn peers_must_answer_the_same_json() {
+        let javascript = ORDER_REPLY.replace("\"total\":118.0", "\"total\":118");
+        assert!(ServerKind::Express.check(&answer(200, &javascript)).is_ok());
+        let wrong_total = ORDER_REPLY.replace("\"total\":118.0", "\"total\":117.0");
+        assert!(
+            ServerKind::FastApi
+                .check(&answer(200, &wrong_total))
+                .is_err()
+        );
+    }
+}
