@@ -4,12 +4,15 @@
 use std::any::Any;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use futures_util::FutureExt;
@@ -88,30 +91,40 @@ impl PreparedStep {
     }
 }
 
-pub(crate) async fn dispatch(step: Arc<PreparedStep>, request: Request) -> Response {
+pub(crate) fn dispatch(
+    step: Arc<PreparedStep>,
+    request: Request,
+) -> impl Future<Output = Response> + Send {
+    // Split before the future is made: an async fn keeps its arguments for its whole life,
+    // so taking the request whole and splitting it inside would store it twice. axum boxes
+    // this future for every request, and its size decides how fast that box is allocated.
+    let (parts, body) = request.into_parts();
+    handle(step, parts, body)
+}
+
+async fn handle(step: Arc<PreparedStep>, parts: Parts, body: Body) -> Response {
     // Before anything else: a caller from elsewhere, or without credentials, gets nothing.
     if let Some(list) = &step.ip_allow_list {
-        let peer = request
-            .extensions()
+        let peer = parts
+            .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|info| info.0);
-        if let Err(error) = list.check(peer, request.headers()) {
+        if let Err(error) = list.check(peer, &parts.headers) {
             return refuse(step.descriptor.name, &error);
         }
     }
-    if let Err(error) = step.auth.check(request.headers()) {
+    if let Err(error) = step.auth.check(&parts.headers) {
         return unauthorized(&step, &error);
     }
     // Held until the answer is built; none left means the app is at its limit.
     let Ok(_permit) = step.shared.in_flight.try_acquire() else {
         return overloaded(&step);
     };
-    let (parts, body) = request.into_parts();
-    let read = axum::body::to_bytes(body, step.shared.body_limit);
-    let bytes = match tokio::time::timeout(step.shared.read_timeout, read).await {
+    let limit = step.shared.body_limit;
+    let bytes = match within(step.shared.read_timeout, axum::body::to_bytes(body, limit)).await {
         Ok(Ok(bytes)) => bytes,
-        Ok(Err(error)) => return body_error(&error, step.shared.body_limit, step.descriptor.name),
-        Err(_) => return body_timeout(&step),
+        Ok(Err(error)) => return body_error(&error, limit, step.descriptor.name),
+        Err(TimedOut) => return body_timeout(&step),
     };
     if let Some(verifier) = &step.signature
         && let Err(error) = verifier.verify(&parts.headers, &bytes)
@@ -132,9 +145,9 @@ pub(crate) async fn dispatch(step: Arc<PreparedStep>, request: Request) -> Respo
     let deadline = step.timeout();
     let handler = AssertUnwindSafe((step.descriptor.handler)(request)).catch_unwind();
     // On timeout the handler's future is dropped: the step is cancelled at its next await.
-    let outcome = match tokio::time::timeout(deadline, handler).await {
+    let outcome = match within(deadline, handler).await {
         Ok(finished) => finished.unwrap_or_else(|panic| Err(panicked(panic.as_ref()))),
-        Err(_) => Err(timed_out(deadline)),
+        Err(TimedOut) => Err(timed_out(deadline)),
     };
     let bytes = outcome.and_then(|reply| {
         reply.warn_about_limits(step.descriptor.name);
@@ -143,6 +156,48 @@ pub(crate) async fn dispatch(step: Arc<PreparedStep>, request: Request) -> Respo
     match bytes {
         Ok(bytes) => json_response(StatusCode::OK, bytes),
         Err(error) => step.failed(error, step.fallback_from(&params)),
+    }
+}
+
+/// A deadline passed before the future finished.
+struct TimedOut;
+
+/// Runs `future` for at most `limit`, counted from its first poll.
+fn within<F: Future>(limit: Duration, future: F) -> Within<F> {
+    Within {
+        future,
+        limit,
+        timer: None,
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// [`within`]'s future. Unlike `tokio::time::timeout`, it reads the clock and arms a
+    /// timer only when the future does not finish on its first poll: most bodies are already
+    /// in the buffer and most steps never wait, so most requests pay for no timer at all.
+    /// The timer lives on the heap once armed, which keeps its hundred-odd bytes out of every
+    /// request's future: axum boxes that future, and a small box is allocated much faster.
+    struct Within<F> {
+        #[pin]
+        future: F,
+        limit: Duration,
+        timer: Option<Pin<Box<tokio::time::Sleep>>>,
+    }
+}
+
+impl<F: Future> Future for Within<F> {
+    type Output = Result<F::Output, TimedOut>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(output) = this.future.poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        let limit = *this.limit;
+        let timer = this
+            .timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        timer.as_mut().poll(cx).map(|()| Err(TimedOut))
     }
 }
 

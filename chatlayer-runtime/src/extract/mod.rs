@@ -331,6 +331,13 @@ pub(crate) fn deserialize_value<T: DeserializeOwned>(
     value: &Value,
     name: &str,
 ) -> Result<T, StepError> {
+    // Tracking the path costs on every value; it is only needed to explain a failure, so
+    // the value is read plainly first and read again with tracking only when that failed.
+    // Deserializing from a borrowed value has no side effects, so the second read fails the
+    // same way.
+    if let Ok(parsed) = T::deserialize(Lenient(value)) {
+        return Ok(parsed);
+    }
     serde_path_to_error::deserialize(Lenient(value)).map_err(|error| {
         let path = error.path().to_string();
         let reason = error.into_inner();

@@ -69,6 +69,10 @@ impl<T: DeserializeOwned + 'static> FromStepRequest for Params<T> {
 }
 
 fn read_all<T: DeserializeOwned>(params: &ParamMap) -> Result<T, StepError> {
+    // As for single parameters: the path is tracked only to explain a failure.
+    if let Ok(parsed) = T::deserialize(AllParams(params)) {
+        return Ok(parsed);
+    }
     serde_path_to_error::deserialize(AllParams(params)).map_err(|error| {
         let path = error.path().to_string();
         let reason = error.into_inner().to_string();
