@@ -1,4 +1,5 @@
-//! Micro-benchmarks of the two costs that grow with the size of a request or a reply:
+//! Micro-benchmarks: the whole order step in-process, framework against the hand-written
+//! baseline, and the two costs that grow with the size of a request or a reply:
 //! parameter extraction (a cart of N bytes read into typed arguments) and reply
 //! serialization (N bytes of session data written out), at 1 KB, 100 KB and 1 MB, each next
 //! to the same work written by hand with axum. Both go through their router in-process, so
@@ -120,6 +121,32 @@ async fn listing_by_hand(
     .into_response()
 }
 
+// ---- the whole order step, framework against the hand-written baseline ----
+
+fn order(c: &mut Criterion) {
+    let rt = runtime();
+    let app = App::from_steps([quickstart::steps::order::STEP])
+        .provide(quickstart::shop::Catalog::demo())
+        .build()
+        .expect("the order app builds");
+    let framework = TestClient::new(&app);
+    let by_hand = chatlayer_bench::baseline::router();
+    let body: axum::body::Bytes = chatlayer_bench::ORDER_REQUEST.as_bytes().into();
+    let mut group = c.benchmark_group("order");
+    group.bench_function("chatlayer-rs", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let response = framework.send(request("/order", &body)).await;
+                assert_eq!(response.body(), chatlayer_bench::ORDER_REPLY.as_bytes());
+            })
+        })
+    });
+    group.bench_function("axum", |b| {
+        b.iter(|| rt.block_on(call_by_hand(&by_hand, request("/order", &body))))
+    });
+    group.finish();
+}
+
 // ---- the benchmarks ----
 
 fn request(path: &str, body: &axum::body::Bytes) -> Request<Body> {
@@ -213,6 +240,6 @@ criterion_group! {
         .sample_size(30)
         .warm_up_time(std::time::Duration::from_secs(1))
         .measurement_time(std::time::Duration::from_secs(3));
-    targets = extraction, serialization
+    targets = order, extraction, serialization
 }
 criterion_main!(benches);

@@ -7,6 +7,7 @@
 //! `bench/results/` and the README. `-- smoke` is the short run CI does. `-- help` lists the
 //! rest.
 
+pub mod baseline;
 pub mod cli;
 pub mod compile;
 pub mod http;
