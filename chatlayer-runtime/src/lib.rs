@@ -78,6 +78,7 @@ mod serve;
 mod server;
 mod signature;
 pub mod testing;
+mod timer;
 
 pub use app::{
     App, AppBuilder, BuildError, BuildProblem, DEFAULT_BODY_LIMIT, DEFAULT_MAX_CONCURRENT_REQUESTS,
