@@ -71,7 +71,7 @@ pub fn run(
         }
     }
     let mut results = Vec::new();
-    for (server, samples) in running.iter_mut().zip(samples) {
+    for (server, samples) in running.iter().zip(samples) {
         // The answer must still be right after the load, not only before it.
         server.check()?;
         results.push(ServerResult {
@@ -112,12 +112,8 @@ impl Running {
         );
         let mut process =
             Server::start(kind.label(), kind.command(installed, pinning, addr)?, &log)?;
-        let mut running_check = || -> Result<()> {
-            let answer = http::post_json(addr, kind.path(), &body)?;
-            kind.check(&answer)
-        };
         // Rasa's action server takes several seconds to import its dependencies.
-        process.wait_ready(Duration::from_secs(90), &mut running_check)?;
+        process.wait_ready(Duration::from_secs(90), || check_answer(kind, addr, &body))?;
         Ok(Running {
             kind,
             process,
@@ -128,8 +124,7 @@ impl Running {
     }
 
     fn check(&self) -> Result<()> {
-        let answer = http::post_json(self.addr, self.kind.path(), &self.body)?;
-        self.kind.check(&answer)
+        check_answer(self.kind, self.addr, &self.body)
     }
 
     fn load(&self, pinning: Pinning, connections: u32, duration: Duration) -> Result<Sample> {
@@ -143,7 +138,8 @@ impl Running {
         )?;
         if sample.failures() > 0 || sample.requests == 0 {
             return Err(format!(
-                "{} failed under load: {} requests, {} connect / {} read / {} write errors,                  {} timeouts, {} answers outside 2xx",
+                "{} failed under load: {} requests, {} connect / {} read / {} write errors, \
+                 {} timeouts, {} answers outside 2xx",
                 self.kind.label(),
                 sample.requests,
                 sample.connect_errors,
@@ -155,4 +151,10 @@ impl Running {
         }
         Ok(sample)
     }
+}
+
+/// Sends `body` to the server of `kind` at `addr` and checks its answer.
+fn check_answer(kind: ServerKind, addr: std::net::SocketAddr, body: &str) -> Result<()> {
+    let answer = http::post_json(addr, kind.path(), body)?;
+    kind.check(&answer)
 }

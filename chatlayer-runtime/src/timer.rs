@@ -21,14 +21,12 @@ use hyper::rt::{Sleep, Timer};
 /// The timer of one connection; give each connection its own.
 #[derive(Clone, Default)]
 pub(crate) struct ConnectionTimer {
-    shared: Arc<Mutex<Armed>>,
+    shared: Arc<SharedSleep>,
 }
 
-/// The one tokio sleep of a connection and the deadline it is set for.
-#[derive(Default)]
-struct Armed {
-    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
-}
+/// The one tokio sleep of a connection, made by its first timeout; its own deadline is the
+/// one it is armed for.
+type SharedSleep = Mutex<Option<Pin<Box<tokio::time::Sleep>>>>;
 
 impl Timer for ConnectionTimer {
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn Sleep>> {
@@ -53,7 +51,7 @@ impl Timer for ConnectionTimer {
 /// One timeout: done once the clock passes `deadline`.
 struct Timeout {
     deadline: Instant,
-    shared: Arc<Mutex<Armed>>,
+    shared: Arc<SharedSleep>,
 }
 
 impl Future for Timeout {
@@ -68,9 +66,8 @@ impl Future for Timeout {
             .shared
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let sleep = armed
-            .sleep
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline.into())));
+        let sleep =
+            armed.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline.into())));
         // Armed later than this deadline (a timeout made with another length): move it
         // earlier, or this timeout would fire late.
         if sleep.deadline() > deadline.into() {

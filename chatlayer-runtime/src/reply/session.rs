@@ -53,9 +53,7 @@ impl SessionData {
 
     /// The object, parsed on first use.
     pub(crate) fn map(&self) -> &Map<String, Value> {
-        self.parsed.get_or_init(|| {
-            serde_json::from_str(self.json.get()).expect("the text was serialized from an object")
-        })
+        self.parsed.get_or_init(|| parse(&self.json))
     }
 
     /// Adds `other`'s keys, replacing keys both have.
@@ -66,12 +64,15 @@ impl SessionData {
     }
 
     fn into_map(self) -> Map<String, Value> {
-        match self.parsed.into_inner() {
-            Some(map) => map,
-            None => serde_json::from_str(self.json.get())
-                .expect("the text was serialized from an object"),
-        }
+        self.parsed
+            .into_inner()
+            .unwrap_or_else(|| parse(&self.json))
     }
+}
+
+/// The map of an object this module serialized.
+fn parse(json: &RawValue) -> Map<String, Value> {
+    serde_json::from_str(json.get()).expect("the text was serialized from an object")
 }
 
 /// Two writes are equal when they store the same keys and values, whatever the key order.
