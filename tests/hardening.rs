@@ -85,49 +85,69 @@ async fn hold(ms: u64) -> Reply {
     Reply::new().add_message("held")
 }
 
+/// Steps waiting at the gate, and the gate itself: a step holds its request until the test
+/// opens the gate, so the test knows exactly how many requests are in flight.
+static AT_GATE: AtomicUsize = AtomicUsize::new(0);
+static GATE: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(0);
+
+/// Holds its request until the test lets it through.
+#[api_step("/gated")]
+async fn gated() -> Reply {
+    AT_GATE.fetch_add(1, Ordering::SeqCst);
+    GATE.acquire().await.expect("the gate stays open").forget();
+    Reply::new().add_message("through")
+}
+
 #[tokio::test]
 async fn beyond_the_concurrency_limit_requests_are_shed_with_503_and_retry_after() {
-    let app = App::from_steps([hold::STEP])
+    let app = App::from_steps([gated::STEP])
         .max_concurrent_requests(2)
         .build()
         .unwrap();
     let server = Arc::new(serve(app).await);
-    let mut clients = Vec::new();
-    for _ in 0..6 {
+
+    // Two requests take both places and wait at the gate.
+    let mut held = Vec::new();
+    for _ in 0..2 {
         let server = Arc::clone(&server);
-        clients.push(tokio::spawn(async move {
-            let response = reqwest::Client::new()
-                .post(server.url("/hold"))
-                .json(&json!({ "ms": 600 }))
-                .send()
-                .await
-                .unwrap();
-            let status = response.status().as_u16();
-            let retry_after = response
-                .headers()
-                .get("retry-after")
-                .map(|value| value.to_str().unwrap().to_owned());
-            let body: serde_json::Value = response.json().await.unwrap();
-            (status, retry_after, body)
+        held.push(tokio::spawn(async move {
+            post_json(&server, "/gated", &json!({})).await
         }));
     }
-    let mut served = 0;
-    let mut shed = 0;
-    for client in clients {
-        let (status, retry_after, body) = client.await.unwrap();
-        match status {
-            200 => served += 1,
-            503 => {
-                shed += 1;
-                assert_eq!(retry_after.as_deref(), Some("1"));
-                assert_eq!(body["error"]["code"], "overloaded");
-            }
-            other => panic!("unexpected {other}: {body}"),
-        }
+    let waiting_since = Instant::now();
+    while AT_GATE.load(Ordering::SeqCst) < 2 {
+        assert!(
+            waiting_since.elapsed() < Duration::from_secs(30),
+            "the first two requests never reached the step"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    assert_eq!((served, shed), (2, 4));
-    // Once the load is gone, requests are served again.
-    let answer = post_json(&server, "/hold", &json!({ "ms": 1 })).await;
+
+    // Every request beyond the limit is refused at once, with Retry-After and a JSON body.
+    for _ in 0..4 {
+        let response = reqwest::Client::new()
+            .post(server.url("/gated"))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 503);
+        assert_eq!(response.headers()["retry-after"], "1");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "overloaded");
+    }
+    assert_eq!(
+        AT_GATE.load(Ordering::SeqCst),
+        2,
+        "a shed request ran the step"
+    );
+
+    // Once the held requests finish, they are answered and the places are free again.
+    GATE.add_permits(3);
+    for request in held {
+        assert_eq!(request.await.unwrap().status, 200);
+    }
+    let answer = post_json(&server, "/gated", &json!({})).await;
     assert_eq!(answer.status, 200);
 }
 

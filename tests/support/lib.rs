@@ -1,8 +1,6 @@
 //! Helpers shared by the integration tests: a real HTTP client against a `TestServer`.
 
-#[path = "external.rs"]
 pub mod external;
-#[path = "openapi_contract.rs"]
 pub mod openapi_contract;
 
 use chatlayer_runtime::App;
