@@ -120,6 +120,7 @@ fn a_missing_dependency_names_the_step_the_type_and_the_fix() {
             step: "needs_deps",
             location: needs_deps::STEP.location(),
             type_name: "app_build::Mailer",
+            arc_provided: false,
         }]
     );
     assert!(error.to_string().contains(".provide(value)"));
@@ -164,21 +165,84 @@ fn discovery_is_sorted_and_filterable() {
 }
 
 #[test]
-fn the_same_step_listed_twice_is_one_step() {
-    let app = App::from_steps([a_get::STEP, a_get::STEP]).build().unwrap();
-    assert_eq!(app.steps().len(), 1);
+fn the_same_step_listed_twice_is_a_problem_naming_it() {
+    let error = App::from_steps([a_get::STEP, a_post::STEP, a_get::STEP, a_get::STEP])
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        error.problems(),
+        [BuildProblem::StepListedTwice {
+            step: format!("app_build::a_get at {}", a_get::STEP.location())
+        }]
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("is listed twice in App::from_steps"),
+        "{error}"
+    );
 }
 
 #[test]
-fn the_signature_records_parameters_and_dependencies() {
-    let signature = needs_deps::STEP.signature();
+fn an_arc_handed_to_provide_is_named_with_the_fix() {
+    let error = App::from_steps([needs_deps::STEP])
+        .provide(Database)
+        .provide(std::sync::Arc::new(Mailer))
+        .build()
+        .unwrap_err();
+    assert!(matches!(
+        error.problems(),
+        [BuildProblem::MissingDependency {
+            type_name: "app_build::Mailer",
+            arc_provided: true,
+            ..
+        }]
+    ));
+    let text = error.to_string();
+    assert!(
+        text.contains("an `Arc<app_build::Mailer>` was handed to provide(..)"),
+        "{text}"
+    );
+    assert!(text.contains("provide_arc(arc)"), "{text}");
+    assert!(
+        App::from_steps([needs_deps::STEP])
+            .provide(Database)
+            .provide_arc(std::sync::Arc::new(Mailer))
+            .build()
+            .is_ok()
+    );
+}
+
+/// Before, a problem found late (a setting naming a step the app does not serve) was
+/// hidden whenever an earlier one was found.
+#[test]
+fn problems_of_settings_are_reported_with_the_others() {
+    let error = App::from_steps([needs_deps::STEP])
+        .auth_for(a_get::STEP, chatlayer_runtime::Auth::none())
+        .build()
+        .unwrap_err();
+    let kinds: Vec<&str> = error
+        .problems()
+        .iter()
+        .map(|problem| match problem {
+            BuildProblem::MissingDependency { .. } => "dependency",
+            BuildProblem::UnknownStep { .. } => "unknown step",
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(kinds, ["dependency", "dependency", "unknown step"]);
+}
+
+#[test]
+fn the_inputs_record_parameters_and_dependencies() {
+    let signature = needs_deps::STEP.inputs();
     let types: Vec<&str> = signature
         .dependencies()
         .iter()
         .map(|d| d.type_name)
         .collect();
     assert_eq!(types, ["app_build::Database", "app_build::Mailer"]);
-    let params = a_get::STEP.signature();
+    let params = a_get::STEP.inputs();
     assert_eq!(params.params().len(), 1);
     assert!(params.params()[0].required && params.params()[0].block_id);
 }

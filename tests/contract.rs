@@ -2,8 +2,9 @@
 //! §2.2 reply, the §2.7 replies of real backends, each §3.1 message shape) is produced by the
 //! framework exactly, and read back without loss.
 
+use chatlayer_runtime::StepError;
+use chatlayer_runtime::message::Message;
 use chatlayer_runtime::prelude::*;
-use chatlayer_runtime::{Message, StepError};
 use chatlayer_tests::{post_json, send, serve};
 use serde_json::Value;
 
@@ -242,7 +243,7 @@ fn assert_message(built: Message, documented: Value) {
 #[test]
 fn text_message() {
     assert_message(
-        Message::from(chatlayer_runtime::Text::variants([
+        Message::from(chatlayer_runtime::message::Text::variants([
             "1st random text",
             "2nd random text",
         ])),
@@ -253,7 +254,7 @@ fn text_message() {
 
 #[test]
 fn buttons_message() {
-    let mut group = chatlayer_runtime::ButtonGroup::new(
+    let mut group = chatlayer_runtime::message::ButtonGroup::new(
         "1st random text",
         [
             Button::postback(
@@ -283,7 +284,7 @@ fn buttons_message() {
 
 #[test]
 fn quick_replies_message() {
-    let mut replies = chatlayer_runtime::QuickReplies::new(
+    let mut replies = chatlayer_runtime::message::QuickReplies::new(
         "1st random text",
         [QuickReply::postback(
             "go to button",
@@ -316,7 +317,7 @@ fn carousel_message() {
             "https://www.chatlayer.ai",
         ));
     assert_message(
-        chatlayer_runtime::Carousel::new([card]).into(),
+        chatlayer_runtime::message::Carousel::new([card]).into(),
         json!({ "type": "carousel",
           "config": { "elements": [
             { "title": "title", "subTitle": "subtitle",

@@ -414,7 +414,8 @@ fn unix_now() -> u64 {
 
 #[tokio::test]
 async fn hmac_signatures_match_pythons_hmac_and_anything_else_is_refused() {
-    use chatlayer_runtime::{SignatureAlgorithm, SignatureEncoding, SignatureVerifier};
+    use chatlayer_runtime::SignatureVerifier;
+    use chatlayer_runtime::security::{SignatureAlgorithm, SignatureEncoding};
     use chatlayer_tests::external::python_hmac;
 
     let body = br#"{"sku":"A1"}"#;

@@ -594,22 +594,36 @@ fn the_contract_checker_rejects_what_the_document_does_not_describe() {
 /// oversized body, overload) still answer their error, and the document says which is which.
 #[test]
 fn only_failures_that_fall_back_say_so_in_the_document() {
+    let says_fallback = |app: &App, status: &str| {
+        let document = serde_json::to_value(app.openapi()).unwrap();
+        document["paths"]["/route"]["post"]["responses"][status]["description"]
+            .as_str()
+            .unwrap()
+            .contains("With the fallback block")
+    };
     let app = App::from_steps([kinds::route::STEP])
         .fallback_block("sorry")
         .build()
         .unwrap();
-    let document = serde_json::to_value(app.openapi()).unwrap();
-    let responses = &document["paths"]["/route"]["post"]["responses"];
-    let says_fallback = |status: &str| {
-        responses[status]["description"]
-            .as_str()
-            .unwrap()
-            .contains("otherwise failures answer 200")
-    };
     for status in ["400", "500", "504"] {
-        assert!(says_fallback(status), "{status}");
+        assert!(says_fallback(&app, status), "{status}");
     }
     for status in ["408", "413", "503"] {
-        assert!(!says_fallback(status), "{status} never falls back");
+        assert!(!says_fallback(&app, status), "{status} never falls back");
     }
+    // When request errors go to Chatlayer's error log, only `bad_request` of the 400s falls back.
+    let strict = App::from_steps([kinds::route::STEP])
+        .fallback_block("sorry")
+        .fallback_for_request_errors(false)
+        .build()
+        .unwrap();
+    let document = serde_json::to_value(strict.openapi()).unwrap();
+    let text = document["paths"]["/route"]["post"]["responses"]["400"]["description"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        text.contains("With the fallback block, `bad_request` is answered with 200"),
+        "{text}"
+    );
 }

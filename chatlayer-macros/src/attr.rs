@@ -2,10 +2,11 @@
 //! an optional path literal followed by `key = value` options.
 
 use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Expr, ExprLit, Ident, Lit, LitStr, Meta, Path, Token};
+use syn::{Expr, ExprLit, Ident, Lit, LitBool, LitStr, Path, Token, Type};
 
 use crate::case::RenameRule;
 use crate::errors::Errors;
@@ -28,10 +29,12 @@ impl StepKind {
     fn known_options(self) -> &'static str {
         match self {
             StepKind::ApiStep => {
-                "method, rename_all, namespace, tag, fallback, fallback_message, timeout, crate"
+                "method, rename_all, namespace, session, tag, fallback, fallback_message, \
+                 timeout, deny_unknown_params, crate"
             }
             StepKind::NextBlock => {
-                "method, rename_all, tag, fallback, fallback_message, timeout, crate"
+                "method, rename_all, tag, fallback, fallback_message, timeout, \
+                 deny_unknown_params, crate"
             }
         }
     }
@@ -59,13 +62,14 @@ impl Method {
         })
     }
 
-    pub(crate) fn variant(self) -> &'static str {
+    /// The name of `http::Method`'s constant for it.
+    pub(crate) fn constant(self) -> &'static str {
         match self {
-            Method::Get => "Get",
-            Method::Post => "Post",
-            Method::Put => "Put",
-            Method::Patch => "Patch",
-            Method::Delete => "Delete",
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
         }
     }
 }
@@ -85,11 +89,15 @@ pub(crate) struct StepAttr {
     pub(crate) method: Method,
     pub(crate) rename_all: RenameRule,
     pub(crate) namespace: Option<LitStr>,
+    /// `session = Type`: the type of the session data, for the OpenAPI document.
+    pub(crate) session: Option<Type>,
     pub(crate) tag: Option<LitStr>,
     pub(crate) fallback: Option<Fallback>,
     pub(crate) fallback_message: Option<LitStr>,
     /// `timeout = "5s"`, in milliseconds.
     pub(crate) timeout_ms: Option<u64>,
+    /// `deny_unknown_params`: refuse parameters no argument reads.
+    pub(crate) deny_unknown_params: bool,
     pub(crate) krate: Path,
 }
 
@@ -100,19 +108,38 @@ impl StepAttr {
             method: Method::Post,
             rename_all: RenameRule::SnakeCase,
             namespace: None,
+            session: None,
             tag: None,
             fallback: None,
             fallback_message: None,
             timeout_ms: None,
+            deny_unknown_params: false,
             krate: syn::parse_quote!(::chatlayer_runtime),
         }
     }
 }
 
-/// The raw shape: `"/path"?, (key = value),*`.
+/// The raw shape: `"/path"?, (key = value | flag),*`.
 struct RawAttr {
     path: Option<LitStr>,
-    options: Punctuated<Meta, Token![,]>,
+    options: Punctuated<RawOption, Token![,]>,
+}
+
+/// One option as written: `key = value`, or a bare `flag`.
+struct RawOption {
+    name: Path,
+    value: OptionValue,
+}
+
+enum OptionValue {
+    /// `flag`.
+    Flag,
+    /// `key(...)`: not a form any option takes.
+    List(proc_macro2::Span),
+    /// `key = expression`.
+    Expr(Expr),
+    /// `session = Type`: a type, which need not parse as an expression (`Vec<Slot>`).
+    Type(Type),
 }
 
 impl Parse for RawAttr {
@@ -131,18 +158,8 @@ impl Parse for RawAttr {
     }
 }
 
-/// Like `Meta::parse`, but also accepts the keyword `crate` as an option name.
-fn parse_option(input: ParseStream) -> syn::Result<Meta> {
-    if input.peek(Token![crate]) && input.peek2(Token![=]) {
-        let krate: Token![crate] = input.parse()?;
-        let eq_token: Token![=] = input.parse()?;
-        let value: Expr = input.parse()?;
-        return Ok(Meta::NameValue(syn::MetaNameValue {
-            path: Ident::new("crate", krate.span).into(),
-            eq_token,
-            value,
-        }));
-    }
+/// One option; the keyword `crate` is accepted as a name, and `session`'s value is a type.
+fn parse_option(input: ParseStream) -> syn::Result<RawOption> {
     if input.peek(LitStr) {
         let literal: LitStr = input.parse()?;
         return Err(syn::Error::new(
@@ -150,7 +167,26 @@ fn parse_option(input: ParseStream) -> syn::Result<Meta> {
             "the path must come first, and only once, e.g. #[api_step(\"/order\", method = GET)]",
         ));
     }
-    input.parse()
+    let name: Path = if input.peek(Token![crate]) {
+        let krate: Token![crate] = input.parse()?;
+        Ident::new("crate", krate.span).into()
+    } else {
+        input.call(Path::parse_mod_style)?
+    };
+    let value = if input.peek(Token![=]) {
+        input.parse::<Token![=]>()?;
+        if name.is_ident("session") {
+            OptionValue::Type(input.parse()?)
+        } else {
+            OptionValue::Expr(input.parse()?)
+        }
+    } else if input.peek(syn::token::Paren) {
+        let group: proc_macro2::Group = input.parse()?;
+        OptionValue::List(group.span())
+    } else {
+        OptionValue::Flag
+    };
+    Ok(RawOption { name, value })
 }
 
 /// Parses the attribute's tokens, reporting every problem to `errors`.
@@ -174,9 +210,9 @@ pub(crate) fn parse(kind: StepKind, tokens: TokenStream, errors: &Errors) -> Ste
 
     let mut seen: Vec<String> = Vec::new();
     for option in raw.options {
-        let Some(name) = option.path().get_ident().map(Ident::to_string) else {
+        let Some(name) = option.name.get_ident().map(Ident::to_string) else {
             errors.at(
-                option.path().span(),
+                option.name.span(),
                 format!(
                     "unknown {} option\nhelp: the options are: {}",
                     kind.attribute(),
@@ -185,22 +221,62 @@ pub(crate) fn parse(kind: StepKind, tokens: TokenStream, errors: &Errors) -> Ste
             );
             continue;
         };
+        let name_span = option.name.span();
         if seen.contains(&name) {
-            errors.at(
-                option.path().span(),
-                format!("`{name}` is given more than once"),
-            );
+            errors.at(name_span, format!("`{name}` is given more than once"));
             continue;
         }
         seen.push(name.clone());
-        let Meta::NameValue(pair) = &option else {
-            errors.at(
-                option.span(),
-                format!("write `{name} = ...`; see the {} docs", kind.attribute()),
-            );
+        if name == "deny_unknown_params" {
+            match &option.value {
+                OptionValue::Flag => attr.deny_unknown_params = true,
+                OptionValue::Expr(Expr::Lit(ExprLit {
+                    lit: Lit::Bool(LitBool { value, .. }),
+                    ..
+                })) => attr.deny_unknown_params = *value,
+                _ => errors.at(name_span, "write `deny_unknown_params` on its own"),
+            }
             continue;
+        }
+        if name == "session" {
+            match (&option.value, kind) {
+                (_, StepKind::NextBlock) => errors.at(
+                    name_span,
+                    "a #[next_block] only chooses the next block and writes no session data\n\
+                     help: use #[api_step] with `namespace = ...` and `session = ...`",
+                ),
+                (OptionValue::Type(ty), StepKind::ApiStep) => attr.session = Some(ty.clone()),
+                _ => errors.at(
+                    name_span,
+                    "write `session = Type`: the type of the data the step stores, e.g. \
+                     `session = Booking`",
+                ),
+            }
+            continue;
+        }
+        let value = match option.value {
+            OptionValue::Expr(value) => value,
+            OptionValue::Type(ty) => {
+                errors.spanned(ty.to_token_stream(), format!("write `{name} = ...`"));
+                continue;
+            }
+            OptionValue::Flag | OptionValue::List(_) => {
+                let span = match option.value {
+                    OptionValue::List(span) => span,
+                    _ => name_span,
+                };
+                if is_known(kind, &name) {
+                    errors.at(
+                        span,
+                        format!("write `{name} = ...`; see the {} docs", kind.attribute()),
+                    );
+                } else {
+                    unknown_option(kind, &name, name_span, errors);
+                }
+                continue;
+            }
         };
-        let value = &pair.value;
+        let value = &value;
         match name.as_str() {
             "method" => match method_name(value).and_then(|n| Method::from_name(&n)) {
                 Some(method) => attr.method = method,
@@ -225,7 +301,7 @@ pub(crate) fn parse(kind: StepKind, tokens: TokenStream, errors: &Errors) -> Ste
                 None => errors.at(value.span(), "write `rename_all = \"camelCase\"`"),
             },
             "namespace" if kind == StepKind::NextBlock => errors.at(
-                option.path().span(),
+                name_span,
                 "a #[next_block] only chooses the next block and writes no session data\n\
                  help: use #[api_step] with `namespace = ...` to store data in the session",
             ),
@@ -285,17 +361,28 @@ pub(crate) fn parse(kind: StepKind, tokens: TokenStream, errors: &Errors) -> Ste
                     "write `crate = ::path::to::chatlayer_runtime`",
                 ),
             },
-            _ => errors.at(
-                option.path().span(),
-                format!(
-                    "unknown {} option `{name}`\nhelp: the options are: {}",
-                    kind.attribute(),
-                    kind.known_options()
-                ),
-            ),
+            _ => unknown_option(kind, &name, name_span, errors),
         }
     }
     attr
+}
+
+/// Whether `name` is an option of `kind`'s attribute.
+fn is_known(kind: StepKind, name: &str) -> bool {
+    kind.known_options()
+        .split(',')
+        .any(|known| known.trim() == name)
+}
+
+fn unknown_option(kind: StepKind, name: &str, span: Span, errors: &Errors) {
+    errors.at(
+        span,
+        format!(
+            "unknown {} option `{name}`\nhelp: the options are: {}",
+            kind.attribute(),
+            kind.known_options()
+        ),
+    );
 }
 
 fn check_namespace(lit: &LitStr, errors: &Errors) {

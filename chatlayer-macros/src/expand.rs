@@ -1,4 +1,4 @@
-//! Turns a checked step into tokens: the user's function unchanged, a hidden companion type
+//! Prints a validated [`StepModel`]: the user's function unchanged, a hidden companion type
 //! carrying the step's descriptor, and its registration with `inventory`.
 //!
 //! The generated code is deliberately small: one adapter that extracts each argument through
@@ -8,16 +8,21 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Ident, LitStr, ReturnType};
+use syn::{Ident, ReturnType};
 
-use crate::attr::{self, StepAttr, StepKind};
-use crate::case;
+use crate::attr::{self, StepKind};
 use crate::errors::Errors;
-use crate::path;
-use crate::signature::{self, StepArg, StepFn};
+use crate::function::StepFn;
+use crate::model::{self, StepModel};
 
 /// The whole pipeline: parse, validate, expand. Never drops the user's function.
-pub(crate) fn expand(kind: StepKind, attr_tokens: TokenStream, item: TokenStream) -> TokenStream {
+/// `in_impl_block` tells whether the function sits in an `impl` or `trait` block.
+pub(crate) fn expand(
+    kind: StepKind,
+    attr_tokens: TokenStream,
+    item: TokenStream,
+    in_impl_block: &dyn Fn(&Ident) -> bool,
+) -> TokenStream {
     let errors = Errors::new();
     let attr = attr::parse(kind, attr_tokens, &errors);
     let step: StepFn = match syn::parse2(item.clone()) {
@@ -28,20 +33,26 @@ pub(crate) fn expand(kind: StepKind, attr_tokens: TokenStream, item: TokenStream
             return quote! { #item #compile_errors };
         }
     };
-    if let Some(path) = &attr.path {
-        path::validate(path, &errors);
-    }
-    let args = signature::analyze(kind, &attr, &step, &errors);
-    let user_fn = signature::user_fn_tokens(&step);
-
-    let output = if errors.is_empty() {
-        let generated = generate(kind, &attr, &step, &args);
-        drop(errors);
-        quote! { #user_fn #generated }
-    } else {
-        let placeholder = placeholder(&attr, &step);
-        let compile_errors = errors.into_compile_errors();
-        quote! { #user_fn #placeholder #compile_errors }
+    let krate = attr.krate.clone();
+    let in_impl_block = step.sig.receiver().is_none() && in_impl_block(&step.sig.ident);
+    let output = match model::validate(kind, attr, &step, in_impl_block, &errors) {
+        Ok(model) => {
+            drop(errors);
+            let user_fn = &model.user_fn;
+            let generated = generate(&model);
+            quote! { #user_fn #generated }
+        }
+        Err(invalid) => {
+            let user_fn = invalid.user_fn;
+            let placeholder = if invalid.placeholder {
+                placeholder(&krate, &step)
+            } else {
+                // In an `impl` block, where no type can be declared.
+                TokenStream::new()
+            };
+            let compile_errors = errors.into_compile_errors();
+            quote! { #user_fn #placeholder #compile_errors }
+        }
     };
     if std::env::var_os("CHATLAYER_MACROS_DEBUG").is_some() {
         eprintln!("{output}");
@@ -51,12 +62,7 @@ pub(crate) fn expand(kind: StepKind, attr_tokens: TokenStream, item: TokenStream
 
 /// The companion type for a step with errors: it keeps `name::STEP` resolvable so that code
 /// listing the step does not add errors of its own on top of the real ones.
-fn placeholder(attr: &StepAttr, step: &StepFn) -> TokenStream {
-    if step.sig.receiver().is_some() {
-        // A method: the function sits in an `impl`, where no type can be declared.
-        return TokenStream::new();
-    }
-    let krate = &attr.krate;
+fn placeholder(krate: &syn::Path, step: &StepFn) -> TokenStream {
     let vis = &step.vis;
     let name = &step.sig.ident;
     quote! {
@@ -72,23 +78,23 @@ fn placeholder(attr: &StepAttr, step: &StepFn) -> TokenStream {
     }
 }
 
-fn generate(kind: StepKind, attr: &StepAttr, step: &StepFn, args: &[StepArg]) -> TokenStream {
-    let krate = &attr.krate;
-    let vis = &step.vis;
-    let name = &step.sig.ident;
-    let name_text = name.to_string().trim_start_matches("r#").to_owned();
+fn generate(model: &StepModel) -> TokenStream {
+    let krate = &model.krate;
+    let vis = &model.vis;
+    let name = &model.ident;
+    let name_text = &model.name;
     let name_span = name.span();
 
     // Internal names use mixed-site hygiene so they can never capture or shadow user names.
     let request = Ident::new("__request", Span::mixed_site());
     let output = Ident::new("__output", Span::mixed_site());
-    let signature_doc = Ident::new("__signature", Span::mixed_site());
-    let locals: Vec<Ident> = (0..args.len())
+    let inputs_doc = Ident::new("__inputs", Span::mixed_site());
+    let locals: Vec<Ident> = (0..model.args.len())
         .map(|index| format_ident!("__arg{}", index, span = Span::mixed_site()))
         .collect();
 
-    let arg_specs = args.iter().map(|arg| {
-        let rust_name = arg.ident.to_string().trim_start_matches("r#").to_owned();
+    let arg_specs = model.args.iter().map(|arg| {
+        let rust_name = &arg.rust_name;
         let wire_name = &arg.wire_name;
         let mut spec = quote! { __cl::ArgSpec::new(#rust_name, #wire_name) };
         // The default's source text documents it (and becomes the schema's `default` when it
@@ -103,7 +109,7 @@ fn generate(kind: StepKind, attr: &StepAttr, step: &StepFn, args: &[StepArg]) ->
         spec
     });
 
-    let extractions = args.iter().enumerate().map(|(index, arg)| {
+    let extractions = model.args.iter().enumerate().map(|(index, arg)| {
         let ty = &arg.ty;
         let local = &locals[index];
         // Spanned at the user's type: an argument type the framework cannot extract is
@@ -118,7 +124,7 @@ fn generate(kind: StepKind, attr: &StepAttr, step: &StepFn, args: &[StepArg]) ->
         }
     });
 
-    let describes = args.iter().enumerate().map(|(index, arg)| {
+    let describes = model.args.iter().enumerate().map(|(index, arg)| {
         let ty = &arg.ty;
         // The schema probe picks `JsonSchema` when the type has it, and nothing otherwise.
         let arg_spec = quote_spanned! {ty.span()=>
@@ -126,21 +132,44 @@ fn generate(kind: StepKind, attr: &StepAttr, step: &StepFn, args: &[StepArg]) ->
         };
         match &arg.default {
             None => quote_spanned! {ty.span()=>
-                <#ty as __cl::FromStepRequest>::describe(#arg_spec, #signature_doc);
+                <#ty as __cl::FromStepRequest>::describe(#arg_spec, #inputs_doc);
             },
             Some(_) => quote_spanned! {ty.span()=>
-                __cl::describe_param_with_default::<#ty>(#arg_spec, #signature_doc);
+                __cl::describe_param_with_default::<#ty>(#arg_spec, #inputs_doc);
             },
         }
     });
 
-    let call = if step.sig.asyncness.is_some() {
+    // Two arguments reading the same parameter name are a mistake when both read it by
+    // name; whether they do is their types' business, so it is decided at compile time.
+    let distinct_parameters = model.same_wire_name.iter().map(|&(first, second)| {
+        let (a, b) = (&model.args[first], &model.args[second]);
+        let reads = |arg: &crate::model::ArgModel| {
+            let ty = &arg.ty;
+            match arg.default {
+                Some(_) => quote!(true),
+                None => quote!(<#ty as __cl::FromStepRequest>::READS_OWN_PARAMETER),
+            }
+        };
+        let (reads_a, reads_b) = (reads(a), reads(b));
+        let message = format!(
+            "`{}` and `{}` both read the parameter \"{}\"; rename one with #[param(rename = \"...\")]",
+            a.rust_name, b.rust_name, b.wire_name
+        );
+        quote_spanned! {b.ident.span()=>
+            const _: () = if #reads_a && #reads_b {
+                ::core::panic!(#message)
+            };
+        }
+    });
+
+    let call = if model.is_async {
         quote! { #name(#(#locals),*).await }
     } else {
         quote! { #name(#(#locals),*) }
     };
 
-    let finish = finish(kind, &step.sig.output, &output, name_span);
+    let finish = finish(model.kind, &model.output, &output, name_span);
     // Spanned at the function name: a future that is not `Send` is reported there.
     let boxed = quote_spanned! {name_span=>
         ::std::boxed::Box::pin(async move {
@@ -150,26 +179,30 @@ fn generate(kind: StepKind, attr: &StepAttr, step: &StepFn, args: &[StepArg]) ->
         })
     };
 
-    let kind_variant = match kind {
+    let kind_variant = match model.kind {
         StepKind::ApiStep => quote!(ApiStep),
         StepKind::NextBlock => quote!(NextBlock),
     };
-    let method = Ident::new(attr.method.variant(), Span::call_site());
-    let path = match &attr.path {
-        Some(path) => path.clone(),
-        None => LitStr::new(&case::path_from_fn_name(&name_text), name_span),
+    let method = Ident::new(model.method.constant(), Span::call_site());
+    let path = &model.path;
+    let docs = &model.docs;
+    let tag = optional_str(model.tag.as_deref());
+    let namespace = optional_str(model.namespace.as_deref());
+    let session = match &model.session {
+        Some(ty) => quote_spanned! {ty.span()=>
+            ::core::option::Option::Some(__cl::session_schema::<#ty> as __cl::SchemaFn)
+        },
+        None => quote! { ::core::option::Option::None },
     };
-    let docs = signature::doc_text(&step.attrs);
-    let tag = optional_str(attr.tag.as_ref().map(LitStr::value));
-    let namespace = optional_str(attr.namespace.as_ref().map(LitStr::value));
-    let fallback = optional_str(signature::fallback_wire_name(attr, args));
-    let fallback_message = optional_str(attr.fallback_message.as_ref().map(LitStr::value));
-    let timeout = match attr.timeout_ms {
+    let fallback = optional_str(model.fallback.as_deref());
+    let fallback_message = optional_str(model.fallback_message.as_deref());
+    let timeout = match model.timeout_ms {
         Some(ms) => quote! {
             ::core::option::Option::Some(::core::time::Duration::from_millis(#ms))
         },
         None => quote! { ::core::option::Option::None },
     };
+    let deny_unknown_params = model.deny_unknown_params;
     let location = quote_spanned! {name_span=>
         file: ::core::file!(),
         line: ::core::line!(),
@@ -189,6 +222,8 @@ fn generate(kind: StepKind, attr: &StepAttr, step: &StepFn, args: &[StepArg]) ->
 
                 const __ARGS: &[__cl::ArgSpec] = &[#(#arg_specs),*];
 
+                #(#distinct_parameters)*
+
                 fn __handler(#request: __cl::StepRequest) -> __cl::StepFuture {
                     #boxed
                 }
@@ -196,10 +231,10 @@ fn generate(kind: StepKind, attr: &StepAttr, step: &StepFn, args: &[StepArg]) ->
                 // The probes' leading `&` looks needless to clippy, and is what makes the
                 // fallback for types without `JsonSchema` reachable.
                 #[allow(clippy::needless_borrow)]
-                fn __describe(#signature_doc: &mut __cl::StepSignature) {
+                fn __describe(#inputs_doc: &mut __cl::StepInputs) {
                     #[allow(unused_imports)]
                     use __cl::{ViaJsonSchema as _, WithoutJsonSchema as _};
-                    let _ = &#signature_doc;
+                    let _ = &#inputs_doc;
                     #(#describes)*
                 }
 
@@ -211,13 +246,16 @@ fn generate(kind: StepKind, attr: &StepAttr, step: &StepFn, args: &[StepArg]) ->
                     module_path: ::core::module_path!(),
                     package: ::core::env!("CARGO_PKG_NAME"),
                     package_version: ::core::env!("CARGO_PKG_VERSION"),
+                    package_license: ::core::env!("CARGO_PKG_LICENSE"),
                     #location
                     docs: #docs,
                     tag: #tag,
                     namespace: #namespace,
+                    session: #session,
                     fallback: #fallback,
                     fallback_message: #fallback_message,
                     timeout: #timeout,
+                    deny_unknown_params: #deny_unknown_params,
                     args: __ARGS,
                     handler: __handler,
                     describe: __describe,
@@ -264,7 +302,7 @@ fn contains_impl_trait(ty: &syn::Type) -> bool {
         .any(|token| matches!(&token, proc_macro2::TokenTree::Ident(ident) if ident == "impl"))
 }
 
-fn optional_str(value: Option<String>) -> TokenStream {
+fn optional_str(value: Option<&str>) -> TokenStream {
     match value {
         Some(text) => quote!(::core::option::Option::Some(#text)),
         None => quote!(::core::option::Option::None),
@@ -306,6 +344,7 @@ mod tests {
             quote!(
                 "/order",
                 namespace = "order",
+                session = Order,
                 rename_all = "camelCase",
                 fallback = on_failure
             ),
@@ -314,15 +353,17 @@ mod tests {
                 ///
                 /// Stores it in the session.
                 pub async fn order(
+                    /// The product code.
                     sku: String,
                     #[param(default = 1)] quantity: u32,
                     on_failure: BlockId,
                     catalog: Dep<Catalog>,
                 ) -> Result<Reply, StepError> {
-                    let _ = (on_failure, catalog);
+                    let _ = catalog;
                     Ok(Reply::new().add_message(format!("{quantity} x {sku}")))
                 }
             },
+            &|_| false,
         );
         assert_snapshot("api_step", &pretty(output));
     }
@@ -337,6 +378,7 @@ mod tests {
                     if is_open() { open } else { closed }
                 }
             },
+            &|_| false,
         );
         assert_snapshot("next_block", &pretty(output));
     }
@@ -347,6 +389,7 @@ mod tests {
             StepKind::ApiStep,
             quote!("orders//x", method = FETCH),
             quote! { async fn order(sku: &str) -> Reply { Reply::new() } },
+            &|_| false,
         )
         .to_string();
         assert!(output.contains("async fn order"), "{output}");
@@ -356,11 +399,27 @@ mod tests {
     }
 
     #[test]
+    fn a_step_in_an_impl_block_is_one_error_at_its_name() {
+        let output = expand(
+            StepKind::ApiStep,
+            quote!("/order"),
+            quote! { async fn order(sku: String) -> Reply { Reply::new() } },
+            &|_| true,
+        )
+        .to_string();
+        assert!(output.contains("async fn order"), "{output}");
+        assert_eq!(output.matches("compile_error").count(), 1, "{output}");
+        assert!(output.contains("in an `impl` or `trait` block"), "{output}");
+        assert!(!output.contains("struct order"), "{output}");
+    }
+
+    #[test]
     fn an_unparsable_item_is_passed_through_with_the_error() {
         let output = expand(
             StepKind::ApiStep,
             quote!("/x"),
             quote! { struct NotAFunction; },
+            &|_| false,
         )
         .to_string();
         assert!(output.starts_with("struct NotAFunction ;"), "{output}");
@@ -374,6 +433,7 @@ mod tests {
             StepKind::ApiStep,
             quote!("/x"),
             quote! { async fn x() -> Reply #body },
+            &|_| false,
         )
         .to_string();
         assert!(output.contains(&body.to_string()), "{output}");

@@ -82,8 +82,7 @@ impl App {
                     .map_err(ServeError::Io)
             }
             Command::Sign { timestamp, input } => {
-                let app = self.with_security_from_env().map_err(ServeError::Auth)?;
-                let verifier = app.signature_verifier().ok_or_else(|| {
+                let verifier = self.guards().signature().ok_or_else(|| {
                     ServeError::Usage(
                         "this app verifies no signatures: configure verify_signatures(..) or \
                          set CHATLAYER_SIGNATURE_SECRET"

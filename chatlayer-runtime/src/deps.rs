@@ -7,7 +7,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use crate::error::StepError;
-use crate::extract::{ArgSpec, FromStepRequest, StepRequest, StepSignature};
+use crate::extract::{ArgSpec, FromStepRequest, StepInputs, StepRequest};
 
 /// A dependency of a step: a value handed to the app with
 /// [`AppBuilder::provide`](crate::AppBuilder::provide), shared by all requests (a database
@@ -87,8 +87,8 @@ impl<T: Send + Sync + 'static> FromStepRequest for Dep<T> {
         })
     }
 
-    fn describe(_arg: &ArgSpec, signature: &mut StepSignature) {
-        signature.add_dependency::<T>();
+    fn describe(_arg: &ArgSpec, inputs: &mut StepInputs) {
+        inputs.add_dependency::<T>();
     }
 }
 

@@ -4,9 +4,11 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
+use axum::http::Method;
+
 use crate::Reply;
 use crate::error::StepError;
-use crate::extract::{ArgSpec, StepRequest, StepSignature};
+use crate::extract::{ArgSpec, SchemaFn, StepInputs, StepRequest};
 
 /// The future a step's generated adapter returns.
 pub type StepFuture = Pin<Box<dyn Future<Output = Result<Reply, StepError>> + Send + 'static>>;
@@ -18,51 +20,6 @@ pub enum StepKind {
     ApiStep,
     /// `#[next_block]`: answers only with the next block.
     NextBlock,
-}
-
-/// The HTTP methods Chatlayer's API step can send.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Method {
-    /// `GET`: parameters come in the query string.
-    Get,
-    /// `POST` (the default).
-    Post,
-    /// `PUT`
-    Put,
-    /// `PATCH`
-    Patch,
-    /// `DELETE`
-    Delete,
-}
-
-impl Method {
-    /// The method's name, e.g. `"POST"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-        }
-    }
-
-    pub(crate) fn filter(self) -> axum::routing::MethodFilter {
-        use axum::routing::MethodFilter;
-        match self {
-            Method::Get => MethodFilter::GET,
-            Method::Post => MethodFilter::POST,
-            Method::Put => MethodFilter::PUT,
-            Method::Patch => MethodFilter::PATCH,
-            Method::Delete => MethodFilter::DELETE,
-        }
-    }
-}
-
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// Everything known about one step: written by `#[api_step]` / `#[next_block]` as a
@@ -79,7 +36,7 @@ impl fmt::Display for Method {
 ///
 /// let step = opening_hours::STEP;
 /// assert_eq!(step.path(), "/opening-hours");
-/// assert_eq!(step.method(), Method::Post);
+/// assert_eq!(step.method(), Method::POST);
 /// assert_eq!(step.name(), "opening_hours");
 /// assert_eq!(step.docs(), "Where to go outside opening hours.");
 /// ```
@@ -99,6 +56,8 @@ pub struct StepDescriptor {
     #[doc(hidden)]
     pub package_version: &'static str,
     #[doc(hidden)]
+    pub package_license: &'static str,
+    #[doc(hidden)]
     pub file: &'static str,
     #[doc(hidden)]
     pub line: u32,
@@ -111,17 +70,21 @@ pub struct StepDescriptor {
     #[doc(hidden)]
     pub namespace: Option<&'static str>,
     #[doc(hidden)]
+    pub session: Option<SchemaFn>,
+    #[doc(hidden)]
     pub fallback: Option<&'static str>,
     #[doc(hidden)]
     pub fallback_message: Option<&'static str>,
     #[doc(hidden)]
     pub timeout: Option<std::time::Duration>,
     #[doc(hidden)]
+    pub deny_unknown_params: bool,
+    #[doc(hidden)]
     pub args: &'static [ArgSpec],
     #[doc(hidden)]
     pub handler: fn(StepRequest) -> StepFuture,
     #[doc(hidden)]
-    pub describe: fn(&mut StepSignature),
+    pub describe: fn(&mut StepInputs),
 }
 
 impl StepDescriptor {
@@ -130,21 +93,24 @@ impl StepDescriptor {
     #[doc(hidden)]
     pub const INVALID: StepDescriptor = StepDescriptor {
         kind: StepKind::ApiStep,
-        method: Method::Post,
+        method: Method::POST,
         path: "/",
         name: "invalid",
         module_path: "",
         package: "",
         package_version: "",
+        package_license: "",
         file: "",
         line: 0,
         column: 0,
         docs: "",
         tag: None,
         namespace: None,
+        session: None,
         fallback: None,
         fallback_message: None,
         timeout: None,
+        deny_unknown_params: false,
         args: &[],
         handler: invalid_handler,
         describe: |_| {},
@@ -156,8 +122,8 @@ impl StepDescriptor {
     }
 
     /// The HTTP method it answers.
-    pub fn method(&self) -> Method {
-        self.method
+    pub fn method(&self) -> &Method {
+        &self.method
     }
 
     /// The path it is served at (relative to wherever the app is mounted).
@@ -212,16 +178,22 @@ impl StepDescriptor {
         self.fallback
     }
 
+    /// Whether the step refuses parameters that none of its arguments reads
+    /// (`deny_unknown_params` in the attribute).
+    pub fn denies_unknown_params(&self) -> bool {
+        self.deny_unknown_params
+    }
+
     /// The arguments, in signature order.
     pub fn args(&self) -> &'static [ArgSpec] {
         self.args
     }
 
-    /// What the step's arguments need: parameters and dependencies.
-    pub fn signature(&self) -> StepSignature {
-        let mut signature = StepSignature::default();
-        (self.describe)(&mut signature);
-        signature
+    /// What the step's arguments read: parameters and dependencies.
+    pub fn inputs(&self) -> StepInputs {
+        let mut inputs = StepInputs::default();
+        (self.describe)(&mut inputs);
+        inputs
     }
 
     /// `quickstart::order at src/main.rs:12`: which function, and where.
@@ -232,6 +204,29 @@ impl StepDescriptor {
     /// `POST /order (quickstart::order at src/main.rs:12)`.
     pub(crate) fn label(&self) -> String {
         format!("{} {} ({})", self.method, self.path, self.origin())
+    }
+
+    /// Whether `other` is this step (the same function), whatever its address: a constant's
+    /// data may be copied wherever it is used.
+    pub(crate) fn is_same_step(&self, other: &StepDescriptor) -> bool {
+        (
+            self.file,
+            self.line,
+            self.column,
+            self.module_path,
+            self.name,
+        ) == (
+            other.file,
+            other.line,
+            other.column,
+            other.module_path,
+            other.name,
+        )
+    }
+
+    /// Whether `other` is served at the same method and path.
+    pub(crate) fn same_route(&self, other: &StepDescriptor) -> bool {
+        self.path == other.path && self.method == other.method
     }
 }
 
@@ -269,8 +264,6 @@ pub(crate) fn registered() -> Vec<&'static StepDescriptor> {
     steps
 }
 
-pub(crate) fn sort_key(
-    step: &StepDescriptor,
-) -> (&'static str, Method, &'static str, &'static str) {
-    (step.path, step.method, step.module_path, step.name)
+pub(crate) fn sort_key(step: &StepDescriptor) -> (&'static str, &str, &'static str, &'static str) {
+    (step.path, step.method.as_str(), step.module_path, step.name)
 }

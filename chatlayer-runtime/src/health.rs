@@ -6,16 +6,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 
-/// Where liveness is answered, relative to the steps.
-pub const HEALTH_PATH: &str = "/healthz";
-/// Where readiness is answered, relative to the steps.
-pub const READY_PATH: &str = "/readyz";
+use crate::app::{HEALTH_PATH, READY_PATH};
+use crate::error::json_response;
 
 /// Whether the server is draining (shutting down): shared by the server and `/readyz`.
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Draining(Arc<AtomicBool>);
 
 impl Draining {
@@ -47,16 +45,7 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(draining: Draining) -> Ro
 }
 
 fn status(code: StatusCode, text: &'static str) -> Response {
-    let body = format!("{{\"status\":\"{text}\"}}");
-    (
-        code,
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "application/json; charset=utf-8",
-        )],
-        body,
-    )
-        .into_response()
+    json_response(code, format!("{{\"status\":\"{text}\"}}").into_bytes())
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@
 //!
 //! * [`api_step`] and [`next_block`] turn functions into steps; the functions stay callable
 //!   as written, e.g. from unit tests.
-//! * Arguments are filled from the request: see [`FromStepRequest`] for every source.
+//! * Arguments are filled from the request: see [`extract`] for every source.
 //! * [`Reply`] builds the answer, with the method names of Chatlayer's Code editor.
 //! * [`App`] collects the steps ([`App::discover`]), checks them, and serves them on their
 //!   own ([`App::serve`]) or as an axum `Router` inside your app ([`App::router`]).
@@ -60,52 +60,41 @@
 #![warn(missing_docs)]
 
 mod app;
-mod auth;
 mod block;
 mod cli;
 mod deps;
 mod descriptor;
 mod dispatch;
 mod error;
-mod extract;
+pub mod extract;
 mod health;
-mod ip;
+mod logging;
 pub mod openapi;
-mod params;
+mod param_map;
 mod reply;
 mod schema;
+pub mod security;
 mod serve;
 mod server;
-mod signature;
 pub mod testing;
 mod timer;
+mod untrusted;
 
-pub use app::{
-    App, AppBuilder, BuildError, BuildProblem, DEFAULT_BODY_LIMIT, DEFAULT_MAX_CONCURRENT_REQUESTS,
-    DEFAULT_READ_TIMEOUT, DEFAULT_SHUTDOWN_TIMEOUT, DEFAULT_STEP_TIMEOUT,
-};
-pub use auth::{Auth, AuthKind, BASIC_PASSWORD_ENV, BASIC_USER_ENV, BEARER_TOKEN_ENV};
+pub use app::{App, AppBuilder, BuildError, BuildProblem};
 pub use block::BlockId;
 pub use deps::Dep;
-pub use descriptor::{Method, StepDescriptor, StepFuture, StepKind};
-pub use error::{ErrorBody, ErrorDetail, StepError};
-pub use extract::{
-    ArgSpec, Context, DependencyInfo, FromStepRequest, ParamInfo, Params, RawRequest, StepRequest,
-    StepSignature,
-};
-pub use health::{HEALTH_PATH, READY_PATH};
-pub use ip::{CHATLAYER_EGRESS_2022, IpAllowList};
-pub use params::ParamMap;
-pub use reply::message::{ButtonGroup, Carousel, Media, Message, QuickReplies};
+pub use descriptor::{StepDescriptor, StepKind};
+pub use error::{ErrorBody, ErrorClass, ErrorCode, ErrorDetail, StepError};
+pub use extract::{Context, Params, RawRequest};
+pub use param_map::ParamMap;
+pub use reply::Reply;
+pub use reply::message;
 pub use reply::output::{IntoReply, NextBlockOutput};
-pub use reply::{
-    Button, Card, MediaKind, Postback, QuickReply, QuickReplyKind, Reply, SessionParam, Text,
-};
-pub use schema::{BLOCK_ID_EXTENSION, SchemaFn};
-pub use serve::{DEFAULT_ADDR, ServeError};
-pub use signature::{
-    DEFAULT_SIGNATURE_HEADER, SignatureAlgorithm, SignatureEncoding, SignatureVerifier,
-};
+pub use security::{Auth, IpAllowList, SignatureVerifier};
+pub use serve::ServeError;
+
+/// The HTTP method of a step (`GET`, `POST`, `PUT`, `PATCH` or `DELETE`): axum's.
+pub use axum::http::Method;
 
 /// `schemars`, re-exported: derive `JsonSchema` on parameter types to document them.
 pub use schemars;
@@ -153,7 +142,7 @@ pub use serde_json;
 ///
 /// # Arguments
 ///
-/// Each argument is filled through [`FromStepRequest`]: a plain argument such as
+/// Each argument is filled through [`FromStepRequest`](extract::FromStepRequest): a plain argument such as
 /// `amount: f64` reads the parameter named like it (`Option<T>` makes it optional), and the
 /// framework's own types read the rest ([`Params<T>`], [`Context`], [`Dep<T>`],
 /// [`RawRequest`]). One attribute can refine a plain argument:
@@ -237,9 +226,10 @@ pub use chatlayer_macros::next_block;
 
 /// Everything a step definition needs, in one import.
 pub mod prelude {
+    pub use crate::message::{Button, Card, Media, Message, Postback, QuickReply};
     pub use crate::{
-        App, BlockId, Button, Card, Context, Dep, Media, Message, Method, Params, Postback,
-        QuickReply, RawRequest, Reply, StepError, api_step, next_block,
+        App, BlockId, Context, Dep, Method, Params, RawRequest, Reply, StepError, api_step,
+        next_block,
     };
     pub use serde_json::json;
 }
@@ -247,13 +237,16 @@ pub mod prelude {
 /// Support for the code the macros generate. Not a public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::descriptor::{Method, Registration, StepDescriptor, StepFuture, StepKind};
+    pub use crate::descriptor::{Registration, StepDescriptor, StepFuture, StepKind};
     pub use crate::extract::{
-        ArgSpec, FromStepRequest, StepRequest, StepSignature, describe_param_with_default,
+        ArgSpec, FromStepRequest, StepInputs, StepRequest, describe_param_with_default,
         param_or_else,
     };
     pub use crate::reply::output::{IntoReply, NextBlockOutput};
-    pub use crate::schema::{SchemaProbe, ViaJsonSchema, WithoutJsonSchema};
+    pub use crate::schema::{
+        SchemaFn, SchemaProbe, SessionSchema, ViaJsonSchema, WithoutJsonSchema, session_schema,
+    };
+    pub use axum::http::Method;
     pub use inventory;
 
     use crate::{Reply, StepError};

@@ -53,6 +53,30 @@ impl<T: ?Sized> WithoutJsonSchema for &SchemaProbe<T> {
     }
 }
 
+/// The session data a step declares with `session = Type`: a type the OpenAPI document can
+/// describe as the reply's `session.data`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot document the step's session data",
+    label = "the OpenAPI document needs this type's JSON Schema",
+    note = "derive it next to Serialize: `#[derive(Serialize, schemars::JsonSchema)]`"
+)]
+pub trait SessionSchema {
+    /// The type's schema.
+    fn session_schema(generator: &mut SchemaGenerator) -> Schema;
+}
+
+impl<T: JsonSchema> SessionSchema for T {
+    fn session_schema(generator: &mut SchemaGenerator) -> Schema {
+        generator.subschema_for::<T>()
+    }
+}
+
+/// The schema of a step's `session = Type`, as a [`SchemaFn`].
+#[doc(hidden)]
+pub fn session_schema<T: SessionSchema>(generator: &mut SchemaGenerator) -> Schema {
+    T::session_schema(generator)
+}
+
 /// A block id is a string; the schema says what the bot builder does with it.
 impl JsonSchema for BlockId {
     fn inline_schema() -> bool {

@@ -1,25 +1,61 @@
-//! Serving an [`App`] on its own: the listen address, start-up logging, graceful shutdown.
+//! Serving an [`App`] on its own: the listen address, logging, graceful shutdown.
 
 use std::fmt;
 use std::future::Future;
 use std::io;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 
 use crate::app::{App, AppBuilder, BuildError};
-use crate::server::{self, ConnectionLimits};
+use crate::health::Draining;
+use crate::server;
 
-/// The address served when neither `CHATLAYER_ADDR` nor `PORT` is set.
-pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+/// How the standalone server treats connections: the app's settings, for [`server::run`].
+#[derive(Clone, Debug)]
+pub(crate) struct ServerSettings {
+    /// How long a client may take to send a request's headers.
+    pub(crate) header_read_timeout: Duration,
+    /// How long the requests in flight may take to finish once the server stops.
+    pub(crate) shutdown_timeout: Duration,
+    /// Whether the server is draining, shared with `/readyz`.
+    pub(crate) draining: Draining,
+}
+
+impl ServerSettings {
+    pub(crate) fn new(header_read_timeout: Duration, shutdown_timeout: Duration) -> Self {
+        ServerSettings {
+            header_read_timeout,
+            shutdown_timeout,
+            draining: Draining::default(),
+        }
+    }
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings::new(
+            AppBuilder::DEFAULT_READ_TIMEOUT,
+            AppBuilder::DEFAULT_SHUTDOWN_TIMEOUT,
+        )
+    }
+}
 
 impl App {
+    /// The address served when neither `CHATLAYER_ADDR` nor `PORT` is set.
+    pub const DEFAULT_ADDR: &'static str = "127.0.0.1:8080";
+
     /// Serves the app until SIGINT (Ctrl-C) or SIGTERM, then finishes the requests in flight.
     ///
     /// The address is `CHATLAYER_ADDR` (`host:port`) when set, else `0.0.0.0:$PORT` when
-    /// `PORT` is set (as container platforms do), else [`DEFAULT_ADDR`]. The steps served are
-    /// logged through `tracing` at start-up.
+    /// `PORT` is set (as container platforms do), else [`DEFAULT_ADDR`](Self::DEFAULT_ADDR).
+    ///
+    /// It logs out of the box: when the program has no `tracing` subscriber, it installs
+    /// one that writes text lines to standard error, filtered by `RUST_LOG` (`info` by
+    /// default, e.g. `RUST_LOG=debug` for more). A program that installed its own keeps it.
+    /// The steps served are logged at start-up, and every failure as it is answered.
     pub async fn serve(self) -> Result<(), ServeError> {
-        let app = self.with_security_from_env().map_err(ServeError::Auth)?;
+        crate::logging::install_default_subscriber();
         let address = listen_address(
             std::env::var("CHATLAYER_ADDR").ok(),
             std::env::var("PORT").ok(),
@@ -27,13 +63,14 @@ impl App {
         let listener = TcpListener::bind(&address)
             .await
             .map_err(|source| ServeError::Bind { address, source })?;
-        app.serve_with(listener, shutdown_signal())
+        self.serve_with(listener, shutdown_signal())
             .await
             .map_err(ServeError::Io)
     }
 
     /// Serves the app on `listener` until `shutdown` completes, then finishes the requests in
-    /// flight. For tests (bind `127.0.0.1:0`) and for custom shutdown triggers.
+    /// flight. For tests (bind `127.0.0.1:0`) and for custom shutdown triggers. Logging is
+    /// the program's: this installs no subscriber.
     pub async fn serve_with(
         self,
         listener: TcpListener,
@@ -52,22 +89,7 @@ impl App {
             tracing::info!("API docs on http://{address}/docs (document: /openapi.json)");
         }
         let router = self.standalone_router();
-        let draining = self.shared.draining.clone();
-        let drain_timeout = self.shared.shutdown_timeout;
-        let signal = async move {
-            shutdown.await;
-            // From here: /readyz answers 503, no new connection is accepted, and the
-            // requests in flight finish.
-            draining.start();
-            tracing::info!(
-                "shutting down: finishing the requests in flight (at most {drain_timeout:?})"
-            );
-        };
-        let limits = ConnectionLimits {
-            header_read_timeout: self.shared.read_timeout,
-            drain_timeout,
-        };
-        server::run(listener, router, limits, signal).await
+        server::run(listener, router, self.server_settings().clone(), shutdown).await
     }
 }
 
@@ -107,7 +129,7 @@ pub(crate) fn listen_address(
             }),
         };
     }
-    Ok(DEFAULT_ADDR.to_owned())
+    Ok(App::DEFAULT_ADDR.to_owned())
 }
 
 /// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
@@ -155,9 +177,6 @@ pub enum ServeError {
         /// The system's reason.
         source: io::Error,
     },
-    /// The authentication settings in the environment cannot be used (half set, or two
-    /// schemes at once).
-    Auth(String),
     /// The server failed while running.
     Io(io::Error),
     /// The command line of [`App::run`] cannot be followed: the message says why, with the
@@ -188,9 +207,6 @@ impl fmt::Display for ServeError {
                 "cannot listen on {address}: {source}\n\
                  help: choose another address with CHATLAYER_ADDR=host:port (or PORT=port)"
             ),
-            ServeError::Auth(problem) => {
-                write!(f, "authentication from the environment: {problem}")
-            }
             ServeError::Io(error) => write!(f, "the server failed: {error}"),
             ServeError::Usage(message) => f.write_str(message),
         }
@@ -210,7 +226,7 @@ impl std::error::Error for ServeError {
         match self {
             ServeError::Build(error) => Some(error),
             ServeError::Bind { source, .. } | ServeError::Io(source) => Some(source),
-            ServeError::Config { .. } | ServeError::Usage(_) | ServeError::Auth(_) => None,
+            ServeError::Config { .. } | ServeError::Usage(_) => None,
         }
     }
 }

@@ -15,27 +15,21 @@ use axum::http::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 
-use crate::timer::ConnectionTimer;
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower::ServiceExt;
 
-/// How the server treats connections.
-pub(crate) struct ConnectionLimits {
-    /// How long a client may take to send a request's headers.
-    pub(crate) header_read_timeout: Duration,
-    /// How long the requests in flight may take to finish once the server stops.
-    pub(crate) drain_timeout: Duration,
-}
+use crate::serve::ServerSettings;
+use crate::timer::ConnectionTimer;
 
-/// Serves `router` on `listener` until `shutdown` completes; then stops accepting, lets the
-/// requests in flight finish (at most `drain_timeout`), and returns.
+/// Serves `router` on `listener` until `shutdown` completes; then turns readiness off, stops
+/// accepting, lets the requests in flight finish (at most the shutdown timeout), and returns.
 pub(crate) async fn run(
     listener: TcpListener,
     router: Router,
-    limits: ConnectionLimits,
+    settings: ServerSettings,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     // Dropping `stop` tells every connection to finish its request and close; each
@@ -60,23 +54,27 @@ pub(crate) async fn run(
             stream,
             remote,
             &router,
-            &limits,
+            &settings,
             Some(stop_rx.clone()),
             done_rx.clone(),
         );
     }
+    // From here: /readyz answers 503, no new connection is accepted, and the requests in
+    // flight finish.
+    settings.draining.start();
+    let drain_timeout = settings.shutdown_timeout;
+    tracing::info!("shutting down: finishing the requests in flight (at most {drain_timeout:?})");
     // Connections the kernel already accepted would be reset when the listener closes, with
     // their request unread: serve each of them one request instead.
     while let Ok(Ok((stream, remote))) =
         tokio::time::timeout(Duration::ZERO, listener.accept()).await
     {
-        spawn_connection(stream, remote, &router, &limits, None, done_rx.clone());
+        spawn_connection(stream, remote, &router, &settings, None, done_rx.clone());
     }
     drop(listener);
     drop(stop_rx);
     drop(done_rx);
     drop(stop_tx);
-    let drain_timeout = limits.drain_timeout;
     tokio::select! {
         () = done_tx.closed() => {}
         () = tokio::time::sleep(drain_timeout) => tracing::warn!(
@@ -94,7 +92,7 @@ fn spawn_connection(
     stream: tokio::net::TcpStream,
     remote: SocketAddr,
     router: &Router,
-    limits: &ConnectionLimits,
+    settings: &ServerSettings,
     stop: Option<watch::Receiver<()>>,
     done: watch::Receiver<()>,
 ) {
@@ -106,7 +104,7 @@ fn spawn_connection(
             request
         });
     let service = TowerToHyperService::new(service);
-    let header_read_timeout = limits.header_read_timeout;
+    let header_read_timeout = settings.header_read_timeout;
     tokio::spawn(async move {
         let mut builder = Builder::new(TokioExecutor::new());
         builder

@@ -6,14 +6,13 @@ use std::net::SocketAddr;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::http::{self, HeaderMap, StatusCode, header};
+use axum::http::{self, HeaderMap, Method, StatusCode, header};
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
-use crate::descriptor::Method;
 use crate::error::ErrorBody;
 use crate::{App, Reply};
 
@@ -59,18 +58,18 @@ impl TestClient {
 
     /// Sends `params` as a JSON body with POST, as a Body tab does.
     pub async fn post(&self, path: &str, params: Value) -> TestResponse {
-        self.call(Method::Post, path, params).await
+        self.call(Method::POST, path, params).await
     }
 
     /// Sends `params` as the query string with GET, as a Query tab does.
     pub async fn get(&self, path: &str, params: Value) -> TestResponse {
-        self.call(Method::Get, path, params).await
+        self.call(Method::GET, path, params).await
     }
 
     /// Sends `params` with `method`: in the query string for GET, as a JSON body otherwise.
     pub async fn call(&self, method: Method, path: &str, params: Value) -> TestResponse {
         let builder = http::Request::builder().method(method.as_str());
-        let request = if method == Method::Get {
+        let request = if method == Method::GET {
             builder.uri(with_query(path, &params)).body(Body::empty())
         } else {
             builder

@@ -5,10 +5,11 @@
 pub async fn order(
     sku: String,
     quantity: u32,
+    #[allow(unused_variables)]
     on_failure: BlockId,
     catalog: Dep<Catalog>,
 ) -> Result<Reply, StepError> {
-    let _ = (on_failure, catalog);
+    let _ = catalog;
     Ok(Reply::new().add_message(format!("{quantity} x {sku}")))
 }
 #[doc(hidden)]
@@ -20,7 +21,7 @@ impl order {
     pub const STEP: &'static ::chatlayer_runtime::__private::StepDescriptor = &{
         use ::chatlayer_runtime::__private as __cl;
         const __ARGS: &[__cl::ArgSpec] = &[
-            __cl::ArgSpec::new("sku", "sku"),
+            __cl::ArgSpec::new("sku", "sku").with_description("The product code."),
             __cl::ArgSpec::new("quantity", "quantity").with_default_source("1"),
             __cl::ArgSpec::new("on_failure", "onFailure"),
             __cl::ArgSpec::new("catalog", "catalog"),
@@ -49,52 +50,57 @@ impl order {
             })
         }
         #[allow(clippy::needless_borrow)]
-        fn __describe(__signature: &mut __cl::StepSignature) {
+        fn __describe(__inputs: &mut __cl::StepInputs) {
             #[allow(unused_imports)]
             use __cl::{ViaJsonSchema as _, WithoutJsonSchema as _};
-            let _ = &__signature;
+            let _ = &__inputs;
             <String as __cl::FromStepRequest>::describe(
                 &__ARGS[0usize]
                     .with_schema((&__cl::SchemaProbe::<String>::NEW).schema_fn()),
-                __signature,
+                __inputs,
             );
             __cl::describe_param_with_default::<
                 u32,
             >(
                 &__ARGS[1usize]
                     .with_schema((&__cl::SchemaProbe::<u32>::NEW).schema_fn()),
-                __signature,
+                __inputs,
             );
             <BlockId as __cl::FromStepRequest>::describe(
                 &__ARGS[2usize]
                     .with_schema((&__cl::SchemaProbe::<BlockId>::NEW).schema_fn()),
-                __signature,
+                __inputs,
             );
             <Dep<
                 Catalog,
             > as __cl::FromStepRequest>::describe(
                 &__ARGS[3usize]
                     .with_schema((&__cl::SchemaProbe::<Dep<Catalog>>::NEW).schema_fn()),
-                __signature,
+                __inputs,
             );
         }
         __cl::StepDescriptor {
             kind: __cl::StepKind::ApiStep,
-            method: __cl::Method::Post,
+            method: __cl::Method::POST,
             path: "/order",
             name: "order",
             module_path: ::core::module_path!(),
             package: ::core::env!("CARGO_PKG_NAME"),
             package_version: ::core::env!("CARGO_PKG_VERSION"),
+            package_license: ::core::env!("CARGO_PKG_LICENSE"),
             file: ::core::file!(),
             line: ::core::line!(),
             column: ::core::column!(),
             docs: "Place an order.\n\nStores it in the session.",
             tag: ::core::option::Option::None,
             namespace: ::core::option::Option::Some("order"),
+            session: ::core::option::Option::Some(
+                __cl::session_schema::<Order> as __cl::SchemaFn,
+            ),
             fallback: ::core::option::Option::Some("onFailure"),
             fallback_message: ::core::option::Option::None,
             timeout: ::core::option::Option::None,
+            deny_unknown_params: false,
             args: __ARGS,
             handler: __handler,
             describe: __describe,

@@ -29,38 +29,41 @@ impl opening_hours {
             })
         }
         #[allow(clippy::needless_borrow)]
-        fn __describe(__signature: &mut __cl::StepSignature) {
+        fn __describe(__inputs: &mut __cl::StepInputs) {
             #[allow(unused_imports)]
             use __cl::{ViaJsonSchema as _, WithoutJsonSchema as _};
-            let _ = &__signature;
+            let _ = &__inputs;
             <BlockId as __cl::FromStepRequest>::describe(
                 &__ARGS[0usize]
                     .with_schema((&__cl::SchemaProbe::<BlockId>::NEW).schema_fn()),
-                __signature,
+                __inputs,
             );
             <BlockId as __cl::FromStepRequest>::describe(
                 &__ARGS[1usize]
                     .with_schema((&__cl::SchemaProbe::<BlockId>::NEW).schema_fn()),
-                __signature,
+                __inputs,
             );
         }
         __cl::StepDescriptor {
             kind: __cl::StepKind::NextBlock,
-            method: __cl::Method::Post,
+            method: __cl::Method::POST,
             path: "/opening-hours",
             name: "opening_hours",
             module_path: ::core::module_path!(),
             package: ::core::env!("CARGO_PKG_NAME"),
             package_version: ::core::env!("CARGO_PKG_VERSION"),
+            package_license: ::core::env!("CARGO_PKG_LICENSE"),
             file: ::core::file!(),
             line: ::core::line!(),
             column: ::core::column!(),
             docs: "",
             tag: ::core::option::Option::None,
             namespace: ::core::option::Option::None,
+            session: ::core::option::Option::None,
             fallback: ::core::option::Option::None,
             fallback_message: ::core::option::Option::None,
             timeout: ::core::option::Option::None,
+            deny_unknown_params: false,
             args: __ARGS,
             handler: __handler,
             describe: __describe,

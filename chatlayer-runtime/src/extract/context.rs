@@ -1,6 +1,6 @@
 //! [`Context`]: the conventional context parameters.
 
-use super::{ArgSpec, FromStepRequest, StepRequest, read_param};
+use super::{ArgSpec, FromStepRequest, StepInputs, StepRequest, read_param};
 use crate::error::StepError;
 
 /// Who is talking, where, in which language: the context parameters a bot builder maps by
@@ -72,5 +72,11 @@ impl FromStepRequest for Context {
             locale: locale?,
             version: version?,
         })
+    }
+
+    /// Reads its six parameters; the OpenAPI document leaves them out, since a step works
+    /// without them.
+    fn describe(_arg: &ArgSpec, inputs: &mut StepInputs) {
+        inputs.add_read(&Context::PARAMETERS);
     }
 }

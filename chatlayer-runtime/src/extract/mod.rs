@@ -1,4 +1,6 @@
-//! How step arguments are filled: the [`FromStepRequest`] trait and the request it reads.
+//! How step arguments are filled, and how to write argument types of your own.
+//!
+//! Every argument of a step is filled through [`FromStepRequest`]:
 //!
 //! | argument | filled from |
 //! |---|---|
@@ -7,10 +9,14 @@
 //! | `#[param(rename = "accountType")] kind: String` | the parameter `accountType` |
 //! | `#[param(default = 1)] quantity: u32` | the parameter, or `1` when not sent |
 //! | `on_success: BlockId` | a `dialogstate` parameter (a block id) |
-//! | [`Params<T>`] | all parameters at once, as a struct |
-//! | [`Context`] | the conventional context parameters (`sessionId`, `botId`, ...) |
+//! | [`Params<T>`](crate::Params) | all parameters at once, as a struct |
+//! | [`Context`](crate::Context) | the conventional context parameters (`sessionId`, `botId`, ...) |
 //! | [`Dep<T>`](crate::Dep) | a dependency handed to [`App::provide`](crate::AppBuilder::provide) |
-//! | [`RawRequest`] | the method, URI, headers and every parameter |
+//! | [`RawRequest`](crate::RawRequest) | the method, URI, headers and every parameter |
+//!
+//! The rest of this module is for argument types of your own: implement [`FromStepRequest`],
+//! read the request through [`StepRequest`], and record what the argument reads in
+//! [`StepInputs`] so that the OpenAPI document and the unknown-parameter check know it.
 
 mod context;
 mod params;
@@ -27,10 +33,10 @@ use serde_json::Value;
 use crate::BlockId;
 use crate::deps::Dependencies;
 use crate::error::StepError;
-use crate::params::ParamMap;
-use crate::params::lenient::{Absent, Lenient};
-use crate::schema::SchemaFn;
+use crate::param_map::ParamMap;
+use crate::param_map::lenient::{Absent, Lenient};
 
+pub use crate::schema::SchemaFn;
 pub use context::Context;
 pub use params::Params;
 pub use raw::RawRequest;
@@ -112,7 +118,8 @@ impl ArgSpec {
         }
     }
 
-    /// The same argument, with `#[param(description = "...")]`.
+    /// The same argument, with a description (its doc comment or
+    /// `#[param(description = "...")]`).
     pub const fn with_description(self, description: &'static str) -> Self {
         ArgSpec {
             description: Some(description),
@@ -120,7 +127,7 @@ impl ArgSpec {
         }
     }
 
-    /// What the parameter is, from `#[param(description = "...")]`.
+    /// What the parameter is: the argument's doc comment or `#[param(description = "...")]`.
     pub fn description(&self) -> Option<&'static str> {
         self.description
     }
@@ -162,11 +169,29 @@ impl ArgSpec {
 }
 
 /// What a step's arguments need, collected once when the app is built: the parameters it
-/// reads and the dependencies it takes.
+/// reads and the dependencies it takes. The OpenAPI document lists the parameters, the
+/// build checks the dependencies, and a request's other parameters count as unknown (see
+/// [`AppBuilder::deny_unknown_params`](crate::AppBuilder::deny_unknown_params)).
+///
+/// ```
+/// use chatlayer_runtime::prelude::*;
+///
+/// #[api_step("/order")]
+/// fn order(sku: String, quantity: Option<u32>, context: Context) -> Reply { Reply::new() }
+///
+/// let inputs = order::STEP.inputs();
+/// let names: Vec<&str> = inputs.params().iter().map(|param| param.name).collect();
+/// assert_eq!(names, ["sku", "quantity"]);
+/// assert!(inputs.reads("sessionId")); // read by `Context`, not documented one by one
+/// assert!(!inputs.reads("E-mail"));
+/// ```
 #[derive(Clone, Debug, Default)]
-pub struct StepSignature {
+pub struct StepInputs {
     params: Vec<ParamInfo>,
     dependencies: Vec<DependencyInfo>,
+    /// Parameters read without a documentation entry of their own.
+    also_reads: Vec<&'static str>,
+    reads_any_parameter: bool,
 }
 
 /// A parameter a step reads, as the OpenAPI document describes it.
@@ -188,7 +213,7 @@ pub struct ParamInfo {
     pub all_fields: bool,
     /// The source text of the default value, for `#[param(default = ...)]` arguments.
     pub default_source: Option<&'static str>,
-    /// What the parameter is, from `#[param(description = "...")]`.
+    /// What the parameter is: the argument's doc comment or `#[param(description = "...")]`.
     pub description: Option<&'static str>,
 }
 
@@ -196,7 +221,7 @@ impl ParamInfo {
     /// A parameter named `name` read into `T`, with the schema found for `arg`.
     ///
     /// ```
-    /// use chatlayer_runtime::{ArgSpec, ParamInfo};
+    /// use chatlayer_runtime::extract::{ArgSpec, ParamInfo};
     ///
     /// let info = ParamInfo::new::<u32>("quantity", true, &ArgSpec::new("quantity", "quantity"));
     /// assert_eq!((info.name, info.required, info.block_id), ("quantity", true, false));
@@ -228,20 +253,35 @@ impl ParamInfo {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DependencyInfo {
     pub(crate) type_id: TypeId,
+    /// `Arc<T>`'s id: what `provide(Arc::new(value))` registers by mistake.
+    pub(crate) arc_type_id: TypeId,
     /// The dependency's type, e.g. `quickstart::Bank`.
     pub type_name: &'static str,
 }
 
-impl StepSignature {
-    /// Records a parameter the step reads.
+impl StepInputs {
+    /// Records a parameter the step reads, documented as `param` says.
     pub fn add_param(&mut self, param: ParamInfo) {
         self.params.push(param);
     }
 
+    /// Records parameters the step reads that the OpenAPI document does not list one by one
+    /// (e.g. the fields of a [`Params<T>`] struct, which its schema documents).
+    pub fn add_read(&mut self, names: &[&'static str]) {
+        self.also_reads.extend_from_slice(names);
+    }
+
+    /// Records that the step may read any parameter (as [`RawRequest`] does), so that none
+    /// counts as unknown.
+    pub fn add_any_parameter(&mut self) {
+        self.reads_any_parameter = true;
+    }
+
     /// Records that the step takes a dependency of type `T`.
-    pub fn add_dependency<T: ?Sized + 'static>(&mut self) {
+    pub fn add_dependency<T: Send + Sync + 'static>(&mut self) {
         self.dependencies.push(DependencyInfo {
             type_id: TypeId::of::<T>(),
+            arc_type_id: TypeId::of::<Arc<T>>(),
             type_name: std::any::type_name::<T>(),
         });
     }
@@ -255,6 +295,34 @@ impl StepSignature {
     pub fn dependencies(&self) -> &[DependencyInfo] {
         &self.dependencies
     }
+
+    /// Whether the step reads the parameter `name` (always true for a step that may read
+    /// any parameter).
+    pub fn reads(&self, name: &str) -> bool {
+        self.reads_any_parameter
+            || self.also_reads.contains(&name)
+            || self
+                .params
+                .iter()
+                .any(|param| !param.all_fields && param.name == name)
+    }
+
+    /// The names of every parameter the step reads, sorted; `None` when it may read any.
+    pub fn param_names(&self) -> Option<Vec<&'static str>> {
+        if self.reads_any_parameter {
+            return None;
+        }
+        let mut names: Vec<&'static str> = self
+            .params
+            .iter()
+            .filter(|param| !param.all_fields)
+            .map(|param| param.name)
+            .chain(self.also_reads.iter().copied())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        Some(names)
+    }
 }
 
 /// A type that can be an argument of a step function.
@@ -265,7 +333,8 @@ impl StepSignature {
 /// the type must not also implement `Deserialize`.
 ///
 /// ```
-/// use chatlayer_runtime::{ArgSpec, FromStepRequest, StepError, StepRequest};
+/// use chatlayer_runtime::StepError;
+/// use chatlayer_runtime::extract::{ArgSpec, FromStepRequest, StepInputs, StepRequest};
 ///
 /// /// The `X-Tenant` header, which the bot builder adds as a Headers row.
 /// struct Tenant(String);
@@ -279,6 +348,9 @@ impl StepSignature {
 ///                 .with_hint("add a Headers row `X-Tenant` to the API step")),
 ///         }
 ///     }
+///
+///     /// Reads a header, no parameter.
+///     fn describe(_arg: &ArgSpec, _inputs: &mut StepInputs) {}
 /// }
 /// ```
 #[diagnostic::on_unimplemented(
@@ -288,23 +360,33 @@ impl StepSignature {
     note = "if `{Self}` is a shared service such as a database pool, take `Dep<{Self}>` and give the value to `App::discover().provide(...)`"
 )]
 pub trait FromStepRequest: Sized {
+    /// Whether the argument reads the parameter named like itself (after renaming), as
+    /// every `Deserialize` type does. Two such arguments of one step must read different
+    /// parameters: the macros check it at compile time.
+    const READS_OWN_PARAMETER: bool = false;
+
     /// Reads the argument described by `arg` from `request`.
     fn from_step_request(request: &StepRequest, arg: &ArgSpec) -> Result<Self, StepError>;
 
     /// Records what the argument needs (parameters, dependencies); called once per step when
-    /// the app is built. The default records nothing.
-    fn describe(arg: &ArgSpec, signature: &mut StepSignature) {
-        let _ = (arg, signature);
+    /// the app is built. The default records that it may read any parameter, since the
+    /// framework cannot know; override it to say exactly what your type reads (nothing, for
+    /// a type that reads headers).
+    fn describe(arg: &ArgSpec, inputs: &mut StepInputs) {
+        let _ = arg;
+        inputs.add_any_parameter();
     }
 }
 
 impl<T: DeserializeOwned + 'static> FromStepRequest for T {
+    const READS_OWN_PARAMETER: bool = true;
+
     fn from_step_request(request: &StepRequest, arg: &ArgSpec) -> Result<Self, StepError> {
         read_param(request.params(), arg.wire_name)
     }
 
-    fn describe(arg: &ArgSpec, signature: &mut StepSignature) {
-        describe_param::<T>(arg, signature, T::deserialize(Absent).is_err());
+    fn describe(arg: &ArgSpec, inputs: &mut StepInputs) {
+        describe_param::<T>(arg, inputs, T::deserialize(Absent).is_err());
     }
 }
 
@@ -349,8 +431,8 @@ pub(crate) fn deserialize_value<T: DeserializeOwned>(
     })
 }
 
-fn describe_param<T: 'static>(arg: &ArgSpec, signature: &mut StepSignature, required: bool) {
-    signature.add_param(ParamInfo::new::<T>(arg.wire_name, required, arg));
+fn describe_param<T: 'static>(arg: &ArgSpec, inputs: &mut StepInputs, required: bool) {
+    inputs.add_param(ParamInfo::new::<T>(arg.wire_name, required, arg));
 }
 
 /// Used by generated code for `#[param(default = ...)]` arguments.
@@ -370,9 +452,9 @@ pub fn param_or_else<T: DeserializeOwned>(
 #[doc(hidden)]
 pub fn describe_param_with_default<T: DeserializeOwned + 'static>(
     arg: &ArgSpec,
-    signature: &mut StepSignature,
+    inputs: &mut StepInputs,
 ) {
-    describe_param::<T>(arg, signature, false);
+    describe_param::<T>(arg, inputs, false);
 }
 
 #[cfg(test)]

@@ -5,10 +5,10 @@ use std::ops::{Deref, DerefMut};
 use serde::de::{DeserializeOwned, Deserializer, Visitor};
 use serde::forward_to_deserialize_any;
 
-use super::{ArgSpec, FromStepRequest, ParamInfo, StepRequest, StepSignature};
+use super::{ArgSpec, FromStepRequest, ParamInfo, StepInputs, StepRequest};
 use crate::error::StepError;
-use crate::params::ParamMap;
-use crate::params::lenient::LenientMap;
+use crate::param_map::ParamMap;
+use crate::param_map::lenient::LenientMap;
 
 /// All of a step's parameters as one struct, deserialized with serde (so `#[serde(rename)]`,
 /// `#[serde(default)]`, `#[serde(rename_all)]` and friends apply) and with the same lenient
@@ -63,8 +63,48 @@ impl<T: DeserializeOwned + 'static> FromStepRequest for Params<T> {
         read_all(request.params()).map(Params)
     }
 
-    fn describe(arg: &ArgSpec, signature: &mut StepSignature) {
-        signature.add_param(ParamInfo::all_fields::<T>(arg));
+    /// Documents the struct's schema, and reads exactly its fields; a struct whose fields
+    /// are not known in advance (`#[serde(flatten)]`, a map) may read any parameter.
+    fn describe(arg: &ArgSpec, inputs: &mut StepInputs) {
+        inputs.add_param(ParamInfo::all_fields::<T>(arg));
+        match struct_fields::<T>() {
+            Some(fields) => inputs.add_read(fields),
+            None => inputs.add_any_parameter(),
+        }
+    }
+}
+
+/// The names serde reads for the struct `T` (after its renames), or `None` when `T` is not a
+/// plain struct: serde hands them to `deserialize_struct`, which this probe records.
+fn struct_fields<T: DeserializeOwned>() -> Option<&'static [&'static str]> {
+    let mut fields = None;
+    let _ = T::deserialize(FieldProbe(&mut fields));
+    fields
+}
+
+struct FieldProbe<'a>(&'a mut Option<&'static [&'static str]>);
+
+impl<'de> Deserializer<'de> for FieldProbe<'_> {
+    type Error = serde::de::value::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Self::Error> {
+        Err(serde::de::Error::custom("not a plain struct"))
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        _visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        *self.0 = Some(fields);
+        Err(serde::de::Error::custom("fields recorded"))
+    }
+
+    forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map enum identifier ignored_any
     }
 }
 
@@ -145,6 +185,23 @@ mod tests {
         assert_eq!(transfer.account_type, "savings");
         assert_eq!(transfer.transaction_success, BlockId::new("ok-block"));
         assert_eq!(transfer.note, None);
+    }
+
+    #[test]
+    fn the_fields_of_a_plain_struct_are_known_and_a_flattened_one_reads_anything() {
+        #[derive(Deserialize)]
+        #[allow(dead_code)]
+        struct Flat {
+            sku: String,
+            #[serde(flatten)]
+            rest: std::collections::HashMap<String, String>,
+        }
+        assert_eq!(
+            struct_fields::<Transfer>(),
+            Some(&["amount", "accountType", "transactionSuccess", "note"][..])
+        );
+        assert_eq!(struct_fields::<Flat>(), None);
+        assert_eq!(struct_fields::<u32>(), None);
     }
 
     #[test]

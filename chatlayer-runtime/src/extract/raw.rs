@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use axum::http::{HeaderMap, Method, Uri};
 
-use super::{ArgSpec, FromStepRequest, StepRequest};
+use super::{ArgSpec, FromStepRequest, StepInputs, StepRequest};
 use crate::error::StepError;
-use crate::params::ParamMap;
+use crate::param_map::ParamMap;
 
 /// The request as it arrived: method, URI, headers, and every parameter Chatlayer sent.
 /// For what typed arguments cannot say, such as a header row or a parameter whose name is
@@ -64,5 +64,10 @@ impl FromStepRequest for RawRequest {
             headers: request.headers().clone(),
             params: request.shared_params(),
         })
+    }
+
+    /// Sees every parameter, so none counts as unknown to its step.
+    fn describe(_arg: &ArgSpec, inputs: &mut StepInputs) {
+        inputs.add_any_parameter();
     }
 }

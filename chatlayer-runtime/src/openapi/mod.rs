@@ -32,6 +32,8 @@
 //! let operation = document.operation("post", "/coffee").unwrap();
 //! assert_eq!(operation.summary.as_deref(), Some("Order a coffee."));
 //! let body = serde_json::to_value(&operation.request_body).unwrap();
+//! // The same parameters are read from a form body and from the query string too.
+//! assert!(body["content"]["application/x-www-form-urlencoded"].is_object());
 //! let schema = &body["content"]["application/json"]["schema"];
 //! assert_eq!(schema["required"], serde_json::json!(["done"]));
 //! assert_eq!(schema["properties"]["done"]["x-chatlayer-dialog-state"], true);
@@ -43,12 +45,16 @@
 //! [`AppBuilder::serve_docs`](crate::AppBuilder::serve_docs) to switch them off. Nested in
 //! a host app, both carry the prefix the steps are served under.
 
-pub(crate) mod document;
+mod document;
+mod inputs;
 mod model;
+mod responses;
 pub(crate) mod routes;
 mod rustdoc;
+mod security;
 
+pub use crate::schema::BLOCK_ID_EXTENSION;
 pub use model::{
-    Components, Header, Info, MediaType, OPENAPI_VERSION, OpenApi, Operation, Parameter, PathItem,
-    RequestBody, Response, SecurityRequirement, SecurityScheme, Server, Tag,
+    Components, Header, Info, License, MediaType, OPENAPI_VERSION, OpenApi, Operation, Parameter,
+    PathItem, RequestBody, Response, SecurityRequirement, SecurityScheme, Server, Tag,
 };

@@ -85,6 +85,9 @@ pub struct Info {
     /// What the API is for (CommonMark).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The API's license.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license: Option<License>,
 }
 
 impl Info {
@@ -94,6 +97,29 @@ impl Info {
             title: title.into(),
             version: version.into(),
             description: None,
+            license: None,
+        }
+    }
+}
+
+/// The license the API is offered under.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct License {
+    /// Its name.
+    pub name: String,
+    /// Its SPDX expression, e.g. `MIT OR Apache-2.0`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
+}
+
+impl License {
+    /// The license named by an SPDX expression (`MIT`, `MIT OR Apache-2.0`).
+    pub fn spdx(expression: impl Into<String>) -> Self {
+        let expression = expression.into();
+        License {
+            name: expression.clone(),
+            identifier: Some(expression),
         }
     }
 }
@@ -159,7 +185,7 @@ pub struct Operation {
     /// Query parameters (`GET` steps).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parameters: Vec<Parameter>,
-    /// The JSON body (steps other than `GET`).
+    /// The body (steps other than `GET`): JSON, or form data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_body: Option<RequestBody>,
     /// By status code (`"200"`, `"400"`, ...).

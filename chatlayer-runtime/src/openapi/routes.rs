@@ -9,29 +9,22 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{NestedPath, Path, Request};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use swagger_ui_redist::{SwaggerUi, SwaggerUiStaticFile};
 
-use super::document::{self, DocumentInput, normalize_prefix};
+use super::document::{self, DocumentInput};
 use super::model::{Info, OpenApi};
-use crate::auth::Security;
+use crate::app::{DOCS_PATH, OPENAPI_PATH, normalize_prefix};
 use crate::descriptor::StepDescriptor;
-use crate::dispatch::error_response;
-use crate::error::StepError;
-
-/// Where the document is served, relative to the steps.
-pub const OPENAPI_PATH: &str = "/openapi.json";
-/// Where the docs page is served, relative to the steps.
-pub const DOCS_PATH: &str = "/docs";
+use crate::dispatch::FailurePolicy;
+use crate::error::{ErrorCode, StepError, error_response};
+use crate::security::Guards;
 
 /// What the document is built from, and the documents already built, by prefix.
 pub(crate) struct DocSource {
-    pub(crate) steps: Vec<&'static StepDescriptor>,
-    pub(crate) info: Info,
-    pub(crate) app_fallback: bool,
-    pub(crate) security: Security,
+    input: DocumentInput,
     built: Mutex<BTreeMap<String, Bytes>>,
 }
 
@@ -39,36 +32,26 @@ impl DocSource {
     pub(crate) fn new(
         steps: Vec<&'static StepDescriptor>,
         info: Info,
-        app_fallback: bool,
-        security: Security,
+        tags: BTreeMap<String, String>,
+        failure: FailurePolicy,
+        deny_unknown_params: bool,
+        guards: Arc<Guards>,
     ) -> Self {
         DocSource {
-            steps,
-            info,
-            app_fallback,
-            security,
+            input: DocumentInput {
+                steps,
+                info,
+                tags,
+                failure,
+                deny_unknown_params,
+                guards,
+            },
             built: Mutex::default(),
         }
     }
 
-    /// The same source with other security (after the environment configured auth).
-    pub(crate) fn with_security(&self, security: Security) -> Self {
-        DocSource::new(
-            self.steps.clone(),
-            self.info.clone(),
-            self.app_fallback,
-            security,
-        )
-    }
-
     pub(crate) fn document(&self, prefix: &str) -> OpenApi {
-        document::build(&DocumentInput {
-            steps: &self.steps,
-            info: &self.info,
-            app_fallback: self.app_fallback,
-            security: &self.security,
-            prefix,
-        })
+        document::build(&self.input, prefix)
     }
 
     /// The document's bytes for `prefix`, built once per prefix.
@@ -99,7 +82,8 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(
         }),
     );
     if docs_page {
-        let title = format!("{} {}", source.info.title, source.info.version);
+        let info = &source.input.info;
+        let title = format!("{} {}", info.title, info.version);
         router = router
             .route(
                 DOCS_PATH,
@@ -154,10 +138,12 @@ async fn serve_asset(Path(file): Path<String>) -> Response {
         .iter()
         .find(|(kind, _)| kind.file_name() == file);
     let Some((_, bytes)) = asset else {
-        let error = StepError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("the docs page has no file `{file}`"),
+        let error = StepError::of(
+            ErrorCode::NotFound,
+            format!(
+                "the docs page has no file {}",
+                crate::untrusted::Untrusted(&file)
+            ),
         );
         return error_response(&error, None);
     };

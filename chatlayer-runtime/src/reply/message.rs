@@ -1,4 +1,7 @@
 //! The messages a step can send, in Chatlayer's API-step format: `{"type": ..., "config": ...}`.
+//!
+//! [`Reply`](crate::Reply)'s `add_*` methods build most of them; the types here are for
+//! building a message apart, or reading one back in a test.
 
 use serde::de::{self, Deserializer};
 use std::borrow::Cow;
@@ -16,7 +19,7 @@ use crate::BlockId;
 /// `list`). Build them with the constructors, or with the `Reply::add_*` methods.
 ///
 /// ```
-/// use chatlayer_runtime::{Message, Media};
+/// use chatlayer_runtime::message::{Media, Message};
 /// use serde_json::json;
 ///
 /// let message = Message::text("Your order is on its way.");
@@ -170,7 +173,8 @@ impl ButtonGroup {
 /// A button, on a `buttons` message or on a carousel card.
 ///
 /// ```
-/// use chatlayer_runtime::{BlockId, Button, Postback};
+/// use chatlayer_runtime::BlockId;
+/// use chatlayer_runtime::message::{Button, Postback};
 ///
 /// let buttons = [
 ///     Button::postback("Track my order", BlockId::new("track-block-id")),
@@ -321,7 +325,8 @@ impl QuickReplies {
 /// One quick-reply chip.
 ///
 /// ```
-/// use chatlayer_runtime::{BlockId, QuickReply};
+/// use chatlayer_runtime::BlockId;
+/// use chatlayer_runtime::message::QuickReply;
 ///
 /// let yes = QuickReply::postback("Yes", BlockId::new("confirm-block-id"))
 ///     .image_url("https://example.com/yes.png");
@@ -404,7 +409,7 @@ impl Carousel {
 /// One card of a carousel.
 ///
 /// ```
-/// use chatlayer_runtime::{Button, Card};
+/// use chatlayer_runtime::message::{Button, Card};
 ///
 /// let card = Card::new("Red shoes")
 ///     .sub_title("EUR 59")
@@ -472,7 +477,7 @@ impl Card {
 /// A `media` message: an image, a video or an audio file, by URL.
 ///
 /// ```
-/// use chatlayer_runtime::Media;
+/// use chatlayer_runtime::message::Media;
 ///
 /// let video = Media::video("https://example.com/unboxing.mp4").cache(true);
 /// assert_eq!(video.is_cache, Some(true));

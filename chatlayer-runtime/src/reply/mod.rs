@@ -1,6 +1,6 @@
 //! [`Reply`]: what a step answers, built the way Chatlayer's Code editor builds it.
 
-pub(crate) mod message;
+pub mod message;
 pub(crate) mod output;
 mod session;
 
@@ -12,13 +12,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::BlockId;
-use crate::error::StepError;
-use message::{ButtonGroup, Carousel, Media, Message, QuickReplies};
+use crate::error::{ErrorCode, StepError};
+use message::{Button, ButtonGroup, Card, Carousel, Media, Message, QuickReplies, QuickReply};
 use session::SessionData;
-
-pub use message::{
-    Button, Card, MediaKind, Postback, QuickReply, QuickReplyKind, SessionParam, Text,
-};
 
 /// What a step answers: session data to store, messages to show, and the block to go to.
 /// Chatlayer applies them in that order, so messages can already use the new session values.
@@ -350,9 +346,8 @@ fn check_namespace(namespace: &str) -> Result<(), String> {
 }
 
 fn invalid_reply(problems: Vec<String>) -> StepError {
-    StepError::new(
-        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-        "invalid_reply",
+    StepError::of(
+        ErrorCode::InvalidReply,
         format!(
             "the step's reply breaks Chatlayer's rules: {}",
             problems.join("; ")

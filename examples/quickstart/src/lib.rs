@@ -14,4 +14,11 @@ pub fn app() -> AppBuilder {
         .provide(shop::Catalog::demo())
         .provide(shop::Bank::demo())
         .provide(shop::Shipping)
+        .tag("orders", "Placing orders and tracking them.")
+        .tag("bank", "Moving money between accounts.")
+        .tag("routing", "Choosing where the conversation goes next.")
+        .tag(
+            "messages",
+            "Showing the user text, buttons, quick replies, cards and media.",
+        )
 }

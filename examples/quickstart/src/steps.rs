@@ -1,7 +1,7 @@
 //! The shop bot's steps: each function is one API step a Chatlayer bot can call.
 
+use chatlayer_runtime::StepError;
 use chatlayer_runtime::prelude::*;
-use chatlayer_runtime::{QuickReply, StepError};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -15,15 +15,17 @@ use crate::shop::{Bank, Catalog, Shipping, TransferError};
 #[api_step("/order", namespace = "order", tag = "orders", fallback = on_failure,
            fallback_message = "Sorry, we could not place that order.")]
 pub async fn order(
-    #[param(description = "The product code, e.g. `A1`.")] sku: String,
-    #[param(default = 1, description = "How many to order.")] quantity: u32,
-    #[param(description = "Where the conversation goes once the order is placed.")]
+    /// The product code, e.g. `A1`.
+    sku: String,
+    /// How many to order.
+    #[param(default = 1)]
+    quantity: u32,
+    /// Where the conversation goes once the order is placed.
     on_success: BlockId,
-    #[param(description = "Where the conversation goes when the order cannot be placed.")]
+    /// Where the conversation goes when the order cannot be placed.
     on_failure: BlockId,
     catalog: Dep<Catalog>,
 ) -> Result<Reply, StepError> {
-    let _ = on_failure; // read by the failure policy (`fallback = on_failure`)
     let product = catalog.get(&sku).ok_or_else(|| {
         StepError::bad_request(format!("there is no product `{sku}`")).with_parameter("sku")
     })?;
@@ -66,9 +68,11 @@ pub async fn order_status(order_id: String, shipping: Dep<Shipping>) -> Reply {
 /// left under `account` and goes to one of the two blocks.
 #[api_step("/transaction", rename_all = "camelCase", tag = "bank")]
 pub async fn transaction(
-    #[param(description = "The amount in euros.")] amount: f64,
-    #[param(description = "Who receives the money.")] destination: String,
-    #[param(description = "The account to take it from, e.g. `savings_account`.")]
+    /// The amount in euros.
+    amount: f64,
+    /// Who receives the money.
+    destination: String,
+    /// The account to take it from, e.g. `savings_account`.
     account_type: String,
     transaction_success: BlockId,
     transaction_no_money: BlockId,

@@ -62,7 +62,7 @@ fn main() {
         .unwrap();
     assert_eq!(app.steps().len(), 6);
     assert_eq!(async_route::STEP.path(), "/async-route");
-    assert_eq!(nested::nested::STEP.method(), Method::Get);
+    assert_eq!(nested::nested::STEP.method(), Method::GET);
     assert_eq!(block(BlockId::new("b")), BlockId::new("b"));
     let wire: Vec<&str> = all::STEP.args().iter().map(|arg| arg.wire_name()).collect();
     assert_eq!(wire, ["orderId", "qty", "maybe", "onFailure", "form", "context", "catalog", "raw", "type"]);

@@ -2,10 +2,11 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use ipnet::IpNet;
 
-use crate::error::StepError;
+use super::env::{ALLOW_IPS_ENV, Lookup, TRUSTED_PROXIES_ENV};
+use crate::error::{ErrorCode, StepError};
 
 /// Chatlayer's egress addresses as its documentation published them in 2022 (EU, US and
 /// Asia regions). **They may have changed since**: check Chatlayer's "SaaS regions and IP
@@ -94,16 +95,16 @@ impl IpAllowList {
         Ok(self)
     }
 
-    /// From `CHATLAYER_ALLOW_IPS` (comma-separated networks; the word `chatlayer-2022` adds
-    /// the [`CHATLAYER_EGRESS_2022`] preset) and `CHATLAYER_TRUSTED_PROXIES`; `Ok(None)` when
+    /// What an app reads from the environment when it is built: `CHATLAYER_ALLOW_IPS`
+    /// (comma-separated networks; the word `chatlayer-2022` adds the
+    /// [`CHATLAYER_EGRESS_2022`] preset) and `CHATLAYER_TRUSTED_PROXIES`; `Ok(None)` when
     /// `CHATLAYER_ALLOW_IPS` is unset.
     pub fn from_env() -> Result<Option<Self>, String> {
-        let read = |name| {
-            std::env::var(name)
-                .ok()
-                .filter(|value| !value.trim().is_empty())
-        };
-        let Some(allowed) = read("CHATLAYER_ALLOW_IPS") else {
+        IpAllowList::from_lookup(&super::env::process_env)
+    }
+
+    pub(crate) fn from_lookup(read: Lookup<'_>) -> Result<Option<Self>, String> {
+        let Some(allowed) = read(ALLOW_IPS_ENV) else {
             return Ok(None);
         };
         let mut list = IpAllowList::new(std::iter::empty::<&str>())?;
@@ -112,13 +113,13 @@ impl IpAllowList {
                 list.allow(CHATLAYER_EGRESS_2022)?
             } else {
                 list.allow([entry])
-                    .map_err(|error| format!("CHATLAYER_ALLOW_IPS: {error}"))?
+                    .map_err(|error| format!("{ALLOW_IPS_ENV}: {error}"))?
             };
         }
-        if let Some(proxies) = read("CHATLAYER_TRUSTED_PROXIES") {
+        if let Some(proxies) = read(TRUSTED_PROXIES_ENV) {
             list = list
                 .trust_proxies(proxies.split(',').map(str::trim).filter(|e| !e.is_empty()))
-                .map_err(|error| format!("CHATLAYER_TRUSTED_PROXIES: {error}"))?;
+                .map_err(|error| format!("{TRUSTED_PROXIES_ENV}: {error}"))?;
         }
         Ok(Some(list))
     }
@@ -150,9 +151,8 @@ impl IpAllowList {
         headers: &HeaderMap,
     ) -> Result<(), StepError> {
         let Some(peer) = peer else {
-            return Err(StepError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden_ip",
+            return Err(StepError::of(
+                ErrorCode::ForbiddenIp,
                 "the caller's address is unknown, so the IP allow-list refuses the request",
             )
             .with_hint(
@@ -164,9 +164,8 @@ impl IpAllowList {
         if contains(&self.allowed, canonical(caller)) {
             Ok(())
         } else {
-            Err(StepError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden_ip",
+            Err(StepError::of(
+                ErrorCode::ForbiddenIp,
                 format!("{caller} is not on this server's IP allow-list"),
             ))
         }

@@ -6,22 +6,14 @@
 
 use std::fmt;
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::descriptor::StepDescriptor;
-use crate::error::StepError;
-use crate::signature::SignatureVerifier;
-
-/// The environment variable holding the Bearer token of a standalone server.
-pub const BEARER_TOKEN_ENV: &str = "CHATLAYER_BEARER_TOKEN";
-/// The environment variable holding the Basic user name of a standalone server.
-pub const BASIC_USER_ENV: &str = "CHATLAYER_BASIC_USER";
-/// The environment variable holding the Basic password of a standalone server.
-pub const BASIC_PASSWORD_ENV: &str = "CHATLAYER_BASIC_PASSWORD";
+use super::env::{BASIC_PASSWORD_ENV, BASIC_USER_ENV, BEARER_TOKEN_ENV, Lookup};
+use crate::error::{ErrorCode, StepError};
 
 /// Who may call a step: set app-wide with
 /// [`AppBuilder::auth`](crate::AppBuilder::auth) and per step with
@@ -87,10 +79,14 @@ impl Auth {
         }
     }
 
-    /// Reads [`BEARER_TOKEN_ENV`], or [`BASIC_USER_ENV`] with [`BASIC_PASSWORD_ENV`]:
-    /// `Ok(None)` when none is set, an error when they are half set or both schemes are.
+    /// What an app reads from the environment when it is built: `CHATLAYER_BEARER_TOKEN`,
+    /// or `CHATLAYER_BASIC_USER` with `CHATLAYER_BASIC_PASSWORD`. `Ok(None)` when none is
+    /// set, an error when they are half set or both schemes are.
     pub fn from_env() -> Result<Option<Auth>, String> {
-        let read = |name| std::env::var(name).ok().filter(|value| !value.is_empty());
+        Auth::from_lookup(&super::env::process_env)
+    }
+
+    pub(crate) fn from_lookup(read: Lookup<'_>) -> Result<Option<Auth>, String> {
         match (
             read(BEARER_TOKEN_ENV),
             read(BASIC_USER_ENV),
@@ -169,62 +165,13 @@ fn digest(bytes: &[u8]) -> [u8; 32] {
 }
 
 fn unauthorized(scheme: &str, why: &str) -> StepError {
-    StepError::new(
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
+    StepError::of(
+        ErrorCode::Unauthorized,
         format!("{why}: this step requires {scheme} authentication"),
     )
     .with_hint(format!(
         "set the API step's Authorization tab to {scheme} with the credentials this server was given"
     ))
-}
-
-/// The app-wide [`Auth`] and the per-step overrides.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct AuthTable {
-    pub(crate) default: Option<Auth>,
-    pub(crate) overrides: Vec<(&'static StepDescriptor, Auth)>,
-}
-
-impl AuthTable {
-    /// The auth that applies to `step`.
-    pub(crate) fn for_step(&self, step: &StepDescriptor) -> Auth {
-        self.overrides
-            .iter()
-            .rev()
-            .find(|(other, _)| other.path == step.path && other.method == step.method)
-            .map(|(_, auth)| auth.clone())
-            .or_else(|| self.default.clone())
-            .unwrap_or_else(Auth::none)
-    }
-
-    /// What the OpenAPI document says about security.
-    pub(crate) fn security(
-        &self,
-        steps: &[&'static StepDescriptor],
-        signature: Option<&SignatureVerifier>,
-    ) -> Security {
-        Security {
-            default: self.default.as_ref().and_then(Auth::kind),
-            per_step: steps
-                .iter()
-                .map(|step| self.for_step(step).kind())
-                .collect(),
-            signature_header: signature.map(|verifier| verifier.header_name().to_string()),
-            ip_allow_list: false,
-        }
-    }
-}
-
-/// The auth scheme of every step, in the app's step order, the app-wide one, and the
-/// signature header when requests must be signed.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Security {
-    pub(crate) default: Option<AuthKind>,
-    pub(crate) per_step: Vec<Option<AuthKind>>,
-    pub(crate) signature_header: Option<String>,
-    /// Whether an IP allow-list refuses some callers.
-    pub(crate) ip_allow_list: bool,
 }
 
 /// The `WWW-Authenticate` value for a 401 of `kind`.

@@ -8,13 +8,18 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::http::{HeaderMap, HeaderName, StatusCode};
+use axum::http::{HeaderMap, HeaderName};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, KeyInit, Mac};
 use subtle::ConstantTimeEq;
 
-use crate::error::StepError;
+use super::env::{
+    Lookup, SIGNATURE_ALGORITHM_ENV, SIGNATURE_ENCODING_ENV, SIGNATURE_HEADER_ENV,
+    SIGNATURE_PREFIX_ENV, SIGNATURE_SECRET_ENV, SIGNATURE_TIMESTAMP_HEADER_ENV,
+    SIGNATURE_WINDOW_SECS_ENV,
+};
+use crate::error::{ErrorCode, StepError};
 
 /// The header a signature is read from unless [`SignatureVerifier::header`] says otherwise.
 pub const DEFAULT_SIGNATURE_HEADER: &str = "x-chatlayer-signature";
@@ -46,7 +51,8 @@ pub enum SignatureEncoding {
 ///
 /// ```
 /// use std::time::Duration;
-/// use chatlayer_runtime::{SignatureAlgorithm, SignatureEncoding, SignatureVerifier};
+/// use chatlayer_runtime::SignatureVerifier;
+/// use chatlayer_runtime::security::{SignatureAlgorithm, SignatureEncoding};
 ///
 /// // `X-Hub-Signature-256: sha256=<hex>` over the raw body, GitHub style:
 /// let verifier = SignatureVerifier::new("webhook-secret")
@@ -136,7 +142,7 @@ impl SignatureVerifier {
         self
     }
 
-    /// The verifier a standalone server builds from its environment, `Ok(None)` when
+    /// The verifier an app builds from its environment when it is built, `Ok(None)` when
     /// `CHATLAYER_SIGNATURE_SECRET` is unset:
     ///
     /// | variable | meaning | default |
@@ -149,51 +155,53 @@ impl SignatureVerifier {
     /// | `CHATLAYER_SIGNATURE_TIMESTAMP_HEADER` | sign `<timestamp>.<body>`, timestamp from this header | off |
     /// | `CHATLAYER_SIGNATURE_WINDOW_SECS` | the replay window for timestamps | `300` |
     pub fn from_env() -> Result<Option<Self>, String> {
-        let read = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
-        let Some(secret) = read("CHATLAYER_SIGNATURE_SECRET") else {
+        SignatureVerifier::from_lookup(&super::env::process_env)
+    }
+
+    pub(crate) fn from_lookup(read: Lookup<'_>) -> Result<Option<Self>, String> {
+        let Some(secret) = read(SIGNATURE_SECRET_ENV) else {
             return Ok(None);
         };
         let mut verifier = SignatureVerifier::new(secret);
-        if let Some(header) = read("CHATLAYER_SIGNATURE_HEADER") {
-            verifier.header = HeaderName::try_from(header.as_str()).map_err(|_| {
-                format!("CHATLAYER_SIGNATURE_HEADER={header:?} is not a header name")
-            })?;
+        if let Some(header) = read(SIGNATURE_HEADER_ENV) {
+            verifier.header = HeaderName::try_from(header.as_str())
+                .map_err(|_| format!("{SIGNATURE_HEADER_ENV}={header:?} is not a header name"))?;
         }
-        if let Some(algorithm) = read("CHATLAYER_SIGNATURE_ALGORITHM") {
+        if let Some(algorithm) = read(SIGNATURE_ALGORITHM_ENV) {
             verifier.algorithm = match algorithm.to_ascii_lowercase().as_str() {
                 "sha1" => SignatureAlgorithm::Sha1,
                 "sha256" => SignatureAlgorithm::Sha256,
                 "sha512" => SignatureAlgorithm::Sha512,
                 _ => {
                     return Err(format!(
-                        "CHATLAYER_SIGNATURE_ALGORITHM={algorithm:?}: expected sha1, sha256 or sha512"
+                        "{SIGNATURE_ALGORITHM_ENV}={algorithm:?}: expected sha1, sha256 or sha512"
                     ));
                 }
             };
         }
-        if let Some(encoding) = read("CHATLAYER_SIGNATURE_ENCODING") {
+        if let Some(encoding) = read(SIGNATURE_ENCODING_ENV) {
             verifier.encoding = match encoding.to_ascii_lowercase().as_str() {
                 "hex" => SignatureEncoding::Hex,
                 "base64" => SignatureEncoding::Base64,
                 _ => {
                     return Err(format!(
-                        "CHATLAYER_SIGNATURE_ENCODING={encoding:?}: expected hex or base64"
+                        "{SIGNATURE_ENCODING_ENV}={encoding:?}: expected hex or base64"
                     ));
                 }
             };
         }
-        if let Some(prefix) = read("CHATLAYER_SIGNATURE_PREFIX") {
+        if let Some(prefix) = read(SIGNATURE_PREFIX_ENV) {
             verifier.prefix = prefix;
         }
-        if let Some(header) = read("CHATLAYER_SIGNATURE_TIMESTAMP_HEADER") {
-            let window = match read("CHATLAYER_SIGNATURE_WINDOW_SECS") {
+        if let Some(header) = read(SIGNATURE_TIMESTAMP_HEADER_ENV) {
+            let window = match read(SIGNATURE_WINDOW_SECS_ENV) {
                 None => 300,
                 Some(text) => text.parse().map_err(|_| {
-                    format!("CHATLAYER_SIGNATURE_WINDOW_SECS={text:?}: expected whole seconds")
+                    format!("{SIGNATURE_WINDOW_SECS_ENV}={text:?}: expected whole seconds")
                 })?,
             };
             let name = HeaderName::try_from(header.as_str()).map_err(|_| {
-                format!("CHATLAYER_SIGNATURE_TIMESTAMP_HEADER={header:?} is not a header name")
+                format!("{SIGNATURE_TIMESTAMP_HEADER_ENV}={header:?} is not a header name")
             })?;
             verifier.timestamp = Some(TimestampRule {
                 header: name,
@@ -340,7 +348,7 @@ fn check_window(text: &str, rule: &TimestampRule) -> Result<(), StepError> {
 }
 
 fn refused(why: String) -> StepError {
-    StepError::new(StatusCode::UNAUTHORIZED, "invalid_signature", why).with_hint(
+    StepError::of(ErrorCode::InvalidSignature, why).with_hint(
         "the sender must sign each request with the shared secret as this server is configured; \
          `<program> sign` computes the expected header for a body",
     )

@@ -1,10 +1,18 @@
-//! [`StepError`]: why a step could not answer normally, and the one JSON shape every error
-//! the framework produces has ([`ErrorBody`]).
+//! [`StepError`]: why a step could not answer normally; the one JSON shape every error the
+//! framework produces has ([`ErrorBody`]); and the table of the framework's own codes
+//! ([`ErrorCode`]).
+
+mod codes;
+mod response;
 
 use std::fmt;
 
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+
+pub(crate) use codes::Documented;
+pub use codes::{ErrorClass, ErrorCode};
+pub(crate) use response::{error_response, json_response};
 
 /// Why a step could not answer normally.
 ///
@@ -34,45 +42,78 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(parse_quantity("x").unwrap_err().status(), 500);
 /// ```
 ///
+/// When the step has a fallback block, the conversation goes there instead, and the user
+/// sees the step's [`fallback_message`](crate::AppBuilder::fallback_message), or the error's
+/// own [user message](Self::with_user_message) when it has one:
+///
+/// ```
+/// use chatlayer_runtime::StepError;
+///
+/// let taken = StepError::bad_request("slot 2026-11-23T10:00 is already booked")
+///     .with_user_message("Sorry, that slot was just taken. Please pick another one.");
+/// assert_eq!(taken.user_message(), Some("Sorry, that slot was just taken. Please pick another one."));
+/// ```
+///
 /// `StepError` deliberately does not implement `Display` or `std::error::Error`: that is what
 /// lets every displayable error convert into it. Read it with [`message`](Self::message).
 pub struct StepError {
     status: StatusCode,
     code: &'static str,
+    class: ErrorClass,
     message: String,
+    /// Boxed: most errors have none, and a small error keeps every `Result` small.
+    notes: Option<Box<Notes>>,
+}
+
+/// What an error may say besides its message.
+#[derive(Default)]
+struct Notes {
     parameter: Option<String>,
     hint: Option<String>,
     detail: Option<String>,
+    user_message: Option<String>,
 }
 
 impl StepError {
-    /// An error with a status, a machine-readable code and a message sent to Chatlayer.
+    /// An error of the step with a status, a machine-readable code of your own and a
+    /// message sent to Chatlayer. It counts as a failure of the step
+    /// ([`ErrorClass::Step`]): a fallback block catches it.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         StepError {
             status,
             code,
+            class: ErrorClass::Step,
             message: message.into(),
-            parameter: None,
-            hint: None,
-            detail: None,
+            notes: None,
+        }
+    }
+
+    /// An error with one of the framework's codes: its status and class come from the table.
+    pub(crate) fn of(code: ErrorCode, message: impl Into<String>) -> Self {
+        StepError {
+            class: code.class(),
+            ..StepError::new(
+                StatusCode::from_u16(code.status()).expect("the table holds valid statuses"),
+                code.as_str(),
+                message,
+            )
         }
     }
 
     /// The request was wrong (HTTP 400, code `bad_request`); `message` says how.
     pub fn bad_request(message: impl Into<String>) -> Self {
-        StepError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+        StepError::of(ErrorCode::BadRequest, message)
     }
 
     /// The step failed on its side (HTTP 500, code `handler_error`); `message` is sent.
     pub fn internal(message: impl Into<String>) -> Self {
-        StepError::new(StatusCode::INTERNAL_SERVER_ERROR, "handler_error", message)
+        StepError::of(ErrorCode::HandlerError, message)
     }
 
     /// Required parameter `name` was not sent (HTTP 400, code `missing_parameter`).
     pub fn missing_parameter(name: &str) -> Self {
-        StepError::new(
-            StatusCode::BAD_REQUEST,
-            "missing_parameter",
+        StepError::of(
+            ErrorCode::MissingParameter,
             format!("required parameter `{name}` is missing"),
         )
         .with_parameter(name)
@@ -84,29 +125,47 @@ impl StepError {
 
     /// Parameter `name` was sent but cannot be read (HTTP 400, code `invalid_parameter`).
     pub fn invalid_parameter(name: &str, reason: impl fmt::Display) -> Self {
-        StepError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_parameter",
+        StepError::of(
+            ErrorCode::InvalidParameter,
             format!("parameter `{name}` is invalid: {reason}"),
         )
         .with_parameter(name)
     }
 
+    /// A text for the user, shown in place of the fallback message when this error sends
+    /// the conversation to a fallback block (e.g. "That slot was just taken."). Without a
+    /// fallback block it is not sent: Chatlayer shows error bodies to no one.
+    pub fn with_user_message(mut self, text: impl Into<String>) -> Self {
+        self.notes().user_message = Some(text.into());
+        self
+    }
+
+    /// The text for the user, if the step gave one.
+    pub fn user_message(&self) -> Option<&str> {
+        self.note(|notes| &notes.user_message)
+    }
+
+    /// Whether a fallback block applies: a refusal, a request that does not fit, or a
+    /// failure of the step.
+    pub fn class(&self) -> ErrorClass {
+        self.class
+    }
+
     /// Names the parameter the error is about.
     pub fn with_parameter(mut self, name: impl Into<String>) -> Self {
-        self.parameter = Some(name.into());
+        self.notes().parameter = Some(name.into());
         self
     }
 
     /// Adds advice on how to fix the problem, sent along with the message.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        self.notes().hint = Some(hint.into());
         self
     }
 
     /// Adds detail for the server log only; it is never sent to Chatlayer.
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
+        self.notes().detail = Some(detail.into());
         self
     }
 
@@ -127,17 +186,25 @@ impl StepError {
 
     /// The parameter the error is about, if any.
     pub fn parameter(&self) -> Option<&str> {
-        self.parameter.as_deref()
+        self.note(|notes| &notes.parameter)
     }
 
     /// The advice sent along with the message, if any.
     pub fn hint(&self) -> Option<&str> {
-        self.hint.as_deref()
+        self.note(|notes| &notes.hint)
     }
 
     /// The log-only detail, if any.
     pub fn detail(&self) -> Option<&str> {
-        self.detail.as_deref()
+        self.note(|notes| &notes.detail)
+    }
+
+    fn notes(&mut self) -> &mut Notes {
+        self.notes.get_or_insert_default()
+    }
+
+    fn note(&self, which: impl FnOnce(&Notes) -> &Option<String>) -> Option<&str> {
+        self.notes.as_deref().and_then(|notes| which(notes).as_deref())
     }
 
     pub(crate) fn status_code(&self) -> StatusCode {
@@ -145,7 +212,7 @@ impl StepError {
     }
 
     pub(crate) fn invalid_body(message: String) -> Self {
-        StepError::new(StatusCode::BAD_REQUEST, "invalid_body", message).with_hint(
+        StepError::of(ErrorCode::InvalidBody, message).with_hint(
             "Chatlayer sends the API step's Body rows as one JSON object; send form data with \
              `Content-Type: application/x-www-form-urlencoded`",
         )
@@ -157,9 +224,9 @@ impl StepError {
             error: ErrorDetail {
                 code: self.code.to_owned(),
                 message: self.message.clone(),
-                parameter: self.parameter.clone(),
+                parameter: self.parameter().map(str::to_owned),
                 step: step.map(str::to_owned),
-                hint: self.hint.clone(),
+                hint: self.hint().map(str::to_owned),
             },
         }
     }
@@ -167,9 +234,8 @@ impl StepError {
 
 impl<E: fmt::Display> From<E> for StepError {
     fn from(error: E) -> Self {
-        StepError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "handler_error",
+        StepError::of(
+            ErrorCode::HandlerError,
             "the step failed; the details are in the server log",
         )
         // `{:#}` prints the whole cause chain for error types that support it (anyhow).
@@ -184,14 +250,17 @@ impl fmt::Debug for StepError {
             .field("status", &self.status.as_u16())
             .field("code", &self.code)
             .field("message", &self.message);
-        if let Some(parameter) = &self.parameter {
-            debug.field("parameter", parameter);
+        if let Some(parameter) = self.parameter() {
+            debug.field("parameter", &parameter);
         }
-        if let Some(hint) = &self.hint {
-            debug.field("hint", hint);
+        if let Some(hint) = self.hint() {
+            debug.field("hint", &hint);
         }
-        if let Some(detail) = &self.detail {
-            debug.field("detail", detail);
+        if let Some(detail) = self.detail() {
+            debug.field("detail", &detail);
+        }
+        if let Some(text) = self.user_message() {
+            debug.field("user_message", &text);
         }
         debug.finish()
     }
@@ -201,26 +270,9 @@ impl fmt::Debug for StepError {
 /// `{"error": {"code", "message", "parameter"?, "step"?, "hint"?}}`.
 ///
 /// The HTTP status carries the class (4xx: the request was wrong, 5xx: the step failed);
-/// `code` says exactly what happened:
+/// `code` says exactly what happened. The framework's codes:
 ///
-/// | code | status | meaning |
-/// |---|---|---|
-/// | `missing_parameter` | 400 | a required parameter was not sent, or sent as `null` or `""` |
-/// | `invalid_parameter` | 400 | a parameter was sent but does not fit the argument's type |
-/// | `invalid_body` | 400 | the body is neither a JSON object nor form data |
-/// | `bad_request` | 400 | the step rejected the request ([`StepError::bad_request`]) |
-/// | `body_too_large` | 413 | the body is over the app's limit |
-/// | `not_found` | 404 | no step at this path |
-/// | `method_not_allowed` | 405 | a step is at this path, with another method |
-/// | `handler_error` | 500 | the step returned an error |
-/// | `handler_panicked` | 500 | the step panicked |
-/// | `invalid_reply` | 500 | the step's reply breaks Chatlayer's rules (e.g. two session namespaces) |
-/// | `unauthorized` | 401 | the Bearer or Basic credentials are missing, malformed or wrong |
-/// | `invalid_signature` | 401 | the HMAC signature or its timestamp is missing or wrong |
-/// | `forbidden_ip` | 403 | the caller is not on the IP allow-list |
-/// | `body_timeout` | 408 | the body did not arrive within the read timeout |
-/// | `overloaded` | 503 | the app is at its limit of requests at once (with `Retry-After`) |
-/// | `step_timeout` | 504 | the step did not answer within its deadline and was cancelled |
+#[doc = include_str!("codes.md")]
 ///
 /// ```
 /// use chatlayer_runtime::ErrorBody;

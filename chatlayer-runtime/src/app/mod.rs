@@ -1,0 +1,236 @@
+//! [`App`]: the steps, their dependencies, their protections and the failure policy, checked
+//! once by the [builder](AppBuilder) and turned into an axum `Router`.
+
+mod builder;
+mod problems;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::Method;
+use axum::routing::{MethodFilter, MethodRouter};
+
+pub use builder::AppBuilder;
+pub use problems::{BuildError, BuildProblem};
+
+use crate::descriptor::{self, StepDescriptor};
+use crate::dispatch::{self, PreparedStep, Runtime};
+use crate::health;
+use crate::openapi::OpenApi;
+use crate::openapi::routes::{self as doc_routes, DocSource};
+use crate::security::Guards;
+use crate::serve::ServerSettings;
+
+/// Where liveness is answered, relative to the steps.
+pub(crate) const HEALTH_PATH: &str = "/healthz";
+/// Where readiness is answered, relative to the steps.
+pub(crate) const READY_PATH: &str = "/readyz";
+/// Where the OpenAPI document is served, relative to the steps.
+pub(crate) const OPENAPI_PATH: &str = "/openapi.json";
+/// Where the docs page is served, relative to the steps.
+pub(crate) const DOCS_PATH: &str = "/docs";
+
+/// A checked set of steps, ready to serve on its own or to mount in an axum app.
+///
+/// ```no_run
+/// use chatlayer_runtime::prelude::*;
+///
+/// #[api_step("/hello")]
+/// async fn hello(name: Option<String>) -> Reply {
+///     Reply::new().add_message(format!("Hello {}!", name.as_deref().unwrap_or("there")))
+/// }
+///
+/// #[tokio::main]
+/// async fn main() -> Result<(), chatlayer_runtime::ServeError> {
+///     // Serves every #[api_step] and #[next_block] of the program on 127.0.0.1:8080
+///     // (CHATLAYER_ADDR=host:port or PORT=port change it).
+///     App::discover().serve().await
+/// }
+/// ```
+///
+/// Embedded in an existing axum app, with the host's own state:
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use chatlayer_runtime::prelude::*;
+///
+/// #[next_block("/route")]
+/// fn route(open: BlockId) -> BlockId { open }
+///
+/// #[derive(Clone)]
+/// struct HostState { name: &'static str }
+///
+/// let steps = App::from_steps([route::STEP]).build().unwrap();
+/// let host: Router = Router::new()
+///     .route("/", get(|| async { "host home" }))
+///     .nest("/chatlayer", steps.router())
+///     .with_state(HostState { name: "shop" });
+/// ```
+///
+/// However it is served, the app applies the same protections and answers the same way:
+/// they are resolved when it is built (see [`security`](crate::security)).
+#[derive(Clone)]
+pub struct App {
+    steps: Vec<&'static StepDescriptor>,
+    runtime: Arc<Runtime>,
+    guards: Arc<Guards>,
+    docs: Arc<DocSource>,
+    server: ServerSettings,
+    serve_openapi: bool,
+    serve_docs: bool,
+    serve_health: bool,
+}
+
+impl App {
+    /// Where the router answers liveness probes (`GET`, always 200 while the process runs).
+    pub const HEALTH_PATH: &'static str = HEALTH_PATH;
+    /// Where the router answers readiness probes (`GET`, 503 once the server is draining).
+    pub const READY_PATH: &'static str = READY_PATH;
+    /// Where the router serves the OpenAPI document.
+    pub const OPENAPI_PATH: &'static str = OPENAPI_PATH;
+    /// Where the router serves the docs page.
+    pub const DOCS_PATH: &'static str = DOCS_PATH;
+
+    /// Starts an app with every step annotated in the program (every linked crate), found
+    /// through `inventory` and sorted by path, method, module and name.
+    ///
+    /// A crate that nothing in the binary refers to is not linked, and its steps are not
+    /// found: see [`BuildProblem::NoSteps`].
+    pub fn discover() -> AppBuilder {
+        AppBuilder::new(descriptor::registered(), true)
+    }
+
+    /// Starts an app with exactly these steps, e.g. `App::from_steps([order::STEP])`. For
+    /// tests, for serving a subset, and for targets where `inventory` registers nothing.
+    pub fn from_steps(steps: impl IntoIterator<Item = &'static StepDescriptor>) -> AppBuilder {
+        AppBuilder::new(builder::sorted(steps), false)
+    }
+
+    /// The steps, sorted by path, method, module and name.
+    pub fn steps(&self) -> &[&'static StepDescriptor] {
+        &self.steps
+    }
+
+    /// The OpenAPI 3.1 document of the steps, as served at `/openapi.json` when the steps
+    /// are at the root. The same app always gives the same document.
+    ///
+    /// ```
+    /// use chatlayer_runtime::prelude::*;
+    ///
+    /// /// Say hello.
+    /// #[api_step("/hello")]
+    /// fn hello(name: String) -> Reply { Reply::new().add_message(format!("Hello {name}")) }
+    ///
+    /// let app = App::from_steps([hello::STEP]).title("Greeter").build().unwrap();
+    /// let document = app.openapi();
+    /// assert_eq!(document.info.title, "Greeter");
+    /// assert!(document.operation("POST", "/hello").is_some());
+    /// // `cargo run -- openapi` prints the same document: see `App::run`.
+    /// println!("{}", document.to_json_pretty());
+    /// ```
+    pub fn openapi(&self) -> OpenApi {
+        self.docs.document("")
+    }
+
+    /// The document for the steps served under `prefix` (e.g. `/chatlayer`): every path
+    /// starts with it. [`mount`](Self::mount) and `Router::nest` serve this one.
+    pub fn openapi_at(&self, prefix: &str) -> OpenApi {
+        self.docs.document(prefix)
+    }
+
+    /// The steps (and the document and docs page, unless switched off) under `prefix`, for
+    /// a host app to merge: `host.merge(app.mount("/chatlayer"))`. The same as
+    /// `Router::new().nest(prefix, app.router())`; the served document's paths carry the
+    /// prefix either way.
+    pub fn mount<S: Clone + Send + Sync + 'static>(&self, prefix: &str) -> Router<S> {
+        let prefix = normalize_prefix(prefix);
+        if prefix.is_empty() {
+            self.router()
+        } else {
+            Router::new().nest(&prefix, self.router())
+        }
+    }
+
+    /// The steps as an axum `Router` for any host state `S`: nest it
+    /// (`host.nest("/chatlayer", app.router())`) or merge it into a host app. Requests to a
+    /// step's path with another method get a JSON 405; other unknown paths fall through to
+    /// the host's fallback. Unless switched off in the builder, the router also serves the
+    /// OpenAPI document at `/openapi.json`, the docs page at `/docs`, and the health
+    /// endpoints.
+    pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        let mut by_path: BTreeMap<&'static str, Vec<&'static StepDescriptor>> = BTreeMap::new();
+        for step in &self.steps {
+            by_path.entry(step.path).or_default().push(step);
+        }
+        let mut router = Router::new();
+        for (path, steps) in by_path {
+            let allowed: Vec<Method> = steps.iter().map(|step| step.method.clone()).collect();
+            let mut methods = MethodRouter::new();
+            for step in steps {
+                let prepared = Arc::new(PreparedStep::new(
+                    step,
+                    Arc::clone(&self.runtime),
+                    self.guards.for_step(step),
+                ));
+                let filter = MethodFilter::try_from(step.method.clone())
+                    .expect("the macros only accept methods axum routes");
+                methods = methods.on(filter, move |request: Request| {
+                    dispatch::dispatch(Arc::clone(&prepared), request)
+                });
+            }
+            let methods = methods.fallback(move || dispatch::method_not_allowed(allowed.clone()));
+            router = router.route(path, methods);
+        }
+        if self.serve_health {
+            router = router.merge(health::routes(self.server.draining.clone()));
+        }
+        if self.serve_openapi {
+            router = router.merge(doc_routes::routes(Arc::clone(&self.docs), self.serve_docs));
+        }
+        router.with_state(())
+    }
+
+    /// The app's protections, as resolved when it was built.
+    pub(crate) fn guards(&self) -> &Guards {
+        &self.guards
+    }
+
+    /// How the standalone server treats connections.
+    pub(crate) fn server_settings(&self) -> &ServerSettings {
+        &self.server
+    }
+
+    /// Whether the router serves the docs page.
+    pub(crate) fn serves_docs_page(&self) -> bool {
+        self.serve_openapi && self.serve_docs
+    }
+
+    /// The router served on its own: [`router`](Self::router) plus a JSON 404 for paths
+    /// with no step.
+    pub(crate) fn standalone_router(&self) -> Router {
+        self.router().fallback(dispatch::not_found)
+    }
+}
+
+impl fmt::Debug for App {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("App")
+            .field("steps", &self.steps)
+            .field("runtime", &self.runtime)
+            .field("guards", &self.guards)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `/chatlayer/` and `chatlayer` become `/chatlayer`; `/` and `` become ``.
+pub(crate) fn normalize_prefix(prefix: &str) -> String {
+    let trimmed = prefix.trim_matches('/');
+    if trimmed.is_empty() {
+        String::new()
+    } else {
+        format!("/{trimmed}")
+    }
+}

@@ -1,0 +1,132 @@
+//! The failure policy: a failed request jumps to a fallback block (HTTP 200) when the bot
+//! gave one and the error's [class](ErrorClass) allows it, else it answers its JSON error.
+//! Either way it is logged once, with the fix when the framework knows it.
+
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::Response;
+
+use crate::error::{ErrorClass, ErrorCode, StepError, error_response, json_response};
+use crate::security::{AuthKind, challenge};
+use crate::untrusted::Untrusted;
+use crate::{BlockId, Reply};
+
+/// The header naming the error behind a fallback answer, so that tests, proxies and logs
+/// can tell a fallback from the step's own jump.
+pub(crate) const FALLBACK_HEADER: HeaderName = HeaderName::from_static("x-chatlayer-fallback");
+
+/// What the app does when a step fails.
+#[derive(Clone, Debug)]
+pub(crate) struct FailurePolicy {
+    /// The app-wide fallback block.
+    pub(crate) block: Option<BlockId>,
+    /// The app-wide text sent with a jump to a fallback block.
+    pub(crate) message: Option<String>,
+    /// Whether request errors ([`ErrorClass::Request`]) fall back too.
+    pub(crate) request_errors: bool,
+}
+
+impl Default for FailurePolicy {
+    fn default() -> Self {
+        FailurePolicy {
+            block: None,
+            message: None,
+            request_errors: true,
+        }
+    }
+}
+
+impl FailurePolicy {
+    /// Whether an error of `class` may jump to a fallback block.
+    pub(crate) fn falls_back(&self, class: ErrorClass) -> bool {
+        match class {
+            ErrorClass::Refusal => false,
+            ErrorClass::Request => self.request_errors,
+            ErrorClass::Step => true,
+        }
+    }
+}
+
+/// How one failed request of `step` is answered.
+pub(crate) struct Failure<'a> {
+    pub(crate) step: &'a str,
+    pub(crate) error: StepError,
+    /// The block to jump to, when the policy allows it and the bot gave one.
+    pub(crate) fallback: Option<BlockId>,
+    /// The text sent with the jump when the error has none of its own.
+    pub(crate) fallback_message: Option<&'a str>,
+    /// The step's auth scheme, for the challenge of a 401.
+    pub(crate) auth: Option<AuthKind>,
+}
+
+impl Failure<'_> {
+    /// Logs the failure and answers it.
+    pub(crate) fn answer(self) -> Response {
+        log(self.step, &self.error, self.fallback.as_ref());
+        let Some(block) = self.fallback else {
+            let mut response = error_response(&self.error, Some(self.step));
+            if self.error.code() == ErrorCode::Unauthorized.as_str()
+                && let Some(kind) = self.auth
+            {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, challenge(kind));
+            }
+            return response;
+        };
+        let mut reply = Reply::new();
+        if let Some(text) = self.error.user_message().or(self.fallback_message) {
+            reply = reply.add_message(text);
+        }
+        match reply.set_next_dialog_state(block).to_json_bytes(None) {
+            Ok(bytes) => {
+                let mut response = json_response(StatusCode::OK, bytes);
+                if let Ok(code) = HeaderValue::from_str(self.error.code()) {
+                    response.headers_mut().insert(FALLBACK_HEADER, code);
+                }
+                response
+            }
+            Err(error) => error_response(&error, Some(self.step)),
+        }
+    }
+}
+
+/// One log line per failure: warn for what the caller or the bot builder can fix, error for
+/// failures of the server's own side that nothing caught. Options are recorded only when
+/// present, so log lines carry no empty fields.
+fn log(step: &str, error: &StepError, fallback: Option<&BlockId>) {
+    let (code, status) = (error.code(), error.status());
+    let (parameter, hint, detail) = (error.parameter(), error.hint(), error.detail());
+    match fallback {
+        Some(block) => tracing::warn!(
+            step,
+            code,
+            status,
+            parameter,
+            hint,
+            detail,
+            fallback_block = %Untrusted(block.as_str()),
+            "{}; answering with the fallback block",
+            error.message()
+        ),
+        None if status >= 500 => tracing::error!(
+            step,
+            code,
+            status,
+            parameter,
+            hint,
+            detail,
+            "{}",
+            error.message()
+        ),
+        None => tracing::warn!(
+            step,
+            code,
+            status,
+            parameter,
+            hint,
+            detail,
+            "{}",
+            error.message()
+        ),
+    }
+}

@@ -1,0 +1,296 @@
+//! The one axum handler behind every step, in [`handle`]: one request, in this order, each
+//! refusal an early return:
+//!
+//! 1. the caller's address and credentials ([`StepGuards::admit`]);
+//! 2. a place among the requests served at once (else 503, load shed);
+//! 3. the body, within the read timeout and the size limit;
+//! 4. the signature over the body;
+//! 5. the parameters, decoded once; parameters no argument reads (logged, or refused);
+//! 6. the step, under its deadline, its panics caught;
+//! 7. the reply, checked against Chatlayer's rules and serialized.
+//!
+//! Every failure goes through the [failure policy](failure): a fallback block when the bot
+//! gave one and the error's class allows it, else the JSON error.
+
+mod failure;
+mod unknown;
+mod within;
+
+use std::any::Any;
+use std::fmt;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::Response;
+use futures_util::FutureExt;
+use serde::Deserialize;
+
+pub(crate) use failure::FailurePolicy;
+
+use crate::BlockId;
+use crate::deps::Dependencies;
+use crate::descriptor::StepDescriptor;
+use crate::error::{ErrorCode, StepError, error_response, json_response};
+use crate::extract::StepRequest;
+use crate::param_map::ParamMap;
+use crate::param_map::lenient::Lenient;
+use crate::security::StepGuards;
+use crate::untrusted::Untrusted;
+use failure::Failure;
+use unknown::KnownParams;
+use within::{TimedOut, within};
+
+/// What every request of an app needs besides its step, built once with the app.
+pub(crate) struct Runtime {
+    pub(crate) dependencies: Arc<Dependencies>,
+    pub(crate) failure: FailurePolicy,
+    pub(crate) body_limit: usize,
+    pub(crate) step_timeout: Duration,
+    /// How long a body may take to arrive.
+    pub(crate) read_timeout: Duration,
+    pub(crate) deny_unknown_params: bool,
+    /// One permit per request in flight; none left means overload.
+    pub(crate) in_flight: tokio::sync::Semaphore,
+    pub(crate) max_concurrent_requests: usize,
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("failure", &self.failure)
+            .field("body_limit", &self.body_limit)
+            .field("step_timeout", &self.step_timeout)
+            .field("read_timeout", &self.read_timeout)
+            .field("deny_unknown_params", &self.deny_unknown_params)
+            .field("max_concurrent_requests", &self.max_concurrent_requests)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A step bound to its app: what each request needs, resolved once when the router is built.
+pub(crate) struct PreparedStep {
+    descriptor: &'static StepDescriptor,
+    runtime: Arc<Runtime>,
+    guards: StepGuards,
+    known: KnownParams,
+}
+
+impl PreparedStep {
+    pub(crate) fn new(
+        descriptor: &'static StepDescriptor,
+        runtime: Arc<Runtime>,
+        guards: StepGuards,
+    ) -> Self {
+        let names = descriptor.inputs().param_names().map(|mut names| {
+            names.extend(descriptor.fallback);
+            names
+        });
+        let deny = descriptor.deny_unknown_params || runtime.deny_unknown_params;
+        PreparedStep {
+            descriptor,
+            runtime,
+            guards,
+            known: KnownParams::new(names, deny),
+        }
+    }
+
+    /// The step's deadline: its own `timeout = ...`, else the app's.
+    fn timeout(&self) -> Duration {
+        self.descriptor.timeout.unwrap_or(self.runtime.step_timeout)
+    }
+
+    /// The block named by the step's `fallback = ...` parameter, when the request carries one.
+    /// Read only when the step failed, so successful requests never pay for it.
+    fn fallback_from(&self, params: &ParamMap) -> Option<BlockId> {
+        let value = params.present(self.descriptor.fallback?)?;
+        BlockId::deserialize(Lenient(value)).ok()
+    }
+
+    /// Answers `error` by the failure policy; `params` are the request's parameters, when
+    /// they could be read (they may name the step's fallback block).
+    fn fail(&self, error: StepError, params: Option<&ParamMap>) -> Response {
+        let policy = &self.runtime.failure;
+        let fallback = if policy.falls_back(error.class()) {
+            params
+                .and_then(|params| self.fallback_from(params))
+                .or_else(|| policy.block.clone())
+        } else {
+            None
+        };
+        Failure {
+            step: self.descriptor.name,
+            error,
+            fallback,
+            fallback_message: self
+                .descriptor
+                .fallback_message
+                .or(policy.message.as_deref()),
+            auth: self.guards.auth_kind(),
+        }
+        .answer()
+    }
+}
+
+pub(crate) fn dispatch(
+    step: Arc<PreparedStep>,
+    request: Request,
+) -> impl Future<Output = Response> + Send {
+    // Split before the future is made: an async fn keeps its arguments for its whole life,
+    // so taking the request whole and splitting it inside would store it twice. axum boxes
+    // this future for every request, and its size decides how fast that box is allocated.
+    let (parts, body) = request.into_parts();
+    handle(step, parts, body)
+}
+
+async fn handle(step: Arc<PreparedStep>, parts: Parts, body: Body) -> Response {
+    // Before anything else: a caller from elsewhere, or without credentials, gets nothing.
+    if let Err(error) = step.guards.admit(&parts) {
+        return step.fail(error, None);
+    }
+    // Held until the answer is built; none left means the app is at its limit.
+    let Ok(_permit) = step.runtime.in_flight.try_acquire() else {
+        return overloaded(&step);
+    };
+    let limit = step.runtime.body_limit;
+    let bytes = match within(step.runtime.read_timeout, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(error)) => return step.fail(body_error(&error, limit), None),
+        Err(TimedOut) => return step.fail(body_timeout(step.runtime.read_timeout), None),
+    };
+    if let Err(error) = step.guards.verify_body(&parts.headers, &bytes) {
+        return step.fail(error, None);
+    }
+    let params = match ParamMap::decode(&parts.headers, parts.uri.query(), &bytes) {
+        Ok(params) => params,
+        Err(error) => return step.fail(error, None),
+    };
+    if let Err(error) = step.known.check(step.descriptor.name, &params) {
+        return step.fail(error, Some(&params));
+    }
+    let params = Arc::new(params);
+    let request = StepRequest::new(
+        parts,
+        Arc::clone(&params),
+        Arc::clone(&step.runtime.dependencies),
+    );
+
+    let deadline = step.timeout();
+    let handler = AssertUnwindSafe((step.descriptor.handler)(request)).catch_unwind();
+    // On timeout the handler's future is dropped: the step is cancelled at its next await.
+    let outcome = match within(deadline, handler).await {
+        Ok(finished) => finished.unwrap_or_else(|panic| Err(panicked(panic.as_ref()))),
+        Err(TimedOut) => Err(timed_out(deadline)),
+    };
+    let bytes = outcome.and_then(|reply| {
+        reply.warn_about_limits(step.descriptor.name);
+        reply.to_json_bytes(step.descriptor.namespace)
+    });
+    match bytes {
+        Ok(bytes) => json_response(StatusCode::OK, bytes),
+        Err(error) => step.fail(error, Some(&params)),
+    }
+}
+
+/// Load shedding: refuse at once rather than queue. Logged for the first refusal and then
+/// every thousandth, so that an overload does not also flood the log.
+fn overloaded(step: &PreparedStep) -> Response {
+    static REFUSED: AtomicU64 = AtomicU64::new(0);
+    let refused = REFUSED.fetch_add(1, Ordering::Relaxed);
+    let limit = step.runtime.max_concurrent_requests;
+    if refused.is_multiple_of(1000) {
+        tracing::warn!(
+            step = step.descriptor.name,
+            limit,
+            refused = refused + 1,
+            "overloaded: refusing requests beyond {limit} at once"
+        );
+    }
+    let error = StepError::of(
+        ErrorCode::Overloaded,
+        format!("the server is at its limit of {limit} requests at once; retry shortly"),
+    );
+    let mut response = error_response(&error, Some(step.descriptor.name));
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
+}
+
+fn timed_out(deadline: Duration) -> StepError {
+    StepError::of(
+        ErrorCode::StepTimeout,
+        format!("the step did not answer within {deadline:?} and was cancelled"),
+    )
+    .with_hint(
+        "make the step faster (e.g. time out its own calls), or raise its deadline with \
+         `timeout = \"...\"` in the attribute or App::discover().step_timeout(..)",
+    )
+}
+
+fn panicked(payload: &(dyn Any + Send)) -> StepError {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic with a non-text payload".to_owned());
+    StepError::of(
+        ErrorCode::HandlerPanicked,
+        "the step panicked; the details are in the server log",
+    )
+    .with_detail(message)
+}
+
+/// The body did not arrive within the read timeout: a slow or stalled client.
+fn body_timeout(read_timeout: Duration) -> StepError {
+    StepError::of(
+        ErrorCode::BodyTimeout,
+        format!("the request body did not arrive within {read_timeout:?}"),
+    )
+}
+
+fn body_error(error: &axum::Error, limit: usize) -> StepError {
+    let too_large =
+        std::iter::successors(Some(error as &(dyn std::error::Error + 'static)), |error| {
+            error.source()
+        })
+        .any(|error| error.is::<http_body_util::LengthLimitError>());
+    if too_large {
+        StepError::of(
+            ErrorCode::BodyTooLarge,
+            format!("the request body is larger than the limit of {limit} bytes"),
+        )
+        .with_hint("send fewer or smaller parameters, or raise the app's body_limit")
+    } else {
+        StepError::of(ErrorCode::InvalidBody, "the request body could not be read")
+            .with_detail(error.to_string())
+    }
+}
+
+pub(crate) async fn method_not_allowed(allowed: Vec<Method>) -> Response {
+    let names: Vec<&str> = allowed.iter().map(Method::as_str).collect();
+    let error = StepError::of(
+        ErrorCode::MethodNotAllowed,
+        format!("this path answers {}", names.join(", ")),
+    )
+    .with_hint("set the API step's method to match the step");
+    let mut response = error_response(&error, None);
+    if let Ok(allow) = HeaderValue::from_str(&names.join(", ")) {
+        response.headers_mut().insert(header::ALLOW, allow);
+    }
+    response
+}
+
+pub(crate) async fn not_found(request: Request) -> Response {
+    let error = StepError::of(
+        ErrorCode::NotFound,
+        format!("no step answers {}", Untrusted(request.uri().path())),
+    )
+    .with_hint("check the API step's URL against the paths this server logged at start-up");
+    error_response(&error, None)
+}

@@ -1,0 +1,73 @@
+//! [`Untrusted`]: text the caller controls (parameter names and values, header values),
+//! shown in logs and error messages only truncated and escaped, so that a caller can neither
+//! forge log lines (a newline), write raw control bytes, nor make one request produce
+//! megabytes of log or of error body.
+
+use std::fmt;
+
+/// How many characters of a caller's text are shown; the rest is counted, not shown.
+pub(crate) const SHOWN_CHARS: usize = 64;
+
+/// Caller-controlled text for a log line or an error message: `"like this"`, with control
+/// characters, quotes and backslashes escaped as in Rust, cut after [`SHOWN_CHARS`]
+/// characters with the number of characters left out.
+#[derive(Clone, Copy)]
+pub(crate) struct Untrusted<'a>(pub(crate) &'a str);
+
+impl Untrusted<'_> {
+    /// The text escaped and cut, without quotes: for a field that names it (an error's
+    /// `parameter`). A cut text ends with `...`.
+    pub(crate) fn escaped(&self) -> String {
+        let mut shown = String::new();
+        let mut chars = self.0.chars();
+        for c in chars.by_ref().take(SHOWN_CHARS) {
+            shown.extend(c.escape_debug());
+        }
+        if chars.next().is_some() {
+            shown.push_str("...");
+        }
+        shown
+    }
+}
+
+impl fmt::Display for Untrusted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"")?;
+        let mut chars = self.0.chars();
+        for c in chars.by_ref().take(SHOWN_CHARS) {
+            write!(f, "{}", c.escape_debug())?;
+        }
+        let rest = chars.count();
+        f.write_str("\"")?;
+        if rest > 0 {
+            write!(f, " (and {rest} more characters)")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Untrusted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_what_could_forge_a_line_and_cuts_what_is_long() {
+        assert_eq!(Untrusted("sku").to_string(), r#""sku""#);
+        assert_eq!(
+            Untrusted("a\nlevel=ERROR \"b\"\0").to_string(),
+            r#""a\nlevel=ERROR \"b\"\0""#
+        );
+        let long = "x".repeat(1_000_000);
+        let shown = Untrusted(&long).to_string();
+        assert!(shown.len() < 120, "{}", shown.len());
+        assert!(shown.ends_with(" (and 999936 more characters)"), "{shown}");
+        assert_eq!(Untrusted(&long).escaped().len(), SHOWN_CHARS + 3);
+        assert_eq!(Untrusted("E\u{7}mail").escaped(), r"E\u{7}mail");
+    }
+}
