@@ -3,6 +3,8 @@
 //! takes are on the terminal without any setup. A program that installed its own (an
 //! embedding app) keeps it: this never replaces a subscriber.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 /// The filter when `RUST_LOG` is unset: the framework's start-up lines, warnings and errors.
@@ -22,9 +24,12 @@ pub(crate) fn install_default_subscriber() -> bool {
         },
         _ => (EnvFilter::new(DEFAULT_FILTER), None),
     };
+    // Colours only for a person at a terminal: log collectors get plain text.
+    let colours = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let installed = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colours)
         .try_init()
         .is_ok();
     if let Some((text, error)) = bad_filter {

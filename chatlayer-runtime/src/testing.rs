@@ -1,5 +1,8 @@
 //! Test harnesses: [`TestClient`] calls steps in-process, the way Chatlayer would, and reads
-//! their replies; [`TestServer`] serves an app on a real local socket for HTTP clients.
+//! their replies; [`TestServer`] serves an app on a real local socket for HTTP clients; both
+//! take an [`App`] or any axum `Router` (a host app with its own routes, layers and
+//! prefixes). [`wire`] shows what a step function's return value becomes on the wire, for
+//! unit tests that call the function directly.
 
 use std::io;
 use std::net::SocketAddr;
@@ -13,8 +16,73 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
-use crate::error::ErrorBody;
-use crate::{App, Reply};
+use crate::error::{ErrorBody, StepError};
+use crate::reply::output::IntoReply;
+use crate::serve::ServerSettings;
+use crate::{App, Reply, StepDescriptor};
+
+/// What [`TestClient`] and [`TestServer`] serve: an [`App`] (as its standalone server does,
+/// JSON 404 included) or any axum `Router`, such as a host app that nests the steps.
+pub trait Servable {
+    /// The router to serve, and how the server treats connections.
+    #[doc(hidden)]
+    fn into_served(self) -> Served;
+}
+
+/// What a [`Servable`] turns into. Not a public API.
+#[doc(hidden)]
+pub struct Served {
+    router: Router,
+    settings: ServerSettings,
+}
+
+impl Servable for App {
+    fn into_served(self) -> Served {
+        (&self).into_served()
+    }
+}
+
+impl Servable for &App {
+    fn into_served(self) -> Served {
+        Served {
+            router: self.standalone_router(),
+            settings: self.server_settings().clone(),
+        }
+    }
+}
+
+impl Servable for Router {
+    fn into_served(self) -> Served {
+        Served {
+            router: self,
+            settings: ServerSettings::default(),
+        }
+    }
+}
+
+/// What a step function's return value becomes on the wire: the JSON its server would send,
+/// with the step's `namespace = ...` applied. For unit tests that call a step function
+/// directly; `step` is its descriptor (`my_step::STEP`).
+///
+/// ```
+/// use chatlayer_runtime::prelude::*;
+/// use chatlayer_runtime::testing::wire;
+///
+/// #[api_step("/order", namespace = "order")]
+/// fn order(sku: String) -> Reply {
+///     Reply::new().add_session_data(json!({ "sku": sku }))
+/// }
+///
+/// assert_eq!(
+///     wire(order::STEP, order("A1".into())).unwrap(),
+///     json!({ "session": { "namespace": "order", "data": { "sku": "A1" } } })
+/// );
+/// ```
+///
+/// An error comes back as the [`StepError`] the failure policy would answer.
+pub fn wire(step: &StepDescriptor, output: impl IntoReply) -> Result<Value, StepError> {
+    output.into_reply()?.to_json(step.namespace())
+}
 
 /// Calls the steps of an [`App`] in-process, through the same router a server uses (no
 /// socket), and parses what they answer.
@@ -49,10 +117,11 @@ pub struct TestClient {
 }
 
 impl TestClient {
-    /// A client for `app`, answering as the standalone server would (JSON 404 included).
-    pub fn new(app: &App) -> Self {
+    /// A client for an app (`&app`, answering as the standalone server would, JSON 404
+    /// included) or for any axum `Router`, e.g. the host app that nests the steps.
+    pub fn new(target: impl Servable) -> Self {
         TestClient {
-            router: app.standalone_router(),
+            router: target.into_served().router,
         }
     }
 
@@ -144,18 +213,21 @@ impl TestResponse {
         &self.body
     }
 
-    /// The body as JSON. Panics, showing the body, when it is not JSON.
+    /// The body as JSON. Panics at the caller's line, showing the body, when it is not JSON.
+    #[track_caller]
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|error| {
-            panic!(
+        match serde_json::from_slice(&self.body) {
+            Ok(json) => json,
+            Err(error) => panic!(
                 "the response is not JSON ({error}): {}",
                 String::from_utf8_lossy(&self.body)
-            )
-        })
+            ),
+        }
     }
 
-    /// The reply of a step that succeeded. Panics, showing the body, when the status is not
-    /// 200 or the body is not a Chatlayer reply.
+    /// The reply of a step that succeeded. Panics at the caller's line, showing the body,
+    /// when the status is not 200 or the body is not a Chatlayer reply.
+    #[track_caller]
     pub fn reply(&self) -> Reply {
         assert_eq!(
             self.status,
@@ -164,29 +236,42 @@ impl TestResponse {
             self.status,
             String::from_utf8_lossy(&self.body)
         );
-        serde_json::from_slice(&self.body).unwrap_or_else(|error| {
-            panic!(
+        match serde_json::from_slice(&self.body) {
+            Ok(reply) => reply,
+            Err(error) => panic!(
                 "the response is not a Chatlayer reply ({error}): {}",
                 String::from_utf8_lossy(&self.body)
-            )
-        })
+            ),
+        }
     }
 
-    /// The error of a step that failed. Panics, showing the body, when the body is not an
-    /// error.
+    /// The error of a step that failed. Panics at the caller's line, showing the body, when
+    /// the body is not an error.
+    #[track_caller]
     pub fn error(&self) -> ErrorBody {
-        serde_json::from_slice(&self.body).unwrap_or_else(|error| {
-            panic!(
+        match serde_json::from_slice(&self.body) {
+            Ok(error) => error,
+            Err(error) => panic!(
                 "expected an error body ({error}), got HTTP {}: {}",
                 self.status,
                 String::from_utf8_lossy(&self.body)
-            )
-        })
+            ),
+        }
+    }
+
+    /// The error code behind a 200 that jumped to a fallback block (the
+    /// `x-chatlayer-fallback` header), or `None` for a step's own answer.
+    pub fn fallback_reason(&self) -> Option<&str> {
+        self.headers
+            .get(crate::dispatch::FALLBACK_HEADER)
+            .and_then(|value| value.to_str().ok())
     }
 }
 
-/// An app served on a free port of `127.0.0.1` in the background, for tests that use a real
-/// HTTP client. Stops gracefully on [`stop`](Self::stop), or when dropped.
+/// An app (or any axum `Router`) served on a free port of `127.0.0.1` in the background, for
+/// tests that use a real HTTP client, by the same server as [`App::serve`] (timeouts, the
+/// caller's address for an IP allow-list, graceful drain). Stops gracefully on
+/// [`stop`](Self::stop), or when dropped.
 ///
 /// ```
 /// use chatlayer_runtime::prelude::*;
@@ -210,12 +295,14 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Binds `127.0.0.1:0` and serves `app` there until stopped.
-    pub async fn start(app: App) -> io::Result<Self> {
+    /// Binds `127.0.0.1:0` and serves `target` (an app, or any axum `Router`) there until
+    /// stopped.
+    pub async fn start(target: impl Servable) -> io::Result<Self> {
+        let Served { router, settings } = target.into_served();
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(app.serve_with(listener, async {
+        let task = tokio::spawn(crate::server::run(listener, router, settings, async {
             // A dropped sender stops the server too.
             let _ = stopped.await;
         }));

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: a real HTTP client against a `TestServer`.
 
 pub mod external;
+pub mod logs;
 pub mod openapi_contract;
 
 use chatlayer_runtime::App;

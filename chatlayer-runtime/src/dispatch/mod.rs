@@ -31,7 +31,7 @@ use axum::response::Response;
 use futures_util::FutureExt;
 use serde::Deserialize;
 
-pub(crate) use failure::FailurePolicy;
+pub(crate) use failure::{FALLBACK_HEADER, FailurePolicy};
 
 use crate::BlockId;
 use crate::deps::Dependencies;

@@ -204,7 +204,9 @@ impl StepError {
     }
 
     fn note(&self, which: impl FnOnce(&Notes) -> &Option<String>) -> Option<&str> {
-        self.notes.as_deref().and_then(|notes| which(notes).as_deref())
+        self.notes
+            .as_deref()
+            .and_then(|notes| which(notes).as_deref())
     }
 
     pub(crate) fn status_code(&self) -> StatusCode {

@@ -62,6 +62,29 @@ fn the_binary_writes_the_document_to_stdout_and_to_a_file() {
     let _ = std::fs::remove_file(&file);
     assert!(written["paths"].get("/bot/order").is_some(), "{written}");
 
+    // The document declares what the server would enforce, security from the environment
+    // included, and a bad security variable stops the command with the reason.
+    let protected = Command::new(binary)
+        .arg("openapi")
+        .env("CHATLAYER_BEARER_TOKEN", "env-token")
+        .output()
+        .unwrap();
+    assert!(protected.status.success());
+    let printed: Value = serde_json::from_slice(&protected.stdout).unwrap();
+    assert_eq!(
+        printed["security"],
+        serde_json::json!([{ "bearerAuth": [] }])
+    );
+    let half_set = Command::new(binary)
+        .arg("openapi")
+        .env("CHATLAYER_BASIC_USER", "bot")
+        .env_remove("CHATLAYER_BASIC_PASSWORD")
+        .output()
+        .unwrap();
+    assert!(!half_set.status.success());
+    let message = String::from_utf8_lossy(&half_set.stderr);
+    assert!(message.contains("CHATLAYER_BASIC_PASSWORD"), "{message}");
+
     let wrong = Command::new(binary).arg("opnapi").output().unwrap();
     assert!(!wrong.status.success());
     let message = String::from_utf8_lossy(&wrong.stderr);

@@ -395,11 +395,14 @@ fn stop_binary(child: std::process::Child) -> (std::process::ExitStatus, String)
     (output.status, log)
 }
 
-/// `cargo run -p quickstart` serves with no setup, and stops cleanly on SIGTERM.
+/// `cargo run -p quickstart` serves with no setup, logs what it serves and every failure it
+/// answers (its `main` installs no logger: the framework's default does), and stops cleanly
+/// on SIGTERM.
 #[tokio::test]
-async fn the_binary_serves_on_its_own_and_shuts_down_on_sigterm() {
-    let (child, port) = start_binary(&[]).await;
-    let reply: Value = reqwest::Client::new()
+async fn the_binary_serves_on_its_own_logs_by_default_and_shuts_down_on_sigterm() {
+    let (child, port) = start_binary(&[("RUST_LOG", "")]).await;
+    let client = reqwest::Client::new();
+    let reply: Value = client
         .post(format!("http://127.0.0.1:{port}/transaction"))
         .json(&transfer_body(json!(500), "savings_account"))
         .send()
@@ -409,6 +412,18 @@ async fn the_binary_serves_on_its_own_and_shuts_down_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(reply["action"]["nextDialogstate"], "successful transaction");
+    // A misconfigured API step (no `sku` row) falls back, and says why in the log.
+    let fallback = client
+        .post(format!("http://127.0.0.1:{port}/order"))
+        .json(&json!({ "on_success": "thanks", "on_failure": "sorry" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fallback.status(), 200);
+    assert_eq!(
+        fallback.headers()["x-chatlayer-fallback"],
+        "missing_parameter"
+    );
 
     let (status, log) = stop_binary(child);
     assert!(status.success(), "exit {status:?}:\n{log}");
@@ -417,7 +432,28 @@ async fn the_binary_serves_on_its_own_and_shuts_down_on_sigterm() {
         log.contains("POST /order (quickstart::steps::order at"),
         "{log}"
     );
+    assert!(
+        log.contains("required parameter `sku` is missing; answering with the fallback block"),
+        "{log}"
+    );
+    assert!(
+        log.contains("add a Body or Query row with key `sku` to the API step"),
+        "the hint is logged too:\n{log}"
+    );
     assert!(log.contains("SIGTERM received"), "{log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "colours in a log that is not a terminal:\n{log}"
+    );
+}
+
+/// `RUST_LOG` chooses what the default logger shows.
+#[tokio::test]
+async fn the_default_logger_honours_rust_log() {
+    let (child, _) = start_binary(&[("RUST_LOG", "warn")]).await;
+    let (status, log) = stop_binary(child);
+    assert!(status.success(), "exit {status:?}:\n{log}");
+    assert!(!log.contains("serving 10 Chatlayer steps"), "{log}");
 }
 
 /// The standalone server takes its Bearer token from the environment, and never logs it.
