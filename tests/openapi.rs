@@ -4,7 +4,7 @@
 use chatlayer_runtime::openapi::OpenApi;
 use chatlayer_runtime::prelude::*;
 use chatlayer_runtime::schemars::JsonSchema;
-use chatlayer_tests::external::validate_openapi_text;
+use chatlayer_tests::external::{redocly_lint, validate_openapi_text};
 use chatlayer_tests::{get_json, post_json, serve};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -411,6 +411,111 @@ fn every_document_here_passes_the_openapi_validator() {
     .build()
     .unwrap();
     validate_openapi_text(&app.openapi_at("/bot").to_json_pretty());
+}
+
+mod booking {
+    use super::*;
+    use serde::Serialize;
+
+    /// What the booking step stores in the session.
+    #[derive(Serialize, JsonSchema)]
+    pub struct Booking {
+        /// The slot booked.
+        pub slot: String,
+        /// How many people come.
+        pub people: u8,
+    }
+
+    /// Book a slot.
+    #[api_step("/book", namespace = "booking", session = Booking, tag = "booking",
+               deny_unknown_params)]
+    pub fn book(
+        /// The slot, e.g. `2026-11-23T10:00`.
+        slot: String,
+        #[param(default = 2)] people: u8,
+    ) -> Reply {
+        Reply::new().add_session_data(Booking { slot, people })
+    }
+}
+
+/// Before, only JSON bodies were documented, and the session keys a step writes were prose.
+#[test]
+fn other_encodings_and_the_session_data_type_are_documented() {
+    let app = App::from_steps([booking::book::STEP, kinds::status::STEP])
+        .tag("booking", "Booking slots.")
+        .build()
+        .unwrap();
+    let document = serde_json::to_value(app.openapi()).unwrap();
+    let body = &document["paths"]["/book"]["post"]["requestBody"];
+    let json_schema = &body["content"]["application/json"]["schema"];
+    assert_eq!(
+        &body["content"]["application/x-www-form-urlencoded"]["schema"], json_schema,
+        "form data reads the same parameters"
+    );
+    assert!(
+        body["description"].as_str().unwrap().contains("Query row"),
+        "{body}"
+    );
+    assert_eq!(
+        json_schema["properties"]["slot"]["description"], "The slot, e.g. `2026-11-23T10:00`.",
+        "the argument's doc comment describes it"
+    );
+
+    let reply = &document["paths"]["/book"]["post"]["responses"]["200"]["content"]["application/json"]
+        ["schema"]["allOf"][1]["properties"]["session"]["properties"];
+    assert_eq!(reply["namespace"], json!({ "const": "booking" }));
+    assert_eq!(
+        reply["data"],
+        json!({ "$ref": "#/components/schemas/Booking" })
+    );
+    let booking = &document["components"]["schemas"]["Booking"];
+    assert_eq!(
+        booking["properties"]["people"]["description"],
+        "How many people come."
+    );
+    assert!(
+        document["paths"]["/book"]["post"]["responses"]["400"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("`unknown_parameter`"),
+        "a step that refuses unknown parameters documents it"
+    );
+    assert_eq!(
+        document["tags"],
+        json!([{ "name": "booking", "description": "Booking slots." }, { "name": "orders" }])
+    );
+    validate_openapi_text(&document.to_string());
+}
+
+/// Users lint API documents in CI: every document must pass Redocly's recommended rules,
+/// open or protected. Before, an open app's document had 11 errors there (no servers, no
+/// `security` on open operations).
+#[test]
+fn documents_pass_redocly_s_recommended_rules() {
+    let open = App::from_steps([booking::book::STEP, kinds::status::STEP, kinds::route::STEP])
+        .tag("booking", "Booking slots.")
+        .tag("orders", "Orders.")
+        .tag("routing", "Routing.")
+        .license("MIT")
+        .build()
+        .unwrap();
+    let document = serde_json::to_value(open.openapi()).unwrap();
+    assert_eq!(document["servers"][0]["url"], "/");
+    assert_eq!(document["paths"]["/book"]["post"]["security"], json!([]));
+    assert_eq!(document["info"]["license"]["identifier"], "MIT");
+    redocly_lint(&open.openapi().to_json_pretty(), &[]);
+
+    let protected = App::from_steps([booking::book::STEP, kinds::route::STEP])
+        .tag("booking", "Booking slots.")
+        .tag("orders", "Orders.")
+        .tag("routing", "Routing.")
+        .license("MIT")
+        .auth(chatlayer_runtime::Auth::bearer("t"))
+        .auth_for(kinds::route::STEP, chatlayer_runtime::Auth::none())
+        .verify_signatures(chatlayer_runtime::SignatureVerifier::new("s"))
+        .build()
+        .unwrap();
+    redocly_lint(&protected.openapi_at("/chatlayer").to_json_pretty(), &[]);
 }
 
 #[tokio::test]

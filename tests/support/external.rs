@@ -1,6 +1,6 @@
-//! The external tools some tests drive: Python's `openapi-spec-validator` and headless
-//! Chromium. `.ci/run` installs both. When one is missing, the test fails in CI (`CI` set)
-//! and says it skipped elsewhere, with the command that installs it.
+//! The external tools some tests drive: Python's `openapi-spec-validator`, Redocly's CLI and
+//! headless Chromium. `.ci/run` installs them. When one is missing, the test fails in CI
+//! (`CI` set) and says it skipped elsewhere, with the command that installs it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -56,6 +56,11 @@ pub fn validate_openapi_file(path: &Path) -> bool {
 
 /// Runs `openapi-spec-validator` on `document` (JSON text), through a temporary file.
 pub fn validate_openapi_text(document: &str) -> bool {
+    with_temporary_file(document, validate_openapi_file)
+}
+
+/// Writes `document` to a fresh temporary file for `check`, then removes it.
+fn with_temporary_file<T>(document: &str, check: impl FnOnce(&Path) -> T) -> T {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static COUNT: AtomicUsize = AtomicUsize::new(0);
     let file = std::env::temp_dir().join(format!(
@@ -64,9 +69,51 @@ pub fn validate_openapi_text(document: &str) -> bool {
         COUNT.fetch_add(1, Ordering::SeqCst)
     ));
     std::fs::write(&file, document).expect("a temporary file");
-    let ran = validate_openapi_file(&file);
+    let result = check(&file);
     let _ = std::fs::remove_file(&file);
-    ran
+    result
+}
+
+/// Lints `document` (JSON text) with Redocly's CLI and its `recommended` rules, as users
+/// lint API documents in CI: panics on any error, and on any warning whose rule is not in
+/// `allowed_warnings`. Returns whether the linter ran.
+pub fn redocly_lint(document: &str, allowed_warnings: &[&str]) -> bool {
+    let Some(redocly) = find_tool("REDOCLY", &["redocly"], "npm install --global @redocly/cli")
+    else {
+        return false;
+    };
+    with_temporary_file(document, |path| {
+        let output = Command::new(&redocly)
+            .args(["lint", "--extends=recommended", "--format=stylish"])
+            .arg(path)
+            .env("REDOCLY_TELEMETRY", "off")
+            .env("REDOCLY_SUPPRESS_UPDATE_NOTICE", "true")
+            .output()
+            .unwrap_or_else(|error| panic!("cannot run {}: {error}", redocly.display()));
+        let report = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
+        // Stylish lines: `  12:7  warning  rule-name  message`.
+        let problems: Vec<(&str, &str)> = report
+            .lines()
+            .filter_map(|line| {
+                let mut words = line.split_whitespace();
+                let _position = words.next().filter(|word| word.contains(':'))?;
+                let severity = words
+                    .next()
+                    .filter(|word| matches!(*word, "error" | "warning"))?;
+                Some((severity, words.next()?))
+            })
+            .collect();
+        let unexpected: Vec<&(&str, &str)> = problems
+            .iter()
+            .filter(|(severity, rule)| *severity == "error" || !allowed_warnings.contains(rule))
+            .collect();
+        assert!(
+            output.status.success() && unexpected.is_empty(),
+            "Redocly's recommended rules report {unexpected:?}:\n{report}"
+        );
+        true
+    })
 }
 
 /// Loads `url` in headless Chromium with every host but 127.0.0.1 unresolvable (so a page

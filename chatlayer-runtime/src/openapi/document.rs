@@ -135,6 +135,9 @@ fn operation(
     generator: &mut SchemaGenerator,
 ) -> Operation {
     let (summary, description) = split_docs(step.docs);
+    // Every operation has a summary (linters require one): the function's name, in words,
+    // for a step without a doc comment.
+    let summary = summary.or_else(|| Some(name_in_words(step.name)));
     let inputs = inputs(step, generator);
     let mut operation = Operation {
         tags: step.tag.map(str::to_owned).into_iter().collect(),
@@ -157,6 +160,16 @@ fn operation(
         operation.request_body = Some(inputs.into_request_body());
     }
     operation
+}
+
+/// `opening_hours` as "Opening hours".
+fn name_in_words(name: &str) -> String {
+    let words = name.trim_matches('_').replace('_', " ");
+    let mut chars = words.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// Summary: the first paragraph, on one line. Description: the other paragraphs.

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use chatlayer_runtime::testing::TestServer;
-use chatlayer_tests::external::{chromium_dom, validate_openapi_file};
+use chatlayer_tests::external::{chromium_dom, redocly_lint, validate_openapi_file};
 use serde_json::Value;
 
 fn golden_path() -> PathBuf {
@@ -37,8 +37,10 @@ fn the_committed_document_is_up_to_date() {
 }
 
 #[test]
-fn the_document_passes_the_openapi_validator() {
+fn the_document_passes_the_openapi_validator_and_redoclys_recommended_rules() {
     validate_openapi_file(&golden_path());
+    // No error and no warning: the quickstart describes its tags and has a license.
+    redocly_lint(&document_text(), &[]);
 }
 
 /// `cargo run -p quickstart -- openapi` writes the document without serving.
