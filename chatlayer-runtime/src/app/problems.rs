@@ -22,7 +22,7 @@ impl BuildError {
 pub enum BuildProblem {
     /// The app has no steps.
     NoSteps {
-        /// Whether the steps were looked for with [`App::discover`].
+        /// Whether the steps were looked for with [`App::discover`](crate::App::discover).
         discovered: bool,
     },
     /// Two steps answer the same method and path.

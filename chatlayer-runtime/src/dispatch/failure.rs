@@ -94,39 +94,28 @@ impl Failure<'_> {
 /// failures of the server's own side that nothing caught. Options are recorded only when
 /// present, so log lines carry no empty fields.
 fn log(step: &str, error: &StepError, fallback: Option<&BlockId>) {
-    let (code, status) = (error.code(), error.status());
-    let (parameter, hint, detail) = (error.parameter(), error.hint(), error.detail());
+    // `tracing` needs each level and field list written out; this writes them once.
+    macro_rules! log_line {
+        ($level:ident, $($fallback:tt)*) => {
+            tracing::$level!(
+                step,
+                code = error.code(),
+                status = error.status(),
+                parameter = error.parameter(),
+                hint = error.hint(),
+                detail = error.detail(),
+                $($fallback)*
+            )
+        };
+    }
     match fallback {
-        Some(block) => tracing::warn!(
-            step,
-            code,
-            status,
-            parameter,
-            hint,
-            detail,
+        Some(block) => log_line!(
+            warn,
             fallback_block = %Untrusted(block.as_str()),
             "{}; answering with the fallback block",
             error.message()
         ),
-        None if status >= 500 => tracing::error!(
-            step,
-            code,
-            status,
-            parameter,
-            hint,
-            detail,
-            "{}",
-            error.message()
-        ),
-        None => tracing::warn!(
-            step,
-            code,
-            status,
-            parameter,
-            hint,
-            detail,
-            "{}",
-            error.message()
-        ),
+        None if error.status() >= 500 => log_line!(error, "{}", error.message()),
+        None => log_line!(warn, "{}", error.message()),
     }
 }

@@ -67,28 +67,17 @@ macro_rules! error_codes {
             /// Every code, in the order of the table.
             pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
 
-            /// The code on the wire, e.g. `missing_parameter`.
-            pub const fn as_str(self) -> &'static str {
-                match self { $(ErrorCode::$variant => $code),* }
-            }
-
-            /// The HTTP status it answers with when no fallback block applies.
-            pub const fn status(self) -> u16 {
-                match self { $(ErrorCode::$variant => $status),* }
-            }
-
-            /// When it happens, in a sentence (Markdown).
-            pub const fn meaning(self) -> &'static str {
-                match self { $(ErrorCode::$variant => $meaning),* }
-            }
-
-            /// Whether a fallback block applies to it.
-            pub const fn class(self) -> ErrorClass {
-                match self { $(ErrorCode::$variant => ErrorClass::$class),* }
-            }
-
-            pub(crate) const fn documented(self) -> Documented {
-                match self { $(ErrorCode::$variant => Documented::$documented),* }
+            /// The code's row of the table.
+            const fn row(self) -> Row {
+                match self {
+                    $(ErrorCode::$variant => Row {
+                        code: $code,
+                        status: $status,
+                        class: ErrorClass::$class,
+                        documented: Documented::$documented,
+                        meaning: $meaning,
+                    },)*
+                }
             }
         }
     };
@@ -137,7 +126,40 @@ error_codes! {
          `step_timeout(..)`, 10 s by default) and was cancelled";
 }
 
+/// One row of the table.
+struct Row {
+    code: &'static str,
+    status: u16,
+    class: ErrorClass,
+    documented: Documented,
+    meaning: &'static str,
+}
+
 impl ErrorCode {
+    /// The code on the wire, e.g. `missing_parameter`.
+    pub const fn as_str(self) -> &'static str {
+        self.row().code
+    }
+
+    /// The HTTP status it answers with when no fallback block applies.
+    pub const fn status(self) -> u16 {
+        self.row().status
+    }
+
+    /// When it happens, in a sentence (Markdown).
+    pub const fn meaning(self) -> &'static str {
+        self.row().meaning
+    }
+
+    /// Whether a fallback block applies to it.
+    pub const fn class(self) -> ErrorClass {
+        self.row().class
+    }
+
+    pub(crate) const fn documented(self) -> Documented {
+        self.row().documented
+    }
+
     /// The code named `code` on the wire, if the framework has one by that name.
     pub fn from_code(code: &str) -> Option<ErrorCode> {
         ErrorCode::ALL

@@ -9,10 +9,10 @@
 //! | `#[param(rename = "accountType")] kind: String` | the parameter `accountType` |
 //! | `#[param(default = 1)] quantity: u32` | the parameter, or `1` when not sent |
 //! | `on_success: BlockId` | a `dialogstate` parameter (a block id) |
-//! | [`Params<T>`](crate::Params) | all parameters at once, as a struct |
-//! | [`Context`](crate::Context) | the conventional context parameters (`sessionId`, `botId`, ...) |
+//! | [`Params<T>`] | all parameters at once, as a struct |
+//! | [`Context`] | the conventional context parameters (`sessionId`, `botId`, ...) |
 //! | [`Dep<T>`](crate::Dep) | a dependency handed to [`App::provide`](crate::AppBuilder::provide) |
-//! | [`RawRequest`](crate::RawRequest) | the method, URI, headers and every parameter |
+//! | [`RawRequest`] | the method, URI, headers and every parameter |
 //!
 //! The rest of this module is for argument types of your own: implement [`FromStepRequest`],
 //! read the request through [`StepRequest`], and record what the argument reads in

@@ -82,23 +82,28 @@ pub(super) fn responses(
 
 /// The headers some errors carry: `Retry-After` when overloaded, the challenge of a 401.
 fn add_headers(answer: &mut Response, codes: &[ErrorCode]) {
-    if codes.contains(&ErrorCode::Overloaded) {
-        answer.headers.insert(
-            "Retry-After".to_owned(),
-            Header {
-                description: Some("Seconds to wait before retrying.".to_owned()),
-                schema: json_schema!({ "type": "integer" }),
-            },
-        );
-    }
-    if codes.contains(&ErrorCode::Unauthorized) {
-        answer.headers.insert(
-            "WWW-Authenticate".to_owned(),
-            Header {
-                description: Some("The authentication scheme the step requires.".to_owned()),
-                schema: json_schema!({ "type": "string" }),
-            },
-        );
+    let headers = [
+        (
+            ErrorCode::Overloaded,
+            "Retry-After",
+            "Seconds to wait before retrying.",
+            "integer",
+        ),
+        (
+            ErrorCode::Unauthorized,
+            "WWW-Authenticate",
+            "The authentication scheme the step requires.",
+            "string",
+        ),
+    ];
+    for (code, name, description, kind) in headers {
+        if codes.contains(&code) {
+            let header = Header {
+                description: Some(description.to_owned()),
+                schema: json_schema!({ "type": kind }),
+            };
+            answer.headers.insert(name.to_owned(), header);
+        }
     }
 }
 
