@@ -171,33 +171,47 @@ async fn health_and_readiness_answer_json() {
     assert_eq!(response.status(), 404);
 }
 
-/// Requests sent without pause while the server shuts down: each one gets a whole reply or
-/// a clean refusal (the connection is refused); none is cut off mid-way.
+/// Keep-alive clients sending without pause while the server shuts down: during the drain
+/// delay every answer says `Connection: close` and readiness is 503; afterwards connections
+/// are refused. Each request gets a whole reply or a clean refusal; none is cut off, not even
+/// one sent on a kept-alive connection at the moment of the stop.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn shutdown_under_load_finishes_every_accepted_request() {
+async fn shutdown_under_load_answers_every_request_it_accepts() {
     let app = App::from_steps([hold::STEP])
+        .drain_delay(Duration::from_millis(400))
         .shutdown_timeout(Duration::from_secs(5))
         .build()
         .unwrap();
     let server = serve(app).await;
     let url = server.url("/hold");
+    let ready_url = server.url("/readyz");
 
     let replies = Arc::new(AtomicUsize::new(0));
+    let told_to_close = Arc::new(AtomicUsize::new(0));
     let refusals = Arc::new(AtomicUsize::new(0));
     let stop_at = Instant::now() + Duration::from_millis(400);
     let mut senders = Vec::new();
     for _ in 0..16 {
-        let (url, replies, refusals) = (url.clone(), replies.clone(), refusals.clone());
+        let (url, replies, told_to_close, refusals) = (
+            url.clone(),
+            replies.clone(),
+            told_to_close.clone(),
+            refusals.clone(),
+        );
         senders.push(tokio::spawn(async move {
-            // A new connection per request, so that "refused" is unambiguous.
-            let client = reqwest::Client::builder()
-                .pool_max_idle_per_host(0)
-                .build()
-                .unwrap();
-            while Instant::now() < stop_at + Duration::from_millis(600) {
-                match client.post(&url).json(&json!({ "ms": 150 })).send().await {
+            // Keep-alive, as Chatlayer and load balancers connect.
+            let client = reqwest::Client::new();
+            while Instant::now() < stop_at + Duration::from_millis(1_200) {
+                match client.post(&url).json(&json!({ "ms": 50 })).send().await {
                     Ok(response) => {
                         assert_eq!(response.status(), 200);
+                        if response
+                            .headers()
+                            .get("connection")
+                            .is_some_and(|v| v == "close")
+                        {
+                            told_to_close.fetch_add(1, Ordering::SeqCst);
+                        }
                         let body: serde_json::Value =
                             response.json().await.expect("a whole JSON reply");
                         assert_eq!(
@@ -217,17 +231,21 @@ async fn shutdown_under_load_finishes_every_accepted_request() {
     }
     tokio::time::sleep_until(stop_at.into()).await;
     let stopping = tokio::spawn(server.stop());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let readiness = reqwest::get(&ready_url).await.unwrap();
+    assert_eq!(readiness.status(), 503, "readiness turns off at once");
     for sender in senders {
         sender.await.unwrap();
     }
     stopping.await.unwrap().unwrap();
+    assert!(replies.load(Ordering::SeqCst) >= 32, "few replies");
     assert!(
-        replies.load(Ordering::SeqCst) >= 16,
-        "few replies before the stop"
+        told_to_close.load(Ordering::SeqCst) > 0,
+        "no answer during the drain delay said `Connection: close`"
     );
     assert!(
         refusals.load(Ordering::SeqCst) > 0,
-        "no request came after the stop"
+        "no request came after the listener closed"
     );
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 
@@ -21,14 +21,17 @@ impl Draining {
         self.0.store(true, Ordering::SeqCst);
     }
 
-    fn is_on(&self) -> bool {
+    pub(crate) fn is_on(&self) -> bool {
         self.0.load(Ordering::SeqCst)
     }
 }
 
 pub(crate) fn routes<S: Clone + Send + Sync + 'static>(draining: Draining) -> Router<S> {
     Router::new()
-        .route(HEALTH_PATH, get(|| async { status(StatusCode::OK, "ok") }))
+        .route(
+            HEALTH_PATH,
+            get(|| async { status(StatusCode::OK, "ok") }).fallback(get_only),
+        )
         .route(
             READY_PATH,
             get(move || {
@@ -40,8 +43,14 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(draining: Draining) -> Ro
                         status(StatusCode::OK, "ready")
                     }
                 }
-            }),
+            })
+            .fallback(get_only),
         )
+}
+
+/// The JSON 405 of a route that answers `GET` (and so `HEAD`) only.
+pub(crate) async fn get_only() -> Response {
+    crate::dispatch::method_not_allowed(vec![Method::GET, Method::HEAD]).await
 }
 
 fn status(code: StatusCode, text: &'static str) -> Response {

@@ -77,7 +77,7 @@ pub mod security;
 mod serve;
 mod server;
 pub mod testing;
-mod timer;
+mod throttled;
 mod untrusted;
 
 pub use app::{App, AppBuilder, BuildError, BuildProblem};

@@ -14,30 +14,28 @@ use crate::server;
 /// How the standalone server treats connections: the app's settings, for [`server::run`].
 #[derive(Clone, Debug)]
 pub(crate) struct ServerSettings {
-    /// How long a client may take to send a request's headers.
+    /// How long a connection may take to start a request (from accept, or since its last
+    /// one), and a client to send a request's headers.
     pub(crate) header_read_timeout: Duration,
-    /// How long the requests in flight may take to finish once the server stops.
+    /// How long the server keeps serving, with `Connection: close`, once told to stop.
+    pub(crate) drain_delay: Duration,
+    /// How long the requests in flight may take to finish after that.
     pub(crate) shutdown_timeout: Duration,
+    /// The bound on open connections; `None` for the default (below the file limit).
+    pub(crate) max_connections: Option<usize>,
     /// Whether the server is draining, shared with `/readyz`.
     pub(crate) draining: Draining,
 }
 
-impl ServerSettings {
-    pub(crate) fn new(header_read_timeout: Duration, shutdown_timeout: Duration) -> Self {
-        ServerSettings {
-            header_read_timeout,
-            shutdown_timeout,
-            draining: Draining::default(),
-        }
-    }
-}
-
 impl Default for ServerSettings {
     fn default() -> Self {
-        ServerSettings::new(
-            AppBuilder::DEFAULT_READ_TIMEOUT,
-            AppBuilder::DEFAULT_SHUTDOWN_TIMEOUT,
-        )
+        ServerSettings {
+            header_read_timeout: AppBuilder::DEFAULT_READ_TIMEOUT,
+            drain_delay: AppBuilder::DEFAULT_DRAIN_DELAY,
+            shutdown_timeout: AppBuilder::DEFAULT_SHUTDOWN_TIMEOUT,
+            max_connections: None,
+            draining: Draining::default(),
+        }
     }
 }
 

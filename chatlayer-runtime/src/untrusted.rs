@@ -52,9 +52,53 @@ impl fmt::Debug for Untrusted<'_> {
     }
 }
 
+/// How many characters of a message (which may quote what a caller sent) an error body or
+/// a log line shows.
+pub(crate) const MESSAGE_CHARS: usize = 500;
+
+/// Text that may quote a caller (an error's message, a step's own words), bounded for one
+/// log line or an error body: control characters escaped, cut after `.1` characters with
+/// the number left out. Unlike [`Untrusted`], not quoted: it is prose.
+#[derive(Clone, Copy)]
+pub(crate) struct Bounded<'a>(pub(crate) &'a str, pub(crate) usize);
+
+impl Bounded<'_> {
+    /// A message, at most [`MESSAGE_CHARS`] characters.
+    pub(crate) fn message(text: &str) -> Bounded<'_> {
+        Bounded(text, MESSAGE_CHARS)
+    }
+}
+
+impl fmt::Display for Bounded<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut chars = self.0.chars();
+        for c in chars.by_ref().take(self.1) {
+            if c.is_control() {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                write!(f, "{c}")?;
+            }
+        }
+        let rest = chars.count();
+        if rest > 0 {
+            write!(f, "... ({rest} more characters)")?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bounded_prose_keeps_quotes_and_escapes_controls() {
+        assert_eq!(Bounded("a \"b\"\nc", 100).to_string(), "a \"b\"\\nc");
+        assert_eq!(
+            Bounded("abcdef", 3).to_string(),
+            "abc... (3 more characters)"
+        );
+    }
 
     #[test]
     fn escapes_what_could_forge_a_line_and_cuts_what_is_long() {

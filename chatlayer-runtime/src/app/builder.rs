@@ -30,8 +30,9 @@ pub struct AppBuilder {
     serve_docs: bool,
     serve_health: bool,
     max_concurrent_requests: usize,
-    shutdown_timeout: Duration,
-    read_timeout: Duration,
+    body_budget: usize,
+    body_value_limit: usize,
+    server: ServerSettings,
     security: SecuritySettings,
 }
 
@@ -59,6 +60,22 @@ impl AppBuilder {
     /// How long a client may take to send a request's headers, and then its body, by default.
     pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
+    /// How long a server told to stop keeps serving (with `Connection: close`) before it
+    /// stops accepting, by default.
+    pub const DEFAULT_DRAIN_DELAY: Duration = Duration::from_secs(1);
+
+    /// The default bound on the bytes of request bodies held at once while they arrive:
+    /// 64 MiB.
+    pub const DEFAULT_BODY_BUDGET: usize = 64 * 1024 * 1024;
+
+    /// The default bound on the JSON values (numbers, strings, objects, arrays...) one
+    /// body may hold.
+    pub const DEFAULT_BODY_VALUE_LIMIT: usize = 10_000;
+
+    /// The default bound on the connections a standalone server holds open (lower when
+    /// the limit on open files is lower).
+    pub const DEFAULT_MAX_CONNECTIONS: usize = crate::server::DEFAULT_MAX_CONNECTIONS;
+
     /// The default deadline of a step: 10 s, well before Chatlayer gives up on an API step
     /// (it advises answering within 20 s).
     pub const DEFAULT_STEP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -77,8 +94,9 @@ impl AppBuilder {
             serve_docs: true,
             serve_health: true,
             max_concurrent_requests: Self::DEFAULT_MAX_CONCURRENT_REQUESTS,
-            shutdown_timeout: Self::DEFAULT_SHUTDOWN_TIMEOUT,
-            read_timeout: Self::DEFAULT_READ_TIMEOUT,
+            body_budget: Self::DEFAULT_BODY_BUDGET,
+            body_value_limit: Self::DEFAULT_BODY_VALUE_LIMIT,
+            server: ServerSettings::default(),
             security: SecuritySettings::default(),
         }
     }
@@ -269,17 +287,64 @@ impl AppBuilder {
     /// then its body (default [`DEFAULT_READ_TIMEOUT`](Self::DEFAULT_READ_TIMEOUT), 10 s). A
     /// client that is slower, as in a slowloris attack, loses its connection (headers) or
     /// gets a JSON 408 (`body_timeout`), so it cannot hold the server's connections forever.
+    /// The standalone server also closes a connection that starts no request this long
+    /// after it was accepted or after its last request (an idle keep-alive or HTTP/2
+    /// connection), and pings HTTP/2 clients at this interval.
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
-        self.read_timeout = timeout;
+        self.server.header_read_timeout = timeout;
         self
     }
 
-    /// How long the server waits for the requests in flight once told to stop (SIGINT,
-    /// SIGTERM, or the `shutdown` future of [`App::serve_with`]); default
-    /// [`DEFAULT_SHUTDOWN_TIMEOUT`](Self::DEFAULT_SHUTDOWN_TIMEOUT). Meanwhile no new
-    /// connection is accepted and `/readyz` answers 503.
+    /// How long the requests in flight may take to finish once the server stops accepting
+    /// (after the [drain delay](Self::drain_delay)); default
+    /// [`DEFAULT_SHUTDOWN_TIMEOUT`](Self::DEFAULT_SHUTDOWN_TIMEOUT). Whatever still runs
+    /// then is dropped.
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
-        self.shutdown_timeout = timeout;
+        self.server.shutdown_timeout = timeout;
+        self
+    }
+
+    /// How long a standalone server told to stop (SIGINT, SIGTERM, or the `shutdown`
+    /// future of [`App::serve_with`]) keeps accepting and serving before it stops accepting
+    /// (default [`DEFAULT_DRAIN_DELAY`](Self::DEFAULT_DRAIN_DELAY)). Meanwhile `/readyz`
+    /// answers 503 and every HTTP/1 answer carries `Connection: close`, so clients finish
+    /// their request and move away instead of sending one into a closing connection. Behind
+    /// a load balancer, set it to the time the balancer takes to stop sending (its
+    /// deregistration delay).
+    pub fn drain_delay(mut self, delay: Duration) -> Self {
+        self.server.drain_delay = delay;
+        self
+    }
+
+    /// How many connections a standalone server holds open at once (default
+    /// [`DEFAULT_MAX_CONNECTIONS`](Self::DEFAULT_MAX_CONNECTIONS), and always below the
+    /// process's limit on open files, which the server raises to its hard limit). At the
+    /// bound, a new connection takes the place of the oldest one that has not sent a
+    /// request yet, so silent clients cannot lock others out; when every connection is busy
+    /// with requests, new ones are closed at once.
+    pub fn max_connections(mut self, limit: usize) -> Self {
+        self.server.max_connections = Some(limit.max(1));
+        self
+    }
+
+    /// How many bytes of request bodies the app holds at once while they arrive (default
+    /// [`DEFAULT_BODY_BUDGET`](Self::DEFAULT_BODY_BUDGET)). A body arriving when the budget
+    /// is spent is refused with 503 `overloaded`. Bodies count only the bytes that have
+    /// arrived, so clients trickling bodies byte by byte hold almost nothing, and the
+    /// [concurrency limit](Self::max_concurrent_requests) applies only once a body is read:
+    /// slow bodies cannot starve the steps.
+    pub fn body_budget(mut self, bytes: usize) -> Self {
+        self.body_budget = bytes.max(1);
+        self
+    }
+
+    /// How many JSON values (numbers, strings, objects, arrays, ...) one body may hold
+    /// (default [`DEFAULT_BODY_VALUE_LIMIT`](Self::DEFAULT_BODY_VALUE_LIMIT)). Parsed values
+    /// take far more memory than their text (`[0,0,...]` about 16 times), so this, with the
+    /// [body limit](Self::body_limit), bounds the memory one request can make from its body.
+    /// A body with more is refused with 413 `body_too_large`.
+    pub fn body_value_limit(mut self, values: usize) -> Self {
+        self.body_value_limit = values.max(1);
         self
     }
 
@@ -377,7 +442,6 @@ impl AppBuilder {
             self.deny_unknown_params,
             Arc::clone(&guards),
         );
-        let server = ServerSettings::new(self.read_timeout, self.shutdown_timeout);
         Ok(App {
             docs: Arc::new(docs),
             guards,
@@ -390,12 +454,14 @@ impl AppBuilder {
                 failure: self.failure,
                 body_limit: self.body_limit,
                 step_timeout: self.step_timeout,
-                read_timeout: self.read_timeout,
+                read_timeout: self.server.header_read_timeout,
+                body_budget: crate::dispatch::BodyBudget::new(self.body_budget),
+                body_value_limit: self.body_value_limit,
                 deny_unknown_params: self.deny_unknown_params,
                 in_flight: tokio::sync::Semaphore::new(self.max_concurrent_requests),
                 max_concurrent_requests: self.max_concurrent_requests,
             }),
-            server,
+            server: self.server,
         })
     }
 }

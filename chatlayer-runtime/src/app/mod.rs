@@ -181,7 +181,14 @@ impl App {
                     dispatch::dispatch(Arc::clone(&prepared), request)
                 });
             }
-            let methods = methods.fallback(move || dispatch::method_not_allowed(allowed.clone()));
+            // axum would answer HEAD with a GET step, running it: a step runs only for the
+            // method it declares.
+            let refused = allowed.clone();
+            let methods = methods
+                .on(MethodFilter::HEAD, move || {
+                    dispatch::method_not_allowed(refused.clone())
+                })
+                .fallback(move || dispatch::method_not_allowed(allowed.clone()));
             router = router.route(path, methods);
         }
         if self.serve_health {

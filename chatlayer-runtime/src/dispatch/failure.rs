@@ -7,7 +7,12 @@ use axum::response::Response;
 
 use crate::error::{ErrorClass, ErrorCode, StepError, error_response, json_response};
 use crate::security::{AuthKind, challenge};
-use crate::untrusted::Untrusted;
+use crate::throttled::Throttled;
+use crate::untrusted::{Bounded, Untrusted};
+
+/// How many characters of an error's log-only detail (a panic message, an error's cause
+/// chain) a log line shows.
+const DETAIL_CHARS: usize = 2_000;
 use crate::{BlockId, Reply};
 
 /// The header naming the error behind a fallback answer, so that tests, proxies and logs
@@ -61,15 +66,29 @@ pub(crate) struct Failure<'a> {
 impl Failure<'_> {
     /// Logs the failure and answers it.
     pub(crate) fn answer(self) -> Response {
-        log(self.step, &self.error, self.fallback.as_ref());
+        if self.error.code() == ErrorCode::Overloaded.as_str() {
+            // Thousands a second under load: one line per interval says how many.
+            static OVERLOADED: Throttled = Throttled::new();
+            OVERLOADED.record(|count| {
+                tracing::warn!(
+                    refused = count,
+                    "overloaded: {}",
+                    Bounded::message(self.error.message())
+                )
+            });
+        } else {
+            log(self.step, &self.error, self.fallback.as_ref());
+        }
         let Some(block) = self.fallback else {
             let mut response = error_response(&self.error, Some(self.step));
+            let headers = response.headers_mut();
             if self.error.code() == ErrorCode::Unauthorized.as_str()
                 && let Some(kind) = self.auth
             {
-                response
-                    .headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, challenge(kind));
+                headers.insert(header::WWW_AUTHENTICATE, challenge(kind));
+            }
+            if self.error.code() == ErrorCode::Overloaded.as_str() {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             return response;
         };
@@ -95,15 +114,20 @@ impl Failure<'_> {
 /// present, so log lines carry no empty fields.
 fn log(step: &str, error: &StepError, fallback: Option<&BlockId>) {
     // `tracing` needs each level and field list written out; this writes them once.
+    // Every text may quote a caller: bounded and escaped, so that no one forges a line.
+    let message = Bounded::message(error.message());
+    let parameter = error.parameter().map(Bounded::message);
+    let hint = error.hint().map(Bounded::message);
+    let detail = error.detail().map(|detail| Bounded(detail, DETAIL_CHARS));
     macro_rules! log_line {
         ($level:ident, $($fallback:tt)*) => {
             tracing::$level!(
                 step,
                 code = error.code(),
                 status = error.status(),
-                parameter = error.parameter(),
-                hint = error.hint(),
-                detail = error.detail(),
+                parameter = parameter.map(tracing::field::display),
+                hint = hint.map(tracing::field::display),
+                detail = detail.map(tracing::field::display),
                 $($fallback)*
             )
         };
@@ -112,10 +136,9 @@ fn log(step: &str, error: &StepError, fallback: Option<&BlockId>) {
         Some(block) => log_line!(
             warn,
             fallback_block = %Untrusted(block.as_str()),
-            "{}; answering with the fallback block",
-            error.message()
+            "{message}; answering with the fallback block"
         ),
-        None if error.status() >= 500 => log_line!(error, "{}", error.message()),
-        None => log_line!(warn, "{}", error.message()),
+        None if error.status() >= 500 => log_line!(error, "{message}"),
+        None => log_line!(warn, "{message}"),
     }
 }

@@ -2,16 +2,21 @@
 //! refusal an early return:
 //!
 //! 1. the caller's address and credentials ([`StepGuards::admit`]);
-//! 2. a place among the requests served at once (else 503, load shed);
-//! 3. the body, within the read timeout and the size limit;
+//! 2. the body's format, from its headers (a compressed or multipart body is refused
+//!    before it is read);
+//! 3. the body, within the read timeout, the size limit and the budget for bodies in
+//!    transit ([`body`]);
 //! 4. the signature over the body;
 //! 5. the parameters, decoded once; parameters no argument reads (logged, or refused);
-//! 6. the step, under its deadline, its panics caught;
-//! 7. the reply, checked against Chatlayer's rules and serialized.
+//! 6. a place among the requests served at once (else 503, load shed): taken only now, so
+//!    that slow bodies cannot hold the places the steps need;
+//! 7. the step, under its deadline, its panics caught;
+//! 8. the reply, checked against Chatlayer's rules and serialized.
 //!
 //! Every failure goes through the [failure policy](failure): a fallback block when the bot
 //! gave one and the error's class allows it, else the JSON error.
 
+mod body;
 mod failure;
 mod unknown;
 mod within;
@@ -20,7 +25,6 @@ use std::any::Any;
 use std::fmt;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -31,6 +35,7 @@ use axum::response::Response;
 use futures_util::FutureExt;
 use serde::Deserialize;
 
+pub(crate) use body::BodyBudget;
 pub(crate) use failure::{FALLBACK_HEADER, FailurePolicy};
 
 use crate::BlockId;
@@ -38,8 +43,8 @@ use crate::deps::Dependencies;
 use crate::descriptor::StepDescriptor;
 use crate::error::{ErrorCode, StepError, error_response, json_response};
 use crate::extract::StepRequest;
-use crate::param_map::ParamMap;
 use crate::param_map::lenient::Lenient;
+use crate::param_map::{BodyFormat, ParamMap};
 use crate::security::StepGuards;
 use crate::untrusted::Untrusted;
 use failure::Failure;
@@ -54,6 +59,10 @@ pub(crate) struct Runtime {
     pub(crate) step_timeout: Duration,
     /// How long a body may take to arrive.
     pub(crate) read_timeout: Duration,
+    /// The bytes of bodies held at once while they arrive.
+    pub(crate) body_budget: BodyBudget,
+    /// The JSON values one body may hold.
+    pub(crate) body_value_limit: usize,
     pub(crate) deny_unknown_params: bool,
     /// One permit per request in flight; none left means overload.
     pub(crate) in_flight: tokio::sync::Semaphore,
@@ -67,6 +76,8 @@ impl fmt::Debug for Runtime {
             .field("body_limit", &self.body_limit)
             .field("step_timeout", &self.step_timeout)
             .field("read_timeout", &self.read_timeout)
+            .field("body_budget", &self.body_budget)
+            .field("body_value_limit", &self.body_value_limit)
             .field("deny_unknown_params", &self.deny_unknown_params)
             .field("max_concurrent_requests", &self.max_concurrent_requests)
             .finish_non_exhaustive()
@@ -153,26 +164,44 @@ async fn handle(step: Arc<PreparedStep>, parts: Parts, body: Body) -> Response {
     if let Err(error) = step.guards.admit(&parts) {
         return step.fail(error, None);
     }
-    // Held until the answer is built; none left means the app is at its limit.
-    let Ok(_permit) = step.runtime.in_flight.try_acquire() else {
-        return overloaded(&step);
+    let format = match BodyFormat::of(&parts.headers) {
+        Ok(format) => format,
+        Err(error) => return step.fail(error, None),
     };
-    let limit = step.runtime.body_limit;
-    let bytes = match within(step.runtime.read_timeout, axum::body::to_bytes(body, limit)).await {
-        Ok(Ok(bytes)) => bytes,
-        Ok(Err(error)) => return step.fail(body_error(&error, limit), None),
-        Err(TimedOut) => return step.fail(body_timeout(step.runtime.read_timeout), None),
+    let runtime = &step.runtime;
+    let reading = body::read(
+        &parts.headers,
+        body,
+        runtime.body_limit,
+        &runtime.body_budget,
+    );
+    let body = match within(runtime.read_timeout, reading).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(error)) => return step.fail(error, None),
+        Err(TimedOut) => return step.fail(body_timeout(runtime.read_timeout), None),
     };
-    if let Err(error) = step.guards.verify_body(&parts.headers, &bytes) {
+    if let Err(error) = step.guards.verify_body(&parts.headers, &body.bytes) {
         return step.fail(error, None);
     }
-    let params = match ParamMap::decode(&parts.headers, parts.uri.query(), &bytes) {
+    let decoded = ParamMap::decode(
+        format,
+        parts.uri.query(),
+        &body.bytes,
+        runtime.body_value_limit,
+    );
+    // The raw bytes, and their share of the budget, are not needed past here.
+    drop(body);
+    let params = match decoded {
         Ok(params) => params,
         Err(error) => return step.fail(error, None),
     };
     if let Err(error) = step.known.check(step.descriptor.name, &params) {
         return step.fail(error, Some(&params));
     }
+    // Held until the answer is built; none left means the app is at its limit.
+    let Ok(_permit) = runtime.in_flight.try_acquire() else {
+        return step.fail(overloaded(runtime.max_concurrent_requests), None);
+    };
     let params = Arc::new(params);
     let request = StepRequest::new(
         parts,
@@ -197,29 +226,13 @@ async fn handle(step: Arc<PreparedStep>, parts: Parts, body: Body) -> Response {
     }
 }
 
-/// Load shedding: refuse at once rather than queue. Logged for the first refusal and then
-/// every thousandth, so that an overload does not also flood the log.
-fn overloaded(step: &PreparedStep) -> Response {
-    static REFUSED: AtomicU64 = AtomicU64::new(0);
-    let refused = REFUSED.fetch_add(1, Ordering::Relaxed);
-    let limit = step.runtime.max_concurrent_requests;
-    if refused.is_multiple_of(1000) {
-        tracing::warn!(
-            step = step.descriptor.name,
-            limit,
-            refused = refused + 1,
-            "overloaded: refusing requests beyond {limit} at once"
-        );
-    }
-    let error = StepError::of(
+/// Load shedding: refuse at once rather than queue (the failure policy logs it, throttled,
+/// and adds `Retry-After`).
+fn overloaded(limit: usize) -> StepError {
+    StepError::of(
         ErrorCode::Overloaded,
         format!("the server is at its limit of {limit} requests at once; retry shortly"),
-    );
-    let mut response = error_response(&error, Some(step.descriptor.name));
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-    response
+    )
 }
 
 fn timed_out(deadline: Duration) -> StepError {
@@ -254,24 +267,6 @@ fn body_timeout(read_timeout: Duration) -> StepError {
     )
 }
 
-fn body_error(error: &axum::Error, limit: usize) -> StepError {
-    let too_large =
-        std::iter::successors(Some(error as &(dyn std::error::Error + 'static)), |error| {
-            error.source()
-        })
-        .any(|error| error.is::<http_body_util::LengthLimitError>());
-    if too_large {
-        StepError::of(
-            ErrorCode::BodyTooLarge,
-            format!("the request body is larger than the limit of {limit} bytes"),
-        )
-        .with_hint("send fewer or smaller parameters, or raise the app's body_limit")
-    } else {
-        StepError::of(ErrorCode::InvalidBody, "the request body could not be read")
-            .with_detail(error.to_string())
-    }
-}
-
 pub(crate) async fn method_not_allowed(allowed: Vec<Method>) -> Response {
     let names: Vec<&str> = allowed.iter().map(Method::as_str).collect();
     let error = StepError::of(
@@ -287,6 +282,19 @@ pub(crate) async fn method_not_allowed(allowed: Vec<Method>) -> Response {
 }
 
 pub(crate) async fn not_found(request: Request) -> Response {
+    if request.method() == Method::CONNECT {
+        // A tunnel to elsewhere (`CONNECT host:port`) is no path of this server.
+        let error = StepError::of(
+            ErrorCode::MethodNotAllowed,
+            "CONNECT is not served: this server answers API steps, it is no proxy",
+        );
+        let mut response = error_response(&error, None);
+        response.headers_mut().insert(
+            header::ALLOW,
+            HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE"),
+        );
+        return response;
+    }
     let error = StepError::of(
         ErrorCode::NotFound,
         format!("no step answers {}", Untrusted(request.uri().path())),

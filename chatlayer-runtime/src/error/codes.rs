@@ -101,6 +101,8 @@ error_codes! {
     InvalidSignature = "invalid_signature", 401, Refusal, WithSignature,
         "the HMAC signature (or its timestamp) is missing, malformed, wrong or outside the \
          replay window";
+    InvalidRequest = "invalid_request", 400, Refusal, NoStep,
+        "the request breaks HTTP itself: an HTTP/1.1 request without exactly one `Host` header";
     ForbiddenIp = "forbidden_ip", 403, Refusal, WithIpAllowList,
         "the caller is not on the IP allow-list";
     NotFound = "not_found", 404, Refusal, NoStep,
@@ -110,7 +112,13 @@ error_codes! {
     BodyTimeout = "body_timeout", 408, Refusal, Always,
         "the body did not arrive within the read timeout (10 s by default, `read_timeout(..)`)";
     BodyTooLarge = "body_too_large", 413, Refusal, Always,
-        "the body is over the limit (1 MiB by default, `body_limit(..)`); the rest is not read";
+        "the body is over the limit (1 MiB by default, `body_limit(..)`), refused by its declared \
+         length before it is read, or it holds more than `body_value_limit(..)` JSON values \
+         (10,000 by default)";
+    UnsupportedMediaType = "unsupported_media_type", 415, Request, Always,
+        "the body is compressed (`Content-Encoding`), multipart, or in a charset the server \
+         does not know: it reads JSON or form data, uncompressed, in UTF-8 or the charset the \
+         `Content-Type` names";
     HandlerError = "handler_error", 500, Step, Always,
         "the step returned an error (its text is logged, never sent)";
     HandlerPanicked = "handler_panicked", 500, Step, Always,
@@ -119,8 +127,9 @@ error_codes! {
         "the reply breaks Chatlayer's rules: two session namespaces, the read-only `internal` \
          namespace, session data that is not an object";
     Overloaded = "overloaded", 503, Refusal, Always,
-        "more requests at once than `max_concurrent_requests(..)` (1024 by default); sent \
-         with `Retry-After: 1`, never queued";
+        "more requests at once than `max_concurrent_requests(..)` (1024 by default), or more \
+         body bytes arriving at once than `body_budget(..)` (64 MiB by default); sent with \
+         `Retry-After: 1`, never queued";
     StepTimeout = "step_timeout", 504, Step, Always,
         "the step ran past its deadline (`timeout = \"5s\"` in the attribute, else \
          `step_timeout(..)`, 10 s by default) and was cancelled";

@@ -14,6 +14,8 @@ pub(crate) use codes::Documented;
 pub use codes::{ErrorClass, ErrorCode};
 pub(crate) use response::{error_response, json_response};
 
+use crate::untrusted::Bounded;
+
 /// Why a step could not answer normally.
 ///
 /// Steps return it (`Result<Reply, StepError>`), and so does everything the framework checks
@@ -220,15 +222,18 @@ impl StepError {
         )
     }
 
-    /// The JSON body Chatlayer receives for this error, for the step named `step`.
+    /// The JSON body Chatlayer receives for this error, for the step named `step`. Its
+    /// texts are bounded: a message may quote what a caller sent, and a caller must not be
+    /// able to make one request answer megabytes.
     pub(crate) fn to_body(&self, step: Option<&str>) -> ErrorBody {
+        let bounded = |text: &str| Bounded::message(text).to_string();
         ErrorBody {
             error: ErrorDetail {
                 code: self.code.to_owned(),
-                message: self.message.clone(),
-                parameter: self.parameter().map(str::to_owned),
+                message: bounded(&self.message),
+                parameter: self.parameter().map(bounded),
                 step: step.map(str::to_owned),
-                hint: self.hint().map(str::to_owned),
+                hint: self.hint().map(bounded),
             },
         }
     }

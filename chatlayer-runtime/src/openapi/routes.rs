@@ -20,6 +20,7 @@ use crate::app::{DOCS_PATH, OPENAPI_PATH, normalize_prefix};
 use crate::descriptor::StepDescriptor;
 use crate::dispatch::FailurePolicy;
 use crate::error::{ErrorCode, StepError, error_response};
+use crate::health::get_only;
 use crate::security::Guards;
 
 /// What the document is built from, and the documents already built, by prefix.
@@ -79,7 +80,8 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(
         get(move |request: Request| {
             let source = Arc::clone(&document_source);
             async move { serve_document(&source, &prefix_of(&request)) }
-        }),
+        })
+        .fallback(get_only),
     );
     if docs_page {
         let info = &source.input.info;
@@ -90,9 +92,13 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(
                 get(move |request: Request| {
                     let title = title.clone();
                     async move { serve_page(&title, &prefix_of(&request)) }
-                }),
+                })
+                .fallback(get_only),
             )
-            .route(&format!("{DOCS_PATH}/{{file}}"), get(serve_asset));
+            .route(
+                &format!("{DOCS_PATH}/{{file}}"),
+                get(serve_asset).fallback(get_only),
+            );
     }
     router
 }

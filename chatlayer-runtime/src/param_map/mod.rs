@@ -1,11 +1,16 @@
 //! The parameters of one request: Chatlayer's Body rows and Query rows, decoded once.
 
+mod form;
+mod format;
+mod json;
 pub(crate) mod lenient;
 
-use axum::http::{HeaderMap, header};
 use serde_json::{Map, Value};
 
-use crate::error::StepError;
+use crate::error::{ErrorCode, StepError};
+use json::JsonProblem;
+
+pub(crate) use format::BodyFormat;
 
 /// The parameters Chatlayer sent, as the bot builder mapped them in the API step.
 ///
@@ -95,78 +100,76 @@ impl ParamMap {
             .collect()
     }
 
-    /// Decodes the query string and the body of one request.
+    /// Decodes the query string and the body of one request, the body as `format` says and
+    /// with at most `value_limit` JSON values.
     pub(crate) fn decode(
-        headers: &HeaderMap,
+        format: BodyFormat,
         query: Option<&str>,
         body: &[u8],
+        value_limit: usize,
     ) -> Result<Self, StepError> {
-        let query = query.map(|q| decode_form(q.as_bytes())).unwrap_or_default();
-        let first = body.iter().find(|byte| !byte.is_ascii_whitespace());
+        let query = query
+            .map(|query| form::decode(query.as_bytes(), None))
+            .unwrap_or_default();
+        let raw = body.strip_prefix(BOM).unwrap_or(body);
+        let first = raw.iter().find(|byte| !byte.is_ascii_whitespace());
         let body = if first.is_none() {
             Map::new()
-        } else if first != Some(&b'{') && is_form(headers) {
+        } else if first != Some(&b'{') && format.form {
             // A JSON object is parsed as JSON even when the request claims to be a form
-            // (curl's `-d` does that by default); anything else under that claim is a form.
-            decode_form(body)
+            // (curl's `-d` does that by default); anything else under that claim is a form,
+            // whose bytes (raw or %-escaped) are text in its charset.
+            form::decode(raw, format.charset)
         } else {
-            serde_json::from_slice::<Map<String, Value>>(body).map_err(|error| {
-                StepError::invalid_body(format!(
-                    "the request body is not a JSON object of parameters: {error}"
-                ))
+            let text = match format.charset {
+                Some(charset) => charset.decode_without_bom_handling(raw).0,
+                None => std::str::from_utf8(raw)
+                    .map(std::borrow::Cow::Borrowed)
+                    .map_err(|error| {
+                        StepError::invalid_body(format!(
+                            "the request body is not UTF-8 text ({error}); name its charset \
+                             in the Content-Type"
+                        ))
+                    })?,
+            };
+            json::parse_object(&text, value_limit).map_err(|problem| match problem {
+                JsonProblem::TooManyValues => StepError::of(
+                    ErrorCode::BodyTooLarge,
+                    format!("the request body holds more than {value_limit} JSON values"),
+                )
+                .with_hint("send fewer values, or raise the app's body_value_limit"),
+                JsonProblem::NotAnObject => StepError::invalid_body(
+                    "the request body is JSON, but not an object of parameters".to_owned(),
+                ),
+                JsonProblem::Invalid(why) => StepError::invalid_body(format!(
+                    "the request body is not a JSON object of parameters: {why}"
+                )),
             })?
         };
         Ok(ParamMap { body, query })
     }
 }
 
-fn is_form(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .is_some_and(|mime| {
-            mime.trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        })
-}
-
-/// Decodes `a=1&b=2` pairs; a repeated name collects its values into an array.
-fn decode_form(bytes: &[u8]) -> Map<String, Value> {
-    let mut map = Map::new();
-    for (name, value) in form_urlencoded::parse(bytes) {
-        let value = Value::String(value.into_owned());
-        match map.get_mut(name.as_ref()) {
-            None => {
-                map.insert(name.into_owned(), value);
-            }
-            Some(Value::Array(values)) => values.push(value),
-            Some(first) => {
-                let first = first.take();
-                map.insert(name.into_owned(), Value::Array(vec![first, value]));
-            }
-        }
-    }
-    map
-}
+/// The UTF-8 byte-order mark, which some senders put before JSON.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
+    use axum::http::{HeaderMap, HeaderValue, header};
     use serde_json::json;
 
-    fn headers(content_type: Option<&str>) -> HeaderMap {
+    fn headers(content_type: Option<&str>) -> BodyFormat {
         let mut headers = HeaderMap::new();
         if let Some(value) = content_type {
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_str(value).unwrap());
         }
-        headers
+        BodyFormat::of(&headers).unwrap()
     }
 
     #[test]
     fn json_body_is_parsed_without_a_content_type() {
-        let params = ParamMap::decode(&headers(None), None, br#"{"amount": 500}"#).unwrap();
+        let params = ParamMap::decode(headers(None), None, br#"{"amount": 500}"#, 100).unwrap();
         assert_eq!(params.get("amount"), Some(&json!(500)));
     }
 
@@ -174,7 +177,7 @@ mod tests {
     fn json_body_is_parsed_whatever_the_content_type_says() {
         for content_type in ["text/plain", "text/html", "application/json;"] {
             let params =
-                ParamMap::decode(&headers(Some(content_type)), None, br#"{"a": "b"}"#).unwrap();
+                ParamMap::decode(headers(Some(content_type)), None, br#"{"a": "b"}"#, 100).unwrap();
             assert_eq!(params.get("a"), Some(&json!("b")), "{content_type}");
         }
     }
@@ -182,9 +185,10 @@ mod tests {
     #[test]
     fn form_body_and_query_are_decoded_with_repeats_kept() {
         let params = ParamMap::decode(
-            &headers(Some("application/x-www-form-urlencoded; charset=utf-8")),
+            headers(Some("application/x-www-form-urlencoded; charset=utf-8")),
             Some("source=Chatlayer&tag=a&tag=b&sku=query"),
             b"sku=A%201&quantity=2",
+            100,
         )
         .unwrap();
         assert_eq!(params.get("sku"), Some(&json!("A 1")));
@@ -197,9 +201,10 @@ mod tests {
     #[test]
     fn a_json_object_wins_over_a_form_content_type() {
         let params = ParamMap::decode(
-            &headers(Some("application/x-www-form-urlencoded")),
+            headers(Some("application/x-www-form-urlencoded")),
             None,
             br#" {"amount": 500, "destination": "Elon Musk"}"#,
+            100,
         )
         .unwrap();
         assert_eq!(params.get("amount"), Some(&json!(500)));
@@ -210,7 +215,7 @@ mod tests {
     fn empty_and_blank_bodies_carry_no_parameters() {
         for body in [&b""[..], b"  \n"] {
             assert!(
-                ParamMap::decode(&headers(None), None, body)
+                ParamMap::decode(headers(None), None, body, 100)
                     .unwrap()
                     .is_empty()
             );
@@ -220,7 +225,7 @@ mod tests {
     #[test]
     fn a_body_that_is_not_a_json_object_is_rejected() {
         for body in [&b"[1, 2]"[..], b"\"text\"", b"{\"a\": ", b"sku=A1"] {
-            let error = ParamMap::decode(&headers(None), None, body).unwrap_err();
+            let error = ParamMap::decode(headers(None), None, body, 100).unwrap_err();
             assert_eq!(error.code(), "invalid_body");
         }
     }
