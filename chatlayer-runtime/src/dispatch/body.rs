@@ -4,42 +4,38 @@
 //! its bytes arrive (so a client trickling a body byte by byte holds almost nothing).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, header};
 use http_body_util::BodyExt;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::{ErrorCode, StepError};
 
-/// The bytes of request bodies the app holds at once while they arrive.
+/// The bytes of request bodies the app holds at once while they arrive: a counter, since
+/// nothing ever waits for room (a body that finds none is refused).
 pub(crate) struct BodyBudget {
-    bytes: Arc<Semaphore>,
+    used: Arc<AtomicUsize>,
     total: usize,
 }
 
 impl BodyBudget {
     pub(crate) fn new(total: usize) -> Self {
-        let total = total.min(Semaphore::MAX_PERMITS);
         BodyBudget {
-            bytes: Arc::new(Semaphore::new(total)),
+            used: Arc::default(),
             total,
         }
     }
 
     /// Takes `len` more bytes of the budget into `held`.
-    fn reserve(
-        &self,
-        held: &mut Option<OwnedSemaphorePermit>,
-        len: usize,
-    ) -> Result<(), StepError> {
-        let permits = u32::try_from(len).map_err(|_| self.spent())?;
-        let permit = Arc::clone(&self.bytes)
-            .try_acquire_many_owned(permits)
-            .map_err(|_| self.spent())?;
-        match held {
-            Some(held) => held.merge(permit),
-            None => *held = Some(permit),
+    fn reserve(&self, held: &mut Held, len: usize) -> Result<(), StepError> {
+        let before = self.used.fetch_add(len, Ordering::AcqRel);
+        if before.saturating_add(len) > self.total {
+            self.used.fetch_sub(len, Ordering::AcqRel);
+            return Err(self.spent());
+        }
+        match &mut held.0 {
+            Some((_, bytes)) => *bytes += len,
+            None => held.0 = Some((Arc::clone(&self.used), len)),
         }
         Ok(())
     }
@@ -64,23 +60,38 @@ impl std::fmt::Debug for BodyBudget {
     }
 }
 
+/// A share of the budget, given back when dropped.
+#[derive(Default)]
+struct Held(Option<(Arc<AtomicUsize>, usize)>);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Some((used, bytes)) = &self.0 {
+            used.fetch_sub(*bytes, Ordering::AcqRel);
+        }
+    }
+}
+
 /// A body read whole, holding its share of the budget until dropped.
 pub(crate) struct ReadBody {
     pub(crate) bytes: Bytes,
-    _held: Option<OwnedSemaphorePermit>,
+    _held: Held,
 }
 
 /// Reads `body`, at most `limit` bytes, within `budget`.
 pub(crate) async fn read(
-    headers: &HeaderMap,
     mut body: Body,
     limit: usize,
     budget: &BodyBudget,
 ) -> Result<ReadBody, StepError> {
-    if declared_length(headers).is_some_and(|declared| declared > limit as u64) {
+    // hyper knows the declared `Content-Length`: a body declared too large is never read.
+    if http_body::Body::size_hint(&body)
+        .exact()
+        .is_some_and(|declared| declared > limit as u64)
+    {
         return Err(too_large(limit));
     }
-    let mut held = None;
+    let mut held = Held::default();
     let mut first: Option<Bytes> = None;
     let mut joined: Option<Vec<u8>> = None;
     while let Some(frame) = body.frame().await {
@@ -117,17 +128,6 @@ pub(crate) async fn read(
     Ok(ReadBody { bytes, _held: held })
 }
 
-/// The `Content-Length` the request declares, when it declares one.
-fn declared_length(headers: &HeaderMap) -> Option<u64> {
-    headers
-        .get(header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
-}
-
 fn too_large(limit: usize) -> StepError {
     StepError::of(
         ErrorCode::BodyTooLarge,
@@ -139,48 +139,43 @@ fn too_large(limit: usize) -> StepError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
 
-    fn declaring(length: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::CONTENT_LENGTH,
-            HeaderValue::from_str(length).unwrap(),
-        );
-        headers
+    /// A body that declares `length` bytes and never sends them.
+    struct Declared(u64);
+
+    impl http_body::Body for Declared {
+        type Data = Bytes;
+        type Error = std::io::Error;
+
+        fn poll_frame(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, std::io::Error>>> {
+            std::task::Poll::Pending
+        }
+
+        fn size_hint(&self) -> http_body::SizeHint {
+            http_body::SizeHint::with_exact(self.0)
+        }
     }
 
     #[tokio::test]
     async fn a_declared_length_over_the_limit_is_refused_before_reading() {
-        // The body would never end: refusing it means not reading it.
-        let never =
-            Body::from_stream(futures_util::stream::pending::<Result<Bytes, std::io::Error>>());
         let budget = BodyBudget::new(1024);
-        let error = read(&declaring("1000000000000"), never, 100, &budget)
-            .await
-            .err()
-            .unwrap();
+        let never = Body::new(Declared(1_000_000_000_000));
+        let error = read(never, 100, &budget).await.err().unwrap();
         assert_eq!((error.status(), error.code()), (413, "body_too_large"));
     }
 
     #[tokio::test]
     async fn the_budget_counts_bytes_as_they_arrive_and_frees_them_with_the_body() {
         let budget = BodyBudget::new(10);
-        let held = read(&HeaderMap::new(), Body::from("123456"), 100, &budget)
-            .await
-            .unwrap();
+        let held = read(Body::from("123456"), 100, &budget).await.unwrap();
         assert_eq!(&held.bytes[..], b"123456");
-        let error = read(&HeaderMap::new(), Body::from("12345"), 100, &budget)
-            .await
-            .err()
-            .unwrap();
+        let error = read(Body::from("12345"), 100, &budget).await.err().unwrap();
         assert_eq!((error.status(), error.code()), (503, "overloaded"));
         drop(held);
-        assert!(
-            read(&HeaderMap::new(), Body::from("12345"), 100, &budget)
-                .await
-                .is_ok()
-        );
+        assert!(read(Body::from("12345"), 100, &budget).await.is_ok());
     }
 
     #[tokio::test]
@@ -189,14 +184,12 @@ mod tests {
             ["ab", "cd", "ef"].map(|part| Ok::<_, std::io::Error>(Bytes::from(part))),
         );
         let budget = BodyBudget::new(100);
-        let read_whole = read(&HeaderMap::new(), Body::from_stream(frames), 6, &budget)
-            .await
-            .unwrap();
+        let read_whole = read(Body::from_stream(frames), 6, &budget).await.unwrap();
         assert_eq!(&read_whole.bytes[..], b"abcdef");
         let frames = futures_util::stream::iter(
             ["ab", "cd", "ef"].map(|part| Ok::<_, std::io::Error>(Bytes::from(part))),
         );
-        let error = read(&HeaderMap::new(), Body::from_stream(frames), 5, &budget)
+        let error = read(Body::from_stream(frames), 5, &budget)
             .await
             .err()
             .unwrap();

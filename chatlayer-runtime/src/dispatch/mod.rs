@@ -169,12 +169,7 @@ async fn handle(step: Arc<PreparedStep>, parts: Parts, body: Body) -> Response {
         Err(error) => return step.fail(error, None),
     };
     let runtime = &step.runtime;
-    let reading = body::read(
-        &parts.headers,
-        body,
-        runtime.body_limit,
-        &runtime.body_budget,
-    );
+    let reading = body::read(body, runtime.body_limit, &runtime.body_budget);
     let body = match within(runtime.read_timeout, reading).await {
         Ok(Ok(body)) => body,
         Ok(Err(error)) => return step.fail(error, None),

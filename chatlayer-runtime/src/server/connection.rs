@@ -2,12 +2,12 @@
 //! protections a public server needs.
 //!
 //! * A connection that starts no request within the read timeout is closed, counted from
-//!   accept: a silent client holds nothing for long. hyper's own header timeout starts only
-//!   once bytes arrive, and the detection of the HTTP version before it has none at all.
-//! * A connection with no request in flight and none started for a whole read timeout is
-//!   closed: idle HTTP/1 keep-alive and HTTP/2 connections alike, a client stalled in the
-//!   middle of an HTTP/2 frame too. HTTP/2 connections are also pinged, and closed when the
-//!   pings go unanswered.
+//!   accept, and so is one with no request in flight and none started for a read timeout:
+//!   idle HTTP/1 keep-alive and HTTP/2 connections alike, a client stalled in the middle of
+//!   an HTTP/2 frame too ([`ConnectionTable::sweep`](super::table::ConnectionTable::sweep)).
+//!   hyper's own header timeout starts only once bytes arrive, and the detection of the HTTP
+//!   version before it has none at all. HTTP/2 connections are also pinged, and closed when
+//!   the pings go unanswered.
 //! * While the server drains, HTTP/1 answers carry `Connection: close`, so clients move
 //!   away before the server stops; at the stop, HTTP/2 clients get GOAWAY.
 
@@ -32,7 +32,6 @@ use tower::Service;
 use super::table::{Admitted, ConnectionState, RequestGuard};
 use super::timer::ConnectionTimer;
 use crate::error::{ErrorCode, StepError, error_response};
-use crate::health::Draining;
 use crate::serve::ServerSettings;
 
 /// Streams one HTTP/2 connection may have open at once.
@@ -53,8 +52,8 @@ pub(super) struct ConnectionContext {
     pub(super) done: watch::Receiver<()>,
 }
 
-/// Serves `stream` until the client closes it, it goes idle or silent, it is evicted, or the
-/// server stops.
+/// Serves `stream` until the client closes it, the server stops, or the table closes it
+/// (idle, silent, or evicted: the task is aborted).
 pub(super) fn spawn(
     stream: TcpStream,
     remote: SocketAddr,
@@ -68,14 +67,14 @@ pub(super) fn spawn(
         done,
     } = context;
     let state = Arc::clone(&admitted.state);
+    let service_state = Arc::clone(&state);
     let service = Served {
         router,
         remote,
         state: Arc::clone(&state),
-        draining: settings.draining.clone(),
     };
     let read_timeout = settings.header_read_timeout;
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         let mut builder = Builder::new(TokioExecutor::new());
         builder
             .http1()
@@ -100,8 +99,6 @@ pub(super) fn spawn(
         };
         let result = tokio::select! {
             result = connection.as_mut() => result,
-            () = idle(&state, read_timeout) => Ok(()),
-            () = state.evicted() => Ok(()),
             () = stopped => {
                 // Finish the requests in flight, then close; HTTP/2 clients get GOAWAY.
                 connection.as_mut().graceful_shutdown();
@@ -117,19 +114,7 @@ pub(super) fn spawn(
         drop(admitted);
         drop(done);
     });
-}
-
-/// Completes when the connection has had no request in flight, and started none, for a
-/// whole `timeout` (so within one or two timeouts of going quiet); from accept, a
-/// connection that never starts one.
-async fn idle(state: &ConnectionState, timeout: Duration) {
-    loop {
-        let started = state.started();
-        tokio::time::sleep(timeout).await;
-        if state.in_flight() == 0 && state.started() == started {
-            return;
-        }
-    }
+    service_state.attach(task.abort_handle());
 }
 
 /// Completes once the connection has had no request in flight for `grace`.
@@ -153,7 +138,6 @@ struct Served {
     router: Router,
     remote: SocketAddr,
     state: Arc<ConnectionState>,
-    draining: Draining,
 }
 
 impl hyper::service::Service<Request<Incoming>> for Served {
@@ -176,8 +160,7 @@ impl hyper::service::Service<Request<Incoming>> for Served {
             inner: Some(router.call(request)),
             ready: None,
             guard: Some(guard),
-            close: version <= Version::HTTP_11 && self.draining.is_on(),
-            draining: self.draining.clone(),
+            close: false,
             version,
         }
     }
@@ -191,8 +174,8 @@ pin_project_lite::pin_project! {
         inner: Option<axum::routing::future::RouteFuture<Infallible>>,
         ready: Option<Response<Body>>,
         guard: Option<RequestGuard>,
+        // Whether the answer closes the connection whatever else happens.
         close: bool,
-        draining: Draining,
         version: Version,
     }
 }
@@ -204,7 +187,6 @@ impl Tracked {
             ready: Some(response),
             guard: Some(guard),
             close: true,
-            draining: Draining::default(),
             version: Version::HTTP_11,
         }
     }
@@ -223,9 +205,11 @@ impl Future for Tracked {
             },
             None => this.ready.take().expect("a ready answer is polled once"),
         };
-        this.guard.take();
+        let guard = this.guard.take().expect("an answer is ready once");
         // HTTP/2 has no `Connection` header: its clients get GOAWAY at the stop instead.
-        let close = *this.close || (*this.version <= Version::HTTP_11 && this.draining.is_on());
+        let close = *this.close
+            || (*this.version <= Version::HTTP_11 && guard.connection().draining.is_on());
+        drop(guard);
         if close {
             response
                 .headers_mut()

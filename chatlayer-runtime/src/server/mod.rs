@@ -22,6 +22,7 @@ mod timer;
 use std::future::Future;
 use std::io;
 use std::pin::pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -43,7 +44,11 @@ pub(crate) async fn run(
     settings: ServerSettings,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    let table = ConnectionTable::new(fd_limit::max_connections(settings.max_connections));
+    let table = Arc::new(ConnectionTable::new(
+        fd_limit::max_connections(settings.max_connections),
+        settings.draining.clone(),
+    ));
+    let sweeper = tokio::spawn(sweep(Arc::clone(&table), settings.header_read_timeout));
     // Dropping `stop` tells every connection to finish its requests and close; each
     // connection holds a `done` receiver, so `done_tx.closed()` resolves when all are gone.
     let (stop_tx, stop_rx) = watch::channel(());
@@ -101,7 +106,19 @@ pub(crate) async fn run(
              (raise shutdown_timeout to wait longer)"
         ),
     }
+    sweeper.abort();
     Ok(())
+}
+
+/// Closes quiet connections, for as long as the server runs.
+async fn sweep(table: Arc<ConnectionTable>, timeout: Duration) {
+    let interval = table::sweep_interval(timeout);
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        table.sweep(interval, timeout);
+    }
 }
 
 /// Accepts connections until `until` completes, admitting each into `table` and handing it

@@ -1,56 +1,103 @@
-//! [`ConnectionTable`]: the connections the server holds, bounded. At the bound, a new
-//! connection takes the place of the oldest one that has not sent a complete request yet (a
-//! silent or slow client: exactly what an attacker opens by the thousand); when every
-//! connection is busy with requests, the new one is refused at once.
+//! [`ConnectionTable`]: the connections the server holds, bounded, and closed when they
+//! hold nothing.
+//!
+//! At the bound, a new connection takes the place of the oldest one that has not sent a
+//! request yet (a silent or slow client: exactly what an attacker opens by the thousand);
+//! when every connection is busy with requests, the new one is refused at once. A sweeper
+//! closes connections that have had no request in flight, and started none, for a read
+//! timeout: from accept for a connection that never sends one. Closing is aborting the
+//! connection's task, so that serving a request costs no timer and no extra wake-up.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::Duration;
 
-use tokio::sync::Notify;
+use tokio::task::AbortHandle;
 
+use crate::health::Draining;
 use crate::throttled::Throttled;
 
-/// What one connection's task and the accept loop share.
-#[derive(Default)]
+/// One request started, in [`ConnectionState::requests`]: started requests count in the
+/// high half, requests in flight in the low half.
+const STARTED_ONE: u64 = 1 << 32;
+const IN_FLIGHT: u64 = STARTED_ONE - 1;
+
+/// What one connection's task, its requests, the accept loop and the sweeper share.
 pub(crate) struct ConnectionState {
-    /// Requests started on the connection; 0 until it sends its first complete head.
-    started: AtomicUsize,
-    in_flight: AtomicUsize,
-    /// Asks the connection to close now, to make room for a new one.
-    evict: Notify,
+    /// Started requests (high 32 bits, wrapping) and requests in flight (low 32 bits), in
+    /// one word so that a request costs one atomic operation to start and one to end.
+    requests: AtomicU64,
+    /// Whether the server is draining (its answers then say `Connection: close`).
+    pub(crate) draining: Draining,
+    /// Closes the connection's task.
+    abort: OnceLock<AbortHandle>,
     /// Whether its place in the count was given back (once: when evicted or when closed).
     released: AtomicBool,
+    /// The sweeper's view: the started count it last saw, and for how many sweeps since
+    /// then the connection was quiet.
+    seen_started: AtomicU32,
+    quiet_sweeps: AtomicU32,
 }
 
 impl ConnectionState {
+    fn new(draining: Draining) -> Self {
+        ConnectionState {
+            requests: AtomicU64::new(0),
+            draining,
+            abort: OnceLock::new(),
+            released: AtomicBool::new(false),
+            seen_started: AtomicU32::new(0),
+            quiet_sweeps: AtomicU32::new(0),
+        }
+    }
+
     /// A request starts; the guard ends it when dropped.
     pub(crate) fn begin(self: &Arc<Self>) -> RequestGuard {
-        self.started.fetch_add(1, Ordering::Relaxed);
-        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        self.requests.fetch_add(STARTED_ONE + 1, Ordering::AcqRel);
         RequestGuard(Arc::clone(self))
     }
 
-    pub(crate) fn started(&self) -> usize {
-        self.started.load(Ordering::Relaxed)
+    /// How many requests started (wrapping at 2^32), and how many are in flight.
+    fn counts(&self) -> (u32, u32) {
+        let requests = self.requests.load(Ordering::Acquire);
+        ((requests >> 32) as u32, (requests & IN_FLIGHT) as u32)
     }
 
-    pub(crate) fn in_flight(&self) -> usize {
-        self.in_flight.load(Ordering::Acquire)
+    pub(crate) fn in_flight(&self) -> u32 {
+        self.counts().1
     }
 
-    /// Completes when the accept loop evicts the connection.
-    pub(crate) async fn evicted(&self) {
-        self.evict.notified().await;
+    /// Whether the connection has never started a request.
+    fn silent(&self) -> bool {
+        self.requests.load(Ordering::Acquire) == 0
+    }
+
+    /// Gives the connection its task, for closing it.
+    pub(crate) fn attach(&self, task: AbortHandle) {
+        let _ = self.abort.set(task);
+    }
+
+    fn close(&self) {
+        if let Some(task) = self.abort.get() {
+            task.abort();
+        }
     }
 }
 
 /// One request in flight on a connection.
 pub(crate) struct RequestGuard(Arc<ConnectionState>);
 
+impl RequestGuard {
+    /// The connection's state.
+    pub(crate) fn connection(&self) -> &ConnectionState {
+        &self.0
+    }
+}
+
 impl Drop for RequestGuard {
     fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+        self.0.requests.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -58,8 +105,11 @@ impl Drop for RequestGuard {
 pub(crate) struct ConnectionTable {
     max: usize,
     open: Arc<AtomicUsize>,
+    draining: Draining,
+    /// Every connection, for the sweeper.
+    all: Mutex<Vec<Weak<ConnectionState>>>,
     /// Connections that had not started a request when they were accepted, in accept
-    /// order; a connection that has started one is skipped (and dropped from here) when met.
+    /// order; one that has started one is dropped from here when met.
     silent: Mutex<VecDeque<Weak<ConnectionState>>>,
 }
 
@@ -67,14 +117,16 @@ pub(crate) struct ConnectionTable {
 /// however many connections are open.
 const SCAN: usize = 256;
 
-/// Evictions, logged at most once per interval.
+/// Evictions and idle closes, logged at most once per interval.
 static EVICTED: Throttled = Throttled::new();
 
 impl ConnectionTable {
-    pub(crate) fn new(max: usize) -> Self {
+    pub(crate) fn new(max: usize, draining: Draining) -> Self {
         ConnectionTable {
             max,
             open: Arc::default(),
+            draining,
+            all: Mutex::default(),
             silent: Mutex::default(),
         }
     }
@@ -91,11 +143,9 @@ impl ConnectionTable {
             return None;
         }
         self.open.fetch_add(1, Ordering::AcqRel);
-        let state = Arc::new(ConnectionState::default());
-        self.silent
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push_back(Arc::downgrade(&state));
+        let state = Arc::new(ConnectionState::new(self.draining.clone()));
+        lock(&self.all).push(Arc::downgrade(&state));
+        lock(&self.silent).push_back(Arc::downgrade(&state));
         Some(Admitted {
             state,
             open: Arc::clone(&self.open),
@@ -105,10 +155,7 @@ impl ConnectionTable {
     /// Evicts the oldest connection that has not started a request, if one is found among
     /// the next few in the queue.
     fn evict_one(&self) -> bool {
-        let mut silent = self
-            .silent
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut silent = lock(&self.silent);
         for _ in 0..SCAN {
             let Some(weak) = silent.pop_front() else {
                 return false;
@@ -116,9 +163,9 @@ impl ConnectionTable {
             // A closed connection, or one that has sent a request: not evictable, and
             // never again, so it leaves the queue.
             if let Some(state) = weak.upgrade()
-                && state.started() == 0
+                && state.silent()
             {
-                state.evict.notify_one();
+                state.close();
                 EVICTED.record(|count| {
                     tracing::warn!(
                         evicted = count,
@@ -135,6 +182,47 @@ impl ConnectionTable {
         }
         false
     }
+
+    /// One sweep, every `interval`: closes the connections that have been quiet (no
+    /// request in flight, none started) for `timeout`, and forgets the closed ones.
+    pub(crate) fn sweep(&self, interval: Duration, timeout: Duration) {
+        // One sweep more than the timeout holds: the first quiet sweep may come just after
+        // the connection went quiet, and none may be closed before its timeout.
+        let quiet_for = u32::try_from(timeout.div_duration_f64(interval).ceil() as u64)
+            .unwrap_or(u32::MAX - 1)
+            + 1;
+        lock(&self.all).retain(|weak| {
+            let Some(state) = weak.upgrade() else {
+                return false;
+            };
+            let (started, in_flight) = state.counts();
+            let quiet =
+                in_flight == 0 && state.seen_started.swap(started, Ordering::AcqRel) == started;
+            let sweeps = if quiet {
+                state.quiet_sweeps.fetch_add(1, Ordering::AcqRel) + 1
+            } else {
+                state.quiet_sweeps.store(0, Ordering::Release);
+                0
+            };
+            if sweeps >= quiet_for {
+                state.close();
+                return false;
+            }
+            true
+        });
+    }
+}
+
+/// The sweeps of a server whose read timeout is `timeout`: close enough to close a quiet
+/// connection within one and a half timeouts, rare enough to cost nothing.
+pub(crate) fn sweep_interval(timeout: Duration) -> Duration {
+    (timeout / 2).clamp(Duration::from_millis(10), Duration::from_secs(5))
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// An admitted connection: its shared state, and its place in the count until dropped.
@@ -161,9 +249,13 @@ fn release(state: &ConnectionState, open: &AtomicUsize) {
 mod tests {
     use super::*;
 
+    fn table(max: usize) -> ConnectionTable {
+        ConnectionTable::new(max, Draining::default())
+    }
+
     #[test]
     fn at_the_bound_the_oldest_silent_connection_makes_room() {
-        let table = ConnectionTable::new(2);
+        let table = table(2);
         let first = table.admit().unwrap();
         let second = table.admit().unwrap();
         let _busy = second.state.begin();
@@ -180,9 +272,38 @@ mod tests {
 
     #[test]
     fn a_connection_that_started_a_request_is_never_evicted() {
-        let table = ConnectionTable::new(1);
+        let table = table(1);
         let client = table.admit().unwrap();
         drop(client.state.begin()); // one request, answered: now idle, but a real client
         assert!(table.admit().is_none());
+    }
+
+    #[tokio::test]
+    async fn the_sweeper_closes_quiet_connections_only() {
+        let table = table(10);
+        let quiet = table.admit().unwrap();
+        let busy = table.admit().unwrap();
+        let active = table.admit().unwrap();
+        let handles: Vec<_> = [&quiet, &busy, &active]
+            .iter()
+            .map(|admitted| {
+                let task = tokio::spawn(std::future::pending::<()>());
+                admitted.state.attach(task.abort_handle());
+                task
+            })
+            .collect();
+        let _in_flight = busy.state.begin();
+        let second = Duration::from_secs(1);
+        for _ in 0..3 {
+            drop(active.state.begin());
+            table.sweep(second, 2 * second);
+        }
+        tokio::task::yield_now().await;
+        assert!(
+            handles[0].is_finished(),
+            "quiet for three sweeps of two timeouts' worth"
+        );
+        assert!(!handles[1].is_finished(), "a request in flight");
+        assert!(!handles[2].is_finished(), "a request every sweep");
     }
 }
