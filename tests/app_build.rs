@@ -233,6 +233,32 @@ fn problems_of_settings_are_reported_with_the_others() {
     assert_eq!(kinds, ["dependency", "dependency", "unknown step"]);
 }
 
+/// A budget for bodies in transit below the body limit would refuse every body of the
+/// limit with 503, under no load at all.
+#[test]
+fn a_body_budget_below_the_body_limit_is_a_problem() {
+    let error = App::from_steps([a_get::STEP])
+        .body_limit(1_000)
+        .body_budget(999)
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        error.problems(),
+        [BuildProblem::BodyBudgetBelowLimit {
+            budget: 999,
+            limit: 1_000
+        }]
+    );
+    assert!(error.to_string().contains("raise body_budget"), "{error}");
+    assert!(
+        App::from_steps([a_get::STEP])
+            .body_limit(1_000)
+            .body_budget(1_000)
+            .build()
+            .is_ok()
+    );
+}
+
 #[test]
 fn the_inputs_record_parameters_and_dependencies() {
     let signature = needs_deps::STEP.inputs();

@@ -330,7 +330,8 @@ impl AppBuilder {
     /// How many bytes of request bodies the app holds at once while they arrive (default
     /// [`DEFAULT_BODY_BUDGET`](Self::DEFAULT_BODY_BUDGET)). A body arriving when the budget
     /// is spent is refused with 503 `overloaded`. Bodies count only the bytes that have
-    /// arrived, so clients trickling bodies byte by byte hold almost nothing, and the
+    /// arrived (and 64 bytes more for each piece they arrived in, which keeping the piece
+    /// costs), so clients trickling bodies byte by byte hold almost nothing, and the
     /// [concurrency limit](Self::max_concurrent_requests) applies only once a body is read:
     /// slow bodies cannot starve the steps.
     pub fn body_budget(mut self, bytes: usize) -> Self {
@@ -357,7 +358,8 @@ impl AppBuilder {
     /// Checks the whole app and returns every problem at once: no steps, a step listed
     /// twice, two steps on the same method and path, a step at a path the app serves
     /// itself, a dependency nobody provided, a setting naming a step the app does not serve,
-    /// a security setting in the environment that cannot be used.
+    /// a body budget smaller than the body limit, a security setting in the environment that
+    /// cannot be used.
     pub fn build(self) -> Result<App, BuildError> {
         self.build_with_env(&process_env)
     }
@@ -413,6 +415,12 @@ impl AppBuilder {
                     });
                 }
             }
+        }
+        if self.body_budget < self.body_limit {
+            problems.push(BuildProblem::BodyBudgetBelowLimit {
+                budget: self.body_budget,
+                limit: self.body_limit,
+            });
         }
         let (guards, env_problems) = self.security.resolve(read);
         problems.extend(

@@ -76,6 +76,14 @@ pub enum BuildProblem {
         /// The builder switch that frees the path, e.g. `serve_docs`.
         switch: &'static str,
     },
+    /// The [body budget](crate::AppBuilder::body_budget) is smaller than the
+    /// [body limit](crate::AppBuilder::body_limit): a body of the limit could never be read.
+    BodyBudgetBelowLimit {
+        /// The budget, in bytes.
+        budget: usize,
+        /// The limit, in bytes.
+        limit: usize,
+    },
 }
 
 impl fmt::Display for BuildProblem {
@@ -147,6 +155,12 @@ impl fmt::Display for BuildProblem {
                 f,
                 "step {step} is at {path}, which the app itself serves\n\
                  help: give the step another path, or switch that off with .{switch}(false)"
+            ),
+            BuildProblem::BodyBudgetBelowLimit { budget, limit } => write!(
+                f,
+                "the body budget ({budget} bytes) is smaller than the body limit ({limit} \
+                 bytes): a body of the limit could never be read\n\
+                 help: raise body_budget(..) to several times the limit, or lower body_limit(..)"
             ),
         }
     }

@@ -78,6 +78,11 @@ pub(crate) struct ReadBody {
     _held: Held,
 }
 
+/// What keeping one more frame costs beyond its bytes: its place in the list (and the list's
+/// growth), and the framing around it that its slice of the read buffer keeps alive. A body
+/// sent in one-byte chunks so costs the budget what it costs the memory.
+const FRAME_COST: usize = 64;
+
 /// Reads `body`, at most `limit` bytes, within `budget`.
 pub(crate) async fn read(
     mut body: Body,
@@ -92,8 +97,11 @@ pub(crate) async fn read(
         return Err(too_large(limit));
     }
     let mut held = Held::default();
-    let mut first: Option<Bytes> = None;
-    let mut joined: Option<Vec<u8>> = None;
+    // The frames as they came, without a copy: each is a slice of the connection's read
+    // buffer, so what is counted against the budget is the memory held. They are joined
+    // once, at the end, into one allocation of the exact length.
+    let mut frames: Vec<Bytes> = Vec::new();
+    let mut read = 0;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|error| {
             StepError::of(ErrorCode::InvalidBody, "the request body could not be read")
@@ -105,25 +113,24 @@ pub(crate) async fn read(
         if data.is_empty() {
             continue;
         }
-        let read = first.as_ref().map_or(0, Bytes::len) + joined.as_ref().map_or(0, Vec::len);
         if read + data.len() > limit {
             return Err(too_large(limit));
         }
-        budget.reserve(&mut held, data.len())?;
-        // Most bodies are one frame: kept as it came, without a copy.
-        match (&mut first, &mut joined) {
-            (None, None) => first = Some(data),
-            (Some(_), None) => {
-                let mut bytes = first.take().expect("the first frame").to_vec();
-                bytes.extend_from_slice(&data);
-                joined = Some(bytes);
-            }
-            (_, Some(bytes)) => bytes.extend_from_slice(&data),
-        }
+        budget.reserve(&mut held, data.len() + FRAME_COST)?;
+        read += data.len();
+        frames.push(data);
     }
-    let bytes = match joined {
-        Some(bytes) => Bytes::from(bytes),
-        None => first.unwrap_or_default(),
+    let bytes = match frames.len() {
+        0 => Bytes::new(),
+        // Most bodies are one frame: kept as it came.
+        1 => frames.pop().expect("one frame"),
+        _ => {
+            let mut joined = Vec::with_capacity(read);
+            for frame in frames {
+                joined.extend_from_slice(&frame);
+            }
+            Bytes::from(joined)
+        }
     };
     Ok(ReadBody { bytes, _held: held })
 }
@@ -169,7 +176,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_budget_counts_bytes_as_they_arrive_and_frees_them_with_the_body() {
-        let budget = BodyBudget::new(10);
+        let budget = BodyBudget::new(10 + FRAME_COST);
         let held = read(Body::from("123456"), 100, &budget).await.unwrap();
         assert_eq!(&held.bytes[..], b"123456");
         let error = read(Body::from("12345"), 100, &budget).await.err().unwrap();
@@ -179,11 +186,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn tiny_frames_cost_what_keeping_them_costs() {
+        let one_byte_frames = || {
+            futures_util::stream::iter(
+                (0..100).map(|_| Ok::<_, std::io::Error>(Bytes::from_static(b"a"))),
+            )
+        };
+        // 100 bytes, but 100 frames: far more memory than 100 bytes in one piece.
+        let budget = BodyBudget::new(1_000);
+        let error = read(Body::from_stream(one_byte_frames()), 1_000, &budget)
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(error.code(), "overloaded");
+        let budget = BodyBudget::new(100 * (1 + FRAME_COST));
+        let whole = read(Body::from_stream(one_byte_frames()), 1_000, &budget)
+            .await
+            .unwrap();
+        assert_eq!(whole.bytes.len(), 100);
+    }
+
+    #[tokio::test]
     async fn frames_are_joined_and_the_limit_holds_across_them() {
         let frames = futures_util::stream::iter(
             ["ab", "cd", "ef"].map(|part| Ok::<_, std::io::Error>(Bytes::from(part))),
         );
-        let budget = BodyBudget::new(100);
+        let budget = BodyBudget::new(1_000);
         let read_whole = read(Body::from_stream(frames), 6, &budget).await.unwrap();
         assert_eq!(&read_whole.bytes[..], b"abcdef");
         let frames = futures_util::stream::iter(

@@ -37,6 +37,12 @@ use crate::serve::ServerSettings;
 /// Streams one HTTP/2 connection may have open at once.
 const MAX_STREAMS_PER_CONNECTION: u32 = 64;
 
+/// The most an HTTP/1 connection buffers of what it reads: a request head must fit in it
+/// (else 431), and a body arrives through it in slices of at most this size. hyper grows a
+/// busy connection's buffer up to about 400 KiB by default, so that a thousand connections
+/// uploading at once held some 400 MB between them.
+const MAX_HTTP1_BUFFER: usize = 64 * 1024;
+
 /// How long an HTTP/2 connection that was told to stop, and has no request left, may take
 /// to acknowledge that before it is closed anyway.
 const GOAWAY_GRACE: Duration = Duration::from_secs(1);
@@ -80,6 +86,7 @@ pub(super) fn spawn(
             .http1()
             .timer(ConnectionTimer::default())
             .header_read_timeout(read_timeout)
+            .max_buf_size(MAX_HTTP1_BUFFER)
             .keep_alive(stop.is_some());
         builder
             .http2()
