@@ -114,7 +114,7 @@ error_codes! {
     BodyTooLarge = "body_too_large", 413, Refusal, Always,
         "the body is over the limit (1 MiB by default, `body_limit(..)`), refused by its declared \
          length before it is read, or it holds more than `body_value_limit(..)` JSON values \
-         (10,000 by default)";
+         (10,000 by default) or nests arrays and objects deeper than 512 levels";
     UnsupportedMediaType = "unsupported_media_type", 415, Request, Always,
         "the body is compressed (`Content-Encoding`), multipart, or in a charset the server \
          does not know: it reads JSON or form data, uncompressed, in UTF-8 or the charset the \

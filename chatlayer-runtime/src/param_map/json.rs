@@ -4,8 +4,8 @@
 //! serde_json reads almost every body, counting values as it builds them. Valid JSON that it
 //! refuses goes through [`tolerant`] instead, so that it reaches parameter extraction, where
 //! only the odd parameter fails (and falls back): numbers beyond `f64` (`1e400`, a
-//! 5,000-digit integer), nesting deeper than serde_json's 128 levels, escaped lone
-//! surrogates (`"\ud800"`), and a leading byte-order mark.
+//! 5,000-digit integer), nesting deeper than serde_json's 128 levels (up to [`MAX_DEPTH`]),
+//! escaped lone surrogates (`"\ud800"`), and a leading byte-order mark.
 
 use std::cell::Cell;
 use std::fmt;
@@ -18,13 +18,22 @@ use serde_json::{Map, Number, Value};
 pub(crate) enum JsonProblem {
     /// It holds more values than allowed.
     TooManyValues,
+    /// It nests containers deeper than [`MAX_DEPTH`].
+    TooDeep,
     /// It is valid JSON, but not an object.
     NotAnObject,
     /// It is not JSON: what is wrong, and where.
     Invalid(String),
 }
 
-/// Reads `text` as a JSON object of at most `limit` values (the object itself included).
+/// How deep a body may nest arrays and objects. serde_json's `Value`, and the types a step
+/// reads, are read, cloned and dropped by recursion: 2,000 levels of nesting overflowed the
+/// stack of a debug build, aborting the whole process, when a step took a
+/// `serde_json::Value`. 512 levels leave that a wide margin and no real body near it.
+pub(crate) const MAX_DEPTH: usize = 512;
+
+/// Reads `text` as a JSON object of at most `limit` values (the object itself included),
+/// nested at most [`MAX_DEPTH`] levels.
 pub(crate) fn parse_object(text: &str, limit: usize) -> Result<Map<String, Value>, JsonProblem> {
     let budget = Budget::new(limit);
     let mut deserializer = serde_json::Deserializer::from_str(text);
@@ -163,13 +172,14 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     }
 }
 
-/// A reader for valid JSON that serde_json refuses: no recursion (any depth), numbers
-/// beyond `f64` kept as their text, lone surrogates as U+FFFD, a leading BOM skipped.
+/// A reader for valid JSON that serde_json refuses: no recursion (so deeper than
+/// serde_json's 128 levels, up to [`MAX_DEPTH`]), numbers beyond `f64` kept as their text,
+/// lone surrogates as U+FFFD, a leading BOM skipped.
 /// Slower than serde_json, and only used when serde_json has refused a body.
 mod tolerant {
     use serde_json::{Map, Number, Value};
 
-    use super::JsonProblem;
+    use super::{JsonProblem, MAX_DEPTH};
 
     /// A container being read.
     enum Open {
@@ -218,6 +228,9 @@ mod tolerant {
                 reader.skip_space();
             }
             left = left.checked_sub(1).ok_or(JsonProblem::TooManyValues)?;
+            if matches!(reader.peek(), Some(b'{' | b'[')) && stack.len() == MAX_DEPTH {
+                return Err(JsonProblem::TooDeep);
+            }
             let value = match reader.peek() {
                 Some(b'{') => {
                     reader.at += 1;
@@ -488,6 +501,24 @@ mod tests {
             inner = &inner[0];
         }
         assert_eq!(inner, &json!(1));
+    }
+
+    #[test]
+    fn nesting_is_read_up_to_the_depth_limit() {
+        let nested =
+            |depth: usize| format!("{{\"a\": {}0{}}}", "[".repeat(depth), "]".repeat(depth));
+        // The object itself is one level.
+        assert!(parse_object(&nested(MAX_DEPTH - 1), 1_000_000).is_ok());
+        assert_eq!(
+            parse_object(&nested(MAX_DEPTH), 1_000_000),
+            Err(JsonProblem::TooDeep)
+        );
+        let objects = format!(
+            "{}{}",
+            "{\"a\":".repeat(MAX_DEPTH + 1),
+            "}".repeat(MAX_DEPTH + 1)
+        );
+        assert_eq!(parse_object(&objects, 1_000_000), Err(JsonProblem::TooDeep));
     }
 
     #[test]

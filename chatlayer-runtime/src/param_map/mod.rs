@@ -138,6 +138,13 @@ impl ParamMap {
                     format!("the request body holds more than {value_limit} JSON values"),
                 )
                 .with_hint("send fewer values, or raise the app's body_value_limit"),
+                JsonProblem::TooDeep => StepError::of(
+                    ErrorCode::BodyTooLarge,
+                    format!(
+                        "the request body nests arrays and objects deeper than {} levels",
+                        json::MAX_DEPTH
+                    ),
+                ),
                 JsonProblem::NotAnObject => StepError::invalid_body(
                     "the request body is JSON, but not an object of parameters".to_owned(),
                 ),
