@@ -249,6 +249,44 @@ async fn shutdown_under_load_answers_every_request_it_accepts() {
     );
 }
 
+/// A keep-alive connection idle at the stop may have its next request on its way: the
+/// request is answered (with `Connection: close`), not met by a close.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_on_its_way_at_the_stop_is_answered() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let app = App::from_steps([hold::STEP])
+        .drain_delay(Duration::ZERO)
+        .shutdown_timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let server = serve(app).await;
+    let mut stream = tokio::net::TcpStream::connect(server.address())
+        .await
+        .unwrap();
+    let body = r#"{"ms": 1}"#;
+    let request = format!(
+        "POST /hold HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    // One request answered before the stop: the connection is kept alive, and idle.
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut first = vec![0; 4096];
+    let read = stream.read(&mut first).await.unwrap();
+    assert!(first[..read].starts_with(b"HTTP/1.1 200"));
+    let stopping = tokio::spawn(server.stop());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The next one, sent after the stop on the idle connection.
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(3), stream.read_to_end(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "no answer: {answer:?}");
+    assert!(answer.contains("connection: close"), "{answer}");
+    stopping.await.unwrap().unwrap();
+}
+
 /// Counts its calls: a refused request must never reach it.
 static GUARDED_CALLS: AtomicUsize = AtomicUsize::new(0);
 

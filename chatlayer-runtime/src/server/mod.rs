@@ -10,12 +10,14 @@
 //!   stalled HTTP/2 ones ([`connection`]);
 //! * drains on the shutdown signal: readiness turns 503 at once, requests keep being served
 //!   for the drain delay with `Connection: close` (so keep-alive clients leave after an
-//!   answer instead of sending a request into a closing socket), then the listener closes,
-//!   the connections already accepted get their requests answered, HTTP/2 clients get
-//!   GOAWAY, and whatever is still running after the shutdown timeout is dropped.
+//!   answer instead of sending a request into a closing socket), then the listener closes
+//!   without resetting a connection its client believes open ([`listener`]), the
+//!   connections already accepted get their requests answered, HTTP/2 clients get GOAWAY,
+//!   and whatever is still running after the shutdown timeout is dropped.
 
 mod connection;
 mod fd_limit;
+mod listener;
 mod table;
 mod timer;
 
@@ -35,6 +37,10 @@ use connection::ConnectionContext;
 use table::ConnectionTable;
 
 pub(crate) use fd_limit::DEFAULT_MAX_CONNECTIONS;
+
+/// Once new connections are refused at the stop, how long handshakes already under way
+/// are given to complete: a round trip across a continent, with room to spare.
+const HANDSHAKE_SETTLE: Duration = Duration::from_millis(250);
 
 /// Serves `router` on `listener` until `shutdown` completes, then drains (see the module
 /// documentation) and returns.
@@ -86,8 +92,25 @@ pub(crate) async fn run(
     })
     .await;
 
-    // Connections the kernel already accepted would be reset when the listener closes, with
-    // their request unread: serve each of them one request instead.
+    // Connections the kernel holds for the listener would be reset when it closes, with
+    // their request unread: new ones are refused from now on, the handshakes under way are
+    // given a round trip to complete, and each connection accepted now is served one request.
+    let mut settle = pin!(tokio::time::sleep(
+        if listener::refuse_new_handshakes(&listener) {
+            HANDSHAKE_SETTLE
+        } else {
+            Duration::ZERO
+        }
+    ));
+    accept_until(
+        &listener,
+        &table,
+        &mut settle,
+        |stream, remote, admitted| {
+            connection::spawn(stream, remote, admitted, context(None));
+        },
+    )
+    .await;
     while let Ok(Ok((stream, remote))) =
         tokio::time::timeout(Duration::ZERO, listener.accept()).await
     {
