@@ -98,9 +98,11 @@ pub(crate) async fn read(
     }
     let mut held = Held::default();
     // The frames as they came, without a copy: each is a slice of the connection's read
-    // buffer, so what is counted against the budget is the memory held. They are joined
-    // once, at the end, into one allocation of the exact length.
-    let mut frames: Vec<Bytes> = Vec::new();
+    // buffer, so what is counted against the budget is the memory held. Most bodies are one
+    // frame, kept as it is (no list is allocated for it); more are joined once, at the end,
+    // into one allocation of the exact length.
+    let mut first: Option<Bytes> = None;
+    let mut more: Vec<Bytes> = Vec::new();
     let mut read = 0;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|error| {
@@ -118,15 +120,18 @@ pub(crate) async fn read(
         }
         budget.reserve(&mut held, data.len() + FRAME_COST)?;
         read += data.len();
-        frames.push(data);
+        match first {
+            None => first = Some(data),
+            Some(_) => more.push(data),
+        }
     }
-    let bytes = match frames.len() {
-        0 => Bytes::new(),
-        // Most bodies are one frame: kept as it came.
-        1 => frames.pop().expect("one frame"),
-        _ => {
+    let bytes = match first {
+        None => Bytes::new(),
+        Some(only) if more.is_empty() => only,
+        Some(first) => {
             let mut joined = Vec::with_capacity(read);
-            for frame in frames {
+            joined.extend_from_slice(&first);
+            for frame in more {
                 joined.extend_from_slice(&frame);
             }
             Bytes::from(joined)
