@@ -3,8 +3,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::attack::{self, AttackSettings};
 use crate::compile::CompileSettings;
 use crate::load::LoadSettings;
+use crate::memory::{self, MemorySettings};
 use crate::process::Pinning;
 use crate::servers::ServerKind;
 use crate::{
@@ -19,12 +21,16 @@ USAGE:
     cargo run --release -p chatlayer-bench [-- COMMAND] [OPTIONS]
 
 COMMANDS:
-    all        load, micro and compile (the default); writes bench/results/ and the README
+    all        every one below but smoke (the default); writes bench/results/ and the README
     load       the load benchmark: the framework, the axum baseline, FastAPI, Express,
                Rasa SDK and the bare hyper ceiling, in alternating rounds of wrk
     micro      the criterion micro-benchmarks (extraction and serialization by size)
     compile    the compile-time benchmark (N generated steps vs N axum handlers)
-    smoke      a short run of all three, framework and baseline only, into
+    attack     the attack harness: silent connections, slow bodies, SIGTERM under load,
+               against the quickstart, with availability targets
+    memory     floods of 1,000 bodies of 1 MiB against the quickstart built with the
+               system allocator, mimalloc and jemalloc: peak and idle memory
+    smoke      a short run of all of them, framework and baseline only, into
                target/bench/smoke/ (what CI runs); never touches the README
     help       this text
 
@@ -37,6 +43,10 @@ OPTIONS:
     --only A,B          load only these servers: framework, baseline, ceiling, fastapi,
                         express, rasa-sdk (implies --no-readme)
     --no-readme         write bench/results/ but leave the README alone
+    --short             attack: the short form CI runs (implies --no-readme)
+    --binary PATH       attack, memory: this server binary instead of the quickstart's
+                        release builds, e.g. an older build to see the findings it fixed
+                        (implies --no-readme)
 ";
 
 /// A parsed command line.
@@ -58,6 +68,10 @@ pub struct Options {
     pub readme: bool,
     /// `--only`: the servers to load, when not all of them.
     pub only: Option<Vec<ServerKind>>,
+    /// `--short`: the attack harness's short form.
+    pub short: bool,
+    /// `--binary`: the server the attack harness attacks, when not the quickstart.
+    pub binary: Option<PathBuf>,
 }
 
 /// Parses the arguments after the program name.
@@ -71,6 +85,8 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options> {
         steps: 200,
         readme: true,
         only: None,
+        short: false,
+        binary: None,
     };
     let mut args = args.into_iter();
     let mut command = None;
@@ -89,6 +105,17 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options> {
             "--connections" => options.connections = value("--connections")?.max(1) as u32,
             "--steps" => options.steps = value("--steps")?.max(1) as usize,
             "--no-readme" => options.readme = false,
+            "--short" => {
+                options.short = true;
+                options.readme = false;
+            }
+            "--binary" => {
+                let path = args
+                    .next()
+                    .ok_or_else(|| format!("--binary needs a path\n\n{USAGE}"))?;
+                options.binary = Some(PathBuf::from(path));
+                options.readme = false;
+            }
             "--only" => {
                 let list = args
                     .next()
@@ -104,8 +131,17 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options> {
                 options.readme = false;
             }
             "help" | "--help" | "-h" if command.is_none() => command = Some("help".to_owned()),
-            "all" | "load" | "micro" | "compile" | "smoke" if command.is_none() => {
+            "all" | "load" | "micro" | "compile" | "attack" | "memory" | "smoke"
+                if command.is_none() =>
+            {
                 command = Some(arg);
+            }
+            "attack-hold" if command.is_none() => {
+                // The attacker processes of the attack harness: not for people.
+                let addr = args.next().unwrap_or_default();
+                let count = args.next().unwrap_or_default();
+                options.command = format!("attack-hold {addr} {count}");
+                return Ok(options);
             }
             other => return Err(format!("unexpected argument `{other}`\n\n{USAGE}")),
         }
@@ -125,14 +161,22 @@ pub fn run(options: &Options) -> Result<()> {
             Ok(())
         }
         "smoke" => smoke(pinning),
+        command if command.starts_with("attack-hold ") => {
+            let mut words = command.split(' ').skip(1);
+            attack::hold(words.next().unwrap_or(""), words.next().unwrap_or(""))
+        }
         command => {
             // A partial run must not overwrite the published results.
-            let results = if options.only.is_some() {
+            let results = if options.only.is_some() || options.short || options.binary.is_some() {
                 target_dir().join("bench").join("partial")
             } else {
                 workspace_root().join("bench/results")
             };
-            tools::write(&results.join("machine.md"), &machine_section(pinning))?;
+            // The machine section goes with the load, micro and compile figures; the attack
+            // and memory reports name their machine themselves.
+            if matches!(command, "all" | "load" | "micro" | "compile") {
+                tools::write(&results.join("machine.md"), &machine_section(pinning))?;
+            }
             if matches!(command, "all" | "load") {
                 let settings = LoadSettings {
                     connections: options.connections,
@@ -155,6 +199,35 @@ pub fn run(options: &Options) -> Result<()> {
                     &results.join("micro.md"),
                     &micro::markdown(&micro::criterion_dir())?,
                 )?;
+            }
+            if matches!(command, "all" | "attack") {
+                let binary = match &options.binary {
+                    Some(binary) => binary.clone(),
+                    None => tools::build_rust_servers()?.join("quickstart"),
+                };
+                tools::ensure_wrk()?;
+                let settings = if options.short {
+                    AttackSettings::SHORT
+                } else {
+                    AttackSettings::FULL
+                };
+                let report = attack::run(settings, &binary, pinning, &results.join("attack.md"))?;
+                println!("{report}");
+            }
+            if matches!(command, "all" | "memory") {
+                let report = match &options.binary {
+                    Some(binary) => memory::run_binary(
+                        MemorySettings::FULL,
+                        binary,
+                        &results.join("memory.md"),
+                    )?,
+                    None => memory::run(
+                        MemorySettings::FULL,
+                        &memory::ALLOCATORS,
+                        &results.join("memory.md"),
+                    )?,
+                };
+                println!("{report}");
             }
             if matches!(command, "all" | "compile") {
                 let settings = CompileSettings {
@@ -179,7 +252,7 @@ pub fn run(options: &Options) -> Result<()> {
 
 /// The short run of CI: a second per server, framework and baseline only, every benchmark
 /// once, so that the harness cannot rot. Its numbers mean nothing and go nowhere but
-/// `target/bench/smoke/`.
+/// `target/bench/smoke/`, except the attack harness's short form: its targets must hold.
 fn smoke(pinning: Pinning) -> Result<()> {
     let results: PathBuf = target_dir().join("bench").join("smoke");
     let settings = LoadSettings {
@@ -189,6 +262,20 @@ fn smoke(pinning: Pinning) -> Result<()> {
         rounds: 2,
     };
     run_load(&ServerKind::SMOKE, settings, pinning, &results, "load.svg")?;
+    let quickstart = tools::build_rust_servers()?.join("quickstart");
+    let report = attack::run(
+        AttackSettings::SHORT,
+        &quickstart,
+        pinning,
+        &results.join("attack.md"),
+    )?;
+    println!("{report}");
+    let report = memory::run(
+        MemorySettings::SMOKE,
+        &memory::ALLOCATORS[..1],
+        &results.join("memory.md"),
+    )?;
+    println!("{report}");
     micro::run(true)?;
     let settings = CompileSettings {
         steps: 3,
@@ -261,7 +348,7 @@ fn machine_section(pinning: Pinning) -> String {
     let date = tools::version_of("date", &["-u", "+%Y-%m-%d"]);
     format!(
         "### Machine and command\n\n\
-         Measured on {date} with `cargo run --release -p chatlayer-bench` (about 20 minutes; \
+         Measured on {date} with `cargo run --release -p chatlayer-bench` (about 30 minutes; \
          it installs `wrk`, the Python peers and Express itself).\n\n{}\
          - Load: {}; every server gets one core, the load generator the other\n",
         machine::describe(),

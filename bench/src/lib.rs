@@ -3,16 +3,19 @@
 //! `cargo run --release -p chatlayer-bench` serves the quickstart's `POST /order` several
 //! ways (the framework, a hand-written axum baseline, FastAPI, Express, a Rasa SDK action
 //! server, and a bare hyper ceiling), loads each with `wrk` in alternating rounds, runs the
-//! criterion micro-benchmarks and the compile-time benchmark, and writes the results to
-//! `bench/results/` and the README. `-- smoke` is the short run CI does. `-- help` lists the
-//! rest.
+//! criterion micro-benchmarks and the compile-time benchmark, attacks the quickstart as one
+//! machine can ([`attack`]), floods it with large bodies under three allocators ([`memory`]),
+//! and writes the results to `bench/results/` and the README.
+//! `-- smoke` is the short run CI does. `-- help` lists the rest.
 
+pub mod attack;
 pub mod baseline;
 pub mod cli;
 pub mod compile;
 pub mod http;
 pub mod load;
 pub mod machine;
+pub mod memory;
 pub mod micro;
 pub mod process;
 pub mod readme;

@@ -135,12 +135,52 @@ impl Server {
         }
     }
 
+    /// The process id of the group's leader.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGTERM to the server alone, as an orchestrator does to stop it.
+    pub fn terminate(&self) -> Result<()> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .map_err(|error| format!("cannot run kill: {error}"))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("kill -TERM {} failed ({status})", self.child.id()))
+        }
+    }
+
+    /// Waits at most `limit` for the server to exit, and says how it did.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                self.stopped = true;
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    /// The resident memory now (`VmRSS`), summed over every process of the group.
+    pub fn rss_bytes(&self) -> u64 {
+        self.status_bytes("VmRSS:")
+    }
+
     /// The peak resident memory so far (`VmHWM`), summed over every process of the group.
     pub fn peak_rss_bytes(&self) -> u64 {
+        self.status_bytes("VmHWM:")
+    }
+
+    fn status_bytes(&self, field: &str) -> u64 {
         group_members(self.child.id())
             .into_iter()
             .filter_map(|pid| fs::read_to_string(format!("/proc/{pid}/status")).ok())
-            .filter_map(|status| vm_hwm_bytes(&status))
+            .filter_map(|status| status_kib(&status, field).map(|kib| kib * 1024))
             .sum()
     }
 
@@ -209,11 +249,10 @@ fn process_group(stat: &str) -> Option<u32> {
     fields.nth(1)?.parse().ok()
 }
 
-/// `VmHWM:   1234 kB` in `/proc/<pid>/status`, in bytes.
-fn vm_hwm_bytes(status: &str) -> Option<u64> {
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
+/// A `kB` field of `/proc/<pid>/status`, e.g. `VmHWM:`, in KiB.
+fn status_kib(status: &str, field: &str) -> Option<u64> {
+    let line = status.lines().find(|line| line.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 #[cfg(test)]
@@ -226,7 +265,7 @@ mod tests {
         assert_eq!(process_group(stat), Some(4240));
         assert_eq!(process_group("4243 (gone) Z 1 4240 4240 0"), None);
         let status = "Name:\tserver\nVmPeak:\t  9000 kB\nVmHWM:\t    1536 kB\nVmRSS:\t 1000 kB\n";
-        assert_eq!(vm_hwm_bytes(status), Some(1536 * 1024));
+        assert_eq!(status_kib(status, "VmHWM:"), Some(1536));
     }
 
     #[test]

@@ -1,0 +1,302 @@
+//! The attack harness: what one machine can do to the quickstart's release binary, and
+//! whether the server stays available (`chatlayer-bench -- attack`; its short form runs in
+//! the smoke run, so in CI).
+//!
+//! | attack | target |
+//! |---|---|
+//! | silent connections, past the connection bound and past a low file limit | every probe answered (`/healthz` and `/order`) |
+//! | bodies trickled a byte a second, over HTTP/1 and HTTP/2 | every valid order served |
+//! | SIGTERM under wrk's keep-alive load | no request without an answer |
+//!
+//! Every scenario starts a fresh server, and a missed target fails the run.
+
+mod probe;
+mod shutdown;
+mod silent;
+mod slow;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use crate::machine;
+use crate::process::{Pinning, Server, free_addr};
+use crate::report::thousands;
+use crate::{ORDER_REQUEST, Result, http, target_dir, tools};
+
+pub use silent::hold;
+
+/// How hard to attack.
+#[derive(Clone, Copy, Debug)]
+pub struct AttackSettings {
+    /// Silent connections against the default file limit.
+    pub silent: usize,
+    /// Silent connections one attacker process holds at most (its own file limit).
+    pub per_helper: usize,
+    /// The low file limit of the second silent run, and the connections against it.
+    pub low_limit: (u64, usize),
+    /// How long silent connections are held while probed.
+    pub silent_hold: Duration,
+    /// HTTP/1 connections trickling bodies.
+    pub slow_http1: usize,
+    /// HTTP/2 connections, and streams tried on each, trickling bodies.
+    pub slow_http2: (usize, usize),
+    /// How long the bodies trickle while probed.
+    pub slow_hold: Duration,
+    /// wrk's connections at SIGTERM, the run's length, and when the signal comes.
+    pub shutdown: (u32, Duration, Duration),
+}
+
+impl AttackSettings {
+    /// The full run, as the issue's findings were made.
+    pub const FULL: AttackSettings = AttackSettings {
+        silent: 20_000,
+        per_helper: 10_000,
+        low_limit: (1_024, 1_100),
+        silent_hold: Duration::from_secs(5),
+        slow_http1: 1_030,
+        // More streams than the steps' 1,024 permits even at 64 streams per connection.
+        slow_http2: (20, 200),
+        slow_hold: Duration::from_secs(9),
+        shutdown: (512, Duration::from_secs(8), Duration::from_secs(3)),
+    };
+
+    /// The short run of CI: the same attacks, shorter, and only the connection flood at
+    /// this machine's file limit smaller. Each still exceeds what the server it attacks
+    /// would let it starve before Hardening II (1,024 open files, 1,024 requests at once,
+    /// 200 HTTP/2 streams per connection), so the short form catches a regression too.
+    pub const SHORT: AttackSettings = AttackSettings {
+        silent: 2_000,
+        per_helper: 10_000,
+        low_limit: (1_024, 1_100),
+        // Longer than a probe's deadline: a probe queued behind the flood must not be
+        // answered merely because the flood ended first.
+        silent_hold: Duration::from_secs(5),
+        slow_http1: 1_030,
+        slow_http2: (8, 200),
+        slow_hold: Duration::from_secs(3),
+        shutdown: (128, Duration::from_secs(4), Duration::from_secs(2)),
+    };
+}
+
+/// One line of the report.
+struct Finding {
+    attack: String,
+    target: &'static str,
+    result: String,
+    met: bool,
+}
+
+/// Runs every attack against `binary` (the quickstart, or a server that serves the same
+/// `/order` step on `CHATLAYER_ADDR`), and returns the report (Markdown). Fails when a
+/// target is missed, after writing the report.
+pub fn run(
+    settings: AttackSettings,
+    binary: &Path,
+    pinning: Pinning,
+    report: &Path,
+) -> Result<String> {
+    raise_open_files_limit();
+    let log_dir = target_dir().join("bench").join("attack");
+    let mut findings = Vec::new();
+
+    // 1. Silent connections, at this machine's file limit and at a low one.
+    for (limit, connections) in [
+        (None, settings.silent),
+        (Some(settings.low_limit.0), settings.low_limit.1),
+    ] {
+        let (mut server, addr) = start(binary, limit, &log_dir, "silent")?;
+        let result = silent::run(addr, connections, settings.per_helper, settings.silent_hold)?;
+        let alive = still_serving(&mut server, addr);
+        let limit = limit.map_or("this machine's file limit".to_owned(), |limit| {
+            format!("a file limit of {}", count(limit as usize))
+        });
+        findings.push(Finding {
+            attack: format!(
+                "{} silent connections ({} opened, {} not) under {limit}",
+                count(connections),
+                count(result.opened),
+                count(result.failed)
+            ),
+            target: "every probe answered",
+            result: result.probes.describe(),
+            met: result.probes.all_answered() && alive,
+        });
+    }
+
+    // 2. Slow bodies over HTTP/1 and HTTP/2.
+    let (mut server, addr) = start(binary, None, &log_dir, "slow-http1")?;
+    let result = slow::http1(addr, settings.slow_http1, settings.slow_hold)?;
+    let alive = still_serving(&mut server, addr);
+    findings.push(Finding {
+        attack: format!(
+            "{} HTTP/1 bodies trickled a byte a second",
+            count(result.trickling)
+        ),
+        target: "every valid order served",
+        result: result.probes.describe(),
+        met: result.probes.all_answered() && alive,
+    });
+    let (mut server, addr) = start(binary, None, &log_dir, "slow-http2")?;
+    let (connections, streams) = settings.slow_http2;
+    let result = slow::http2(addr, connections, streams, settings.slow_hold)?;
+    let alive = still_serving(&mut server, addr);
+    findings.push(Finding {
+        attack: format!(
+            "{} HTTP/2 streams tried on {connections} connections, {} admitted by the server's \
+             stream limit and trickled a byte a second",
+            count(result.trickling + result.refused),
+            count(result.trickling)
+        ),
+        target: "every valid order served",
+        result: result.probes.describe(),
+        met: result.probes.all_answered() && alive,
+    });
+
+    // 3. SIGTERM under load.
+    let (mut server, addr) = start(binary, None, &log_dir, "shutdown")?;
+    let body_file = tools::tools_dir().join("order.json");
+    tools::write(&body_file, ORDER_REQUEST)?;
+    let (connections, length, signal_at) = settings.shutdown;
+    let result = shutdown::run(
+        &mut server,
+        addr,
+        &body_file,
+        pinning,
+        connections,
+        length,
+        signal_at,
+    )?;
+    findings.push(Finding {
+        attack: format!(
+            "SIGTERM after {} s of wrk on {connections} keep-alive connections",
+            signal_at.as_secs(),
+        ),
+        target: "0 requests without an answer",
+        result: format!(
+            "{} answered, {} without an answer (read errors {}, timeouts {}, non-2xx {}); \
+             {} connections refused after the listener closed; {}",
+            count(result.sample.requests as usize),
+            result.unanswered(),
+            result.sample.read_errors,
+            result.sample.timeouts,
+            result.sample.bad_status,
+            count(result.refused() as usize),
+            if result.clean_exit {
+                "clean exit"
+            } else {
+                "the server did not exit cleanly"
+            }
+        ),
+        met: result.unanswered() == 0 && result.clean_exit,
+    });
+
+    let markdown = markdown(&findings);
+    tools::write(report, &markdown)?;
+    let missed: Vec<&str> = findings
+        .iter()
+        .filter(|finding| !finding.met)
+        .map(|finding| finding.attack.as_str())
+        .collect();
+    if missed.is_empty() {
+        Ok(markdown)
+    } else {
+        Err(format!(
+            "attack targets missed: {}\n\n{markdown}",
+            missed.join("; ")
+        ))
+    }
+}
+
+/// `20000` as `20,000`.
+fn count(value: usize) -> String {
+    thousands(value as f64)
+}
+
+fn markdown(findings: &[Finding]) -> String {
+    let mut text = format!(
+        "#### The attacks\n\nOne client machine against the quickstart's release binary on the \
+         same machine ({}; `cargo run --release -p chatlayer-bench -- attack`), a fresh server \
+         per attack, probed while the attack is in place with `GET /healthz` and \
+         `POST /order` on fresh connections every 100 ms.\n\n\
+         | Attack | Target | Result | Met |\n|---|---|---|---|\n",
+        machine::hardware_line()
+    );
+    for finding in findings {
+        text.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            finding.attack,
+            finding.target,
+            finding.result,
+            if finding.met { "yes" } else { "**no**" }
+        ));
+    }
+    text
+}
+
+/// Starts the quickstart on a free port, with `limit` open files when given, and waits
+/// until it places orders.
+fn start(
+    binary: &Path,
+    limit: Option<u64>,
+    log_dir: &Path,
+    name: &str,
+) -> Result<(Server, SocketAddr)> {
+    let addr = free_addr()?;
+    let mut command = match limit {
+        Some(limit) => {
+            let mut command = Command::new("prlimit");
+            command
+                .arg(format!("--nofile={limit}:{limit}"))
+                .arg("--")
+                .arg(binary);
+            command
+        }
+        None => Command::new(binary),
+    };
+    command
+        .env("CHATLAYER_ADDR", addr.to_string())
+        .env("RUST_LOG", "warn");
+    let log = log_dir.join(format!("{name}.log"));
+    let _ = std::fs::create_dir_all(log_dir);
+    let mut server = Server::start(&format!("quickstart ({name})"), command, &log)?;
+    server.wait_ready(Duration::from_secs(20), || {
+        let answer = http::post_json(addr, "/order", ORDER_REQUEST)?;
+        (answer.status == 200)
+            .then_some(())
+            .ok_or_else(|| format!("HTTP {}", answer.status))
+    })?;
+    Ok((server, addr))
+}
+
+/// Whether the server is still running and placing orders after an attack.
+fn still_serving(server: &mut Server, addr: SocketAddr) -> bool {
+    server.wait_exit(Duration::ZERO).is_none()
+        && http::post_json(addr, "/order", ORDER_REQUEST).is_ok_and(|answer| answer.status == 200)
+}
+
+/// A runtime for the attackers and the probe.
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|error| format!("cannot start a tokio runtime: {error}"))
+}
+
+/// Raises this process's soft limit on open files to the hard limit: an attacker holds
+/// thousands of sockets.
+pub fn raise_open_files_limit() {
+    // SAFETY: getrlimit and setrlimit only read and write the struct given to them.
+    unsafe {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}

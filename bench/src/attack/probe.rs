@@ -1,0 +1,113 @@
+//! The well-behaved clients of an attack: a probe that asks for `/healthz` and places an
+//! order at a steady pace, each on a fresh connection with a deadline, and counts what was
+//! answered.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::ORDER_REQUEST;
+
+/// How long a probe waits for its answer: far longer than a healthy server takes.
+const PROBE_DEADLINE: Duration = Duration::from_secs(3);
+
+/// What the probes saw.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Probes {
+    /// `GET /healthz` sent, and answered 200.
+    pub health: (u32, u32),
+    /// `POST /order` sent, and answered 200 with the order's reply.
+    pub order: (u32, u32),
+}
+
+impl Probes {
+    /// Whether every probe was answered.
+    pub fn all_answered(&self) -> bool {
+        self.health.0 == self.health.1 && self.order.0 == self.order.1 && self.health.0 > 0
+    }
+
+    /// `answered/sent` for both, for the report.
+    pub fn describe(&self) -> String {
+        format!(
+            "`/healthz` {}/{}, `/order` {}/{}",
+            self.health.1, self.health.0, self.order.1, self.order.0
+        )
+    }
+}
+
+/// Probes `addr` every `every` until `until` completes, each probe on its own task so that
+/// a probe left waiting does not delay the next; waits for the last ones' answers.
+pub async fn probe_until(
+    addr: SocketAddr,
+    every: Duration,
+    until: impl std::future::Future<Output = ()>,
+) -> Probes {
+    let mut sent = Vec::new();
+    let mut ticks = tokio::time::interval(every);
+    let mut until = std::pin::pin!(until);
+    loop {
+        tokio::select! {
+            () = &mut until => break,
+            _ = ticks.tick() => {}
+        }
+        sent.push(tokio::spawn(async move {
+            let health = matches!(request(addr, "GET", "/healthz", "").await, Ok((200, _)));
+            let order = matches!(
+                request(addr, "POST", "/order", ORDER_REQUEST).await,
+                Ok((200, body)) if body.contains("\"nextDialogstate\":\"thanks\"")
+            );
+            (health, order)
+        }));
+    }
+    let mut probes = Probes::default();
+    for probe in sent {
+        let (health, order) = probe.await.unwrap_or((false, false));
+        probes.health.0 += 1;
+        probes.health.1 += u32::from(health);
+        probes.order.0 += 1;
+        probes.order.1 += u32::from(order);
+    }
+    probes
+}
+
+/// One request on a fresh connection: the status and the body, within the deadline.
+pub async fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> Result<(u16, String), String> {
+    tokio::time::timeout(PROBE_DEADLINE, async {
+        let mut stream = TcpStream::connect(addr)
+            .await
+            .map_err(|error| format!("connect: {error}"))?;
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream
+            .write_all(request.as_bytes())
+            .await
+            .map_err(|error| format!("write: {error}"))?;
+        let mut answer = Vec::new();
+        stream
+            .read_to_end(&mut answer)
+            .await
+            .map_err(|error| format!("read: {error}"))?;
+        let text = String::from_utf8_lossy(&answer);
+        let status = text
+            .split(' ')
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .ok_or_else(|| format!("not HTTP: {text:?}"))?;
+        let body = text
+            .split_once("\r\n\r\n")
+            .map_or(String::new(), |(_, body)| body.to_owned());
+        Ok((status, body))
+    })
+    .await
+    .map_err(|_| "no answer within the deadline".to_owned())?
+}
