@@ -18,6 +18,15 @@ pub struct Answer {
     pub body: Vec<u8>,
 }
 
+/// Places the quickstart's order at `addr`: `Ok` when it is answered 200, else what
+/// happened.
+pub fn place_order(addr: SocketAddr) -> Result<()> {
+    let answer = post_json(addr, "/order", crate::ORDER_REQUEST)?;
+    (answer.status == 200)
+        .then_some(())
+        .ok_or_else(|| format!("the order was answered HTTP {}", answer.status))
+}
+
 /// Sends `POST path` with a JSON `body` to `addr` and reads the whole answer.
 pub fn post_json(addr: SocketAddr, path: &str, body: &str) -> Result<Answer> {
     let fail = |what: &str, error: std::io::Error| format!("{what} {addr}{path}: {error}");

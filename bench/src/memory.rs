@@ -20,7 +20,7 @@ use tokio::net::TcpStream;
 
 use crate::process::{Server, free_addr};
 use crate::report::thousands;
-use crate::{ORDER_REQUEST, Result, http, target_dir, tools, workspace_root};
+use crate::{Result, http, target_dir, tools, workspace_root};
 
 /// How hard to flood.
 #[derive(Clone, Copy, Debug)]
@@ -262,19 +262,10 @@ fn measure(
         }
     ));
     let mut server = Server::start(allocator.name, command, &log)?;
-    server.wait_ready(Duration::from_secs(20), || {
-        let answer = http::post_json(addr, "/order", ORDER_REQUEST)?;
-        (answer.status == 200)
-            .then_some(())
-            .ok_or_else(|| format!("HTTP {}", answer.status))
-    })?;
+    server.wait_ready(Duration::from_secs(20), || http::place_order(addr))?;
     let start = server.rss_bytes();
     let body = flood.body(settings.body_bytes);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|error| format!("cannot start a tokio runtime: {error}"))?;
+    let runtime = crate::attack::runtime()?;
     let mut answers = BTreeMap::new();
     let mut after_rounds = Vec::new();
     for _ in 0..settings.rounds {
@@ -289,13 +280,8 @@ fn measure(
     let after_idle = server.rss_bytes();
     let peak = server.peak_rss_bytes();
     // The server must still place orders after the floods.
-    let answer = http::post_json(addr, "/order", ORDER_REQUEST)?;
-    if answer.status != 200 {
-        return Err(format!(
-            "{} answered {} to an order after the floods",
-            allocator.name, answer.status
-        ));
-    }
+    http::place_order(addr)
+        .map_err(|error| format!("{} after the floods: {error}", allocator.name))?;
     server.stop();
     Ok(Measured {
         allocator,
