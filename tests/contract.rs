@@ -1,6 +1,7 @@
-//! Golden tests: every JSON example of `shared/chatlayer-contract.md` (the §1.3 request, the
-//! §2.2 reply, the §2.7 replies of real backends, each §3.1 message shape) is produced by the
-//! framework exactly, and read back without loss.
+//! Golden tests: every JSON example of Chatlayer's API-step documentation (the documented
+//! request, the response schema's example, replies of real backends, each message shape;
+//! see docs/chatlayer-api-step.md for the format as we read it) is produced by the framework
+//! exactly, and read back without loss.
 
 use chatlayer_runtime::StepError;
 use chatlayer_runtime::message::Message;
@@ -19,8 +20,8 @@ fn assert_round_trip(json: Value) {
     assert_eq!(wire(&reply), json);
 }
 
-// §1.3: the documented money-transfer request, answered as the docs' own Express handler
-// answers it (§2.7, "Doc example handler").
+// The documented money-transfer request, answered as the docs' own Express example handler
+// answers it.
 
 /// The handler of Chatlayer's documentation, written with the framework.
 #[api_step("/contract/transaction", rename_all = "camelCase")]
@@ -56,7 +57,7 @@ async fn the_documented_request_gets_the_documented_reply() {
             .unwrap(),
     )
     .await;
-    // §1.3, byte for byte; Chatlayer may send it without a Content-Type.
+    // The documented request, byte for byte; Chatlayer may send it without a Content-Type.
     let body = r#"{
   "amount": 500,
   "destination": "Elon Musk",
@@ -85,7 +86,7 @@ async fn the_documented_request_gets_the_documented_reply() {
     }
 }
 
-// §2.2: the response body schema's example.
+// The response body schema's example.
 
 #[test]
 fn the_response_schema_example() {
@@ -121,7 +122,7 @@ fn all_fields_are_optional_and_absent_ones_are_omitted() {
 
 #[test]
 fn a_top_level_next_dialogstate_is_read_too() {
-    // §2.2 DOC-CONFLICT: the overview pages put nextDialogstate at the top level.
+    // The docs conflict here: the overview pages put nextDialogstate at the top level.
     let reply: Reply = serde_json::from_value(json!({ "nextDialogstate": "abc" })).unwrap();
     assert_eq!(reply.next_dialog_state(), Some(&BlockId::new("abc")));
     // ... but the framework only ever emits the canonical `action.nextDialogstate`.
@@ -131,7 +132,7 @@ fn a_top_level_next_dialogstate_is_read_too() {
     );
 }
 
-// §2.7: the replies of real backends.
+// The replies of real backends.
 
 /// Faktion's connector: block ids and the target namespace arrive as query parameters; any
 /// failure answers 200 with a jump to `notFoundDS`.
@@ -228,7 +229,7 @@ async fn node_demo_reply() {
     );
 }
 
-// §3.1: each message shape of Format A.
+// Each message shape of the `{ "type": ..., "config": ... }` format.
 
 fn assert_message(built: Message, documented: Value) {
     assert_eq!(serde_json::to_value(&built).unwrap(), documented);
