@@ -55,7 +55,9 @@ pub fn post_json(addr: SocketAddr, path: &str, body: &str) -> Result<Answer> {
     })
 }
 
-fn parse(raw: &[u8]) -> Option<Answer> {
+/// Reads a whole HTTP/1.1 answer (status line, headers, body, de-chunked), as read until
+/// the server closed; `None` when it is not one.
+pub fn parse(raw: &[u8]) -> Option<Answer> {
     let split = raw.windows(4).position(|window| window == b"\r\n\r\n")?;
     let head = std::str::from_utf8(&raw[..split]).ok()?;
     let (status_line, headers) = head.split_once("\r\n").unwrap_or((head, ""));

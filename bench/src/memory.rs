@@ -331,11 +331,7 @@ async fn send_one(addr: SocketAddr, body: Bytes) -> String {
     let mut answer = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(60), reader.read_to_end(&mut answer)).await;
     writing.abort();
-    let status = std::str::from_utf8(&answer)
-        .ok()
-        .and_then(|text| text.split(' ').nth(1))
-        .filter(|code| code.len() == 3)
-        .map(str::to_owned);
+    let status = http::parse(&answer).map(|answer| answer.status.to_string());
     match (status, read) {
         (Some(status), _) => status,
         (None, Err(_)) => "no answer within 60 s".to_owned(),

@@ -9,6 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::ORDER_REQUEST;
+use crate::http::{self, Answer};
 
 /// How long a probe waits for its answer: far longer than a healthy server takes.
 const PROBE_DEADLINE: Duration = Duration::from_secs(3);
@@ -53,10 +54,14 @@ pub async fn probe_until(
             _ = ticks.tick() => {}
         }
         sent.push(tokio::spawn(async move {
-            let health = matches!(request(addr, "GET", "/healthz", "").await, Ok((200, _)));
+            let health = matches!(
+                request(addr, "GET", "/healthz", "").await,
+                Ok(Answer { status: 200, .. })
+            );
             let order = matches!(
                 request(addr, "POST", "/order", ORDER_REQUEST).await,
-                Ok((200, body)) if body.contains("\"nextDialogstate\":\"thanks\"")
+                Ok(Answer { status: 200, body, .. })
+                    if String::from_utf8_lossy(&body).contains("\"nextDialogstate\":\"thanks\"")
             );
             (health, order)
         }));
@@ -72,13 +77,13 @@ pub async fn probe_until(
     probes
 }
 
-/// One request on a fresh connection: the status and the body, within the deadline.
+/// One request on a fresh connection, answered within the deadline.
 pub async fn request(
     addr: SocketAddr,
     method: &str,
     path: &str,
     body: &str,
-) -> Result<(u16, String), String> {
+) -> Result<Answer, String> {
     tokio::time::timeout(PROBE_DEADLINE, async {
         let mut stream = TcpStream::connect(addr)
             .await
@@ -97,16 +102,8 @@ pub async fn request(
             .read_to_end(&mut answer)
             .await
             .map_err(|error| format!("read: {error}"))?;
-        let text = String::from_utf8_lossy(&answer);
-        let status = text
-            .split(' ')
-            .nth(1)
-            .and_then(|code| code.parse().ok())
-            .ok_or_else(|| format!("not HTTP: {text:?}"))?;
-        let body = text
-            .split_once("\r\n\r\n")
-            .map_or(String::new(), |(_, body)| body.to_owned());
-        Ok((status, body))
+        http::parse(&answer)
+            .ok_or_else(|| format!("not HTTP: {:?}", String::from_utf8_lossy(&answer)))
     })
     .await
     .map_err(|_| "no answer within the deadline".to_owned())?
