@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -158,22 +158,42 @@ pub struct Measured {
 /// Builds the quickstart with each of `allocators`, floods each, writes the report to
 /// `report`, and returns it (Markdown).
 pub fn run(settings: MemorySettings, allocators: &[Allocator], report: &Path) -> Result<String> {
-    crate::attack::raise_open_files_limit();
     let release = build_allocator_variants(allocators)?;
+    let servers: Vec<(PathBuf, Allocator)> = allocators
+        .iter()
+        .map(|&allocator| (release.join(allocator.binary), allocator))
+        .collect();
+    flood_each(settings, &servers, report)
+}
+
+/// Floods `binary` (a server that serves the quickstart's `/order` on `CHATLAYER_ADDR`, e.g.
+/// an older build) as [`run`] floods the quickstart, writes the report to `report`, and
+/// returns it.
+pub fn run_binary(settings: MemorySettings, binary: &Path, report: &Path) -> Result<String> {
+    let allocator = Allocator {
+        name: "the binary given",
+        binary: "",
+        env: &[],
+    };
+    flood_each(settings, &[(binary.to_path_buf(), allocator)], report)
+}
+
+/// Floods each server with each kind of body, writes the report to `report`, and returns it.
+fn flood_each(
+    settings: MemorySettings,
+    servers: &[(PathBuf, Allocator)],
+    report: &Path,
+) -> Result<String> {
+    crate::attack::raise_open_files_limit();
     let mut measured = Vec::new();
     for flood in [Flood::ManyValues, Flood::OneLongString] {
-        for &allocator in allocators {
+        for (binary, allocator) in servers {
             eprintln!(
                 "memory: {} under floods of {}",
                 allocator.name,
                 flood.describe(settings.body_bytes)
             );
-            measured.push(measure(
-                &release.join(allocator.binary),
-                allocator,
-                flood,
-                settings,
-            )?);
+            measured.push(measure(binary, *allocator, flood, settings)?);
         }
     }
     let markdown = markdown(settings, &measured);
@@ -181,27 +201,8 @@ pub fn run(settings: MemorySettings, allocators: &[Allocator], report: &Path) ->
     Ok(markdown)
 }
 
-/// Floods `binary` (a server that serves the quickstart's `/order` on `CHATLAYER_ADDR`, e.g.
-/// an older build) as [`run`] floods the quickstart, writes the report to `report`, and
-/// returns it.
-pub fn run_binary(settings: MemorySettings, binary: &Path, report: &Path) -> Result<String> {
-    crate::attack::raise_open_files_limit();
-    let allocator = Allocator {
-        name: "the binary given",
-        binary: "",
-        env: &[],
-    };
-    let mut measured = Vec::new();
-    for flood in [Flood::ManyValues, Flood::OneLongString] {
-        measured.push(measure(binary, allocator, flood, settings)?);
-    }
-    let markdown = markdown(settings, &measured);
-    tools::write(report, &markdown)?;
-    Ok(markdown)
-}
-
 /// Builds the quickstart with each of `allocators`, in release mode; returns where they are.
-fn build_allocator_variants(allocators: &[Allocator]) -> Result<std::path::PathBuf> {
+fn build_allocator_variants(allocators: &[Allocator]) -> Result<PathBuf> {
     let release = tools::build_rust_servers()?;
     let mut variants: Vec<&str> = allocators
         .iter()
