@@ -135,11 +135,6 @@ impl Server {
         }
     }
 
-    /// The process id of the group's leader.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
     /// Sends SIGTERM to the server alone, as an orchestrator does to stop it.
     pub fn terminate(&self) -> Result<()> {
         let status = Command::new("kill")
