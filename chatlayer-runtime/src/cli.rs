@@ -19,6 +19,9 @@ enum Command {
         input: Option<String>,
     },
     Help,
+    /// `emulate` or `converse`, with the `emulator` feature.
+    #[cfg(feature = "emulator")]
+    Emulator(crate::emulator::EmulatorCommand),
 }
 
 const USAGE: &str = "\
@@ -32,8 +35,18 @@ commands:
   sign [--timestamp T] [FILE] print the signature headers a sender must send with the
                               body in FILE (or stdin), with this app's signature settings
   help                        show this text
+{emulator}
+environment (serve, emulate): CHATLAYER_ADDR=host:port, or PORT=port";
 
-environment (serve): CHATLAYER_ADDR=host:port, or PORT=port";
+/// The usage text, with the emulator's commands when the feature is on.
+fn usage() -> String {
+    #[cfg(feature = "emulator")]
+    let emulator = crate::emulator::USAGE;
+    #[cfg(not(feature = "emulator"))]
+    let emulator = "  emulate, converse           the conversation emulator: not in this build \
+                    (chatlayer-runtime's `emulator` feature)";
+    USAGE.replace("{emulator}", emulator)
+}
 
 impl App {
     /// Runs the command given on the command line: `serve` (the default), `openapi`,
@@ -122,9 +135,11 @@ impl App {
                     .map_err(ServeError::Io)
             }
             Command::Help => {
-                println!("{USAGE}");
+                println!("{}", usage());
                 Ok(())
             }
+            #[cfg(feature = "emulator")]
+            Command::Emulator(command) => crate::emulator::run_command(command, Some(&self)).await,
         }
     }
 }
@@ -146,17 +161,36 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
             let (timestamp, input) = option_and_file(args, "--timestamp")?;
             return Ok(Command::Sign { timestamp, input });
         }
+        Some(name @ ("emulate" | "converse")) => return emulator_command(name, args),
         Some("openapi") => {
             let (prefix, output) = option_and_file(args, "--prefix")?;
             let prefix = prefix.unwrap_or_default();
             return Ok(Command::OpenApi { prefix, output });
         }
-        Some(other) => return Err(format!("unknown command `{other}`\n\n{USAGE}")),
+        Some(other) => return Err(format!("unknown command `{other}`\n\n{}", usage())),
     };
     match args.next() {
-        Some(extra) => Err(format!("unexpected argument `{extra}`\n\n{USAGE}")),
+        Some(extra) => Err(format!("unexpected argument `{extra}`\n\n{}", usage())),
         None => Ok(command),
     }
+}
+
+#[cfg(feature = "emulator")]
+fn emulator_command(name: &str, args: impl Iterator<Item = String>) -> Result<Command, String> {
+    match crate::emulator::parse_command(name, args) {
+        Some(Ok(command)) => Ok(Command::Emulator(command)),
+        Some(Err(problem)) => Err(format!("{problem}\n\n{}", usage())),
+        None => unreachable!("`{name}` is an emulator command"),
+    }
+}
+
+#[cfg(not(feature = "emulator"))]
+fn emulator_command(name: &str, _args: impl Iterator<Item = String>) -> Result<Command, String> {
+    Err(format!(
+        "`{name}` needs the conversation emulator, which this binary was built without: \
+         enable chatlayer-runtime's `emulator` feature (e.g. a `dev` feature of your crate \
+         that turns it on), or use the standalone `chatlayer-emulator` command"
+    ))
 }
 
 /// The rest of a command line that takes one `option VALUE` and at most one file, in any
@@ -171,14 +205,14 @@ fn option_and_file(
         if arg == option {
             let given = args
                 .next()
-                .ok_or_else(|| format!("{option} needs a value\n\n{USAGE}"))?;
+                .ok_or_else(|| format!("{option} needs a value\n\n{}", usage()))?;
             value = Some(given);
         } else if arg.starts_with('-') {
-            return Err(format!("unknown option `{arg}`\n\n{USAGE}"));
+            return Err(format!("unknown option `{arg}`\n\n{}", usage()));
         } else if file.is_none() {
             file = Some(arg);
         } else {
-            return Err(format!("unexpected argument `{arg}`\n\n{USAGE}"));
+            return Err(format!("unexpected argument `{arg}`\n\n{}", usage()));
         }
     }
     Ok((value, file))

@@ -65,6 +65,8 @@ mod cli;
 mod deps;
 mod descriptor;
 mod dispatch;
+#[cfg(feature = "emulator")]
+pub mod emulator;
 mod error;
 pub mod extract;
 mod health;

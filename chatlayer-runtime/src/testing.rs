@@ -32,8 +32,8 @@ pub trait Servable {
 /// What a [`Servable`] turns into. Not a public API.
 #[doc(hidden)]
 pub struct Served {
-    router: Router,
-    settings: ServerSettings,
+    pub(crate) router: Router,
+    pub(crate) settings: ServerSettings,
 }
 
 impl Servable for App {

@@ -1,0 +1,252 @@
+//! Where a conversation's API calls go: in-process to an app or axum `Router` (no socket),
+//! or over HTTP to any base URL, so the same bot file tests a backend written in any
+//! language.
+
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use serde_json::Value;
+use tower::ServiceExt;
+
+use super::request::Outgoing;
+use super::transcript::SentRequest;
+use crate::testing::Servable;
+
+/// Chatlayer asks API steps to answer within 20 seconds; the emulator waits that long.
+pub const CHATLAYER_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The most of an answer the emulator reads; a reply is far smaller.
+const ANSWER_LIMIT: usize = 16 * 1024 * 1024;
+
+/// Where the API steps of a bot file are called.
+///
+/// ```
+/// use chatlayer_runtime::emulator::Backend;
+///
+/// // A backend written in anything, served on port 3000:
+/// let backend = Backend::url("http://localhost:3000");
+/// # let _ = backend;
+/// ```
+#[derive(Clone, Debug)]
+pub struct Backend {
+    router: Option<Router>,
+    base_url: Option<String>,
+    client: reqwest::Client,
+    timeout: Duration,
+}
+
+/// An answer: its status and body, or why none came.
+pub(crate) struct Answer {
+    pub(crate) sent: SentRequest,
+    pub(crate) latency: Duration,
+    pub(crate) outcome: Result<Answered, CallFailure>,
+}
+
+/// The answer to a call.
+pub(crate) struct Answered {
+    pub(crate) status: u16,
+    /// The error code of a step that failed and answered with its fallback block (this
+    /// framework's `x-chatlayer-fallback` header).
+    pub(crate) fallback: Option<String>,
+    pub(crate) body: Bytes,
+}
+
+fn fallback_reason(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get(crate::dispatch::FALLBACK_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Why a call got no answer.
+pub(crate) enum CallFailure {
+    /// No answer within the timeout.
+    Timeout(Duration),
+    /// The request could not be sent or its answer read.
+    Transport(String),
+}
+
+impl Backend {
+    /// Calls the steps of `target` in-process: an app (as its standalone server answers)
+    /// or any axum `Router`. A step whose URL is absolute is still called over HTTP.
+    pub fn in_process(target: impl Servable) -> Self {
+        Backend {
+            router: Some(target.into_served().router),
+            ..Backend::none()
+        }
+    }
+
+    /// Calls relative step URLs under `base_url`, e.g. `http://localhost:3000` or
+    /// `https://bot-backend.example.com/chatlayer`.
+    pub fn url(base_url: impl Into<String>) -> Self {
+        Backend {
+            base_url: Some(base_url.into().trim_end_matches('/').to_owned()),
+            ..Backend::none()
+        }
+    }
+
+    /// Only absolute step URLs can be called.
+    fn none() -> Self {
+        Backend {
+            router: None,
+            base_url: None,
+            client: reqwest::Client::new(),
+            timeout: CHATLAYER_TIMEOUT,
+        }
+    }
+
+    /// How long a call may take before it counts as failed (Chatlayer's 20 s by default).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// A short description for logs and the page: `in-process` or the base URL.
+    pub fn describe(&self) -> String {
+        match (&self.router, &self.base_url) {
+            (Some(_), _) => "in-process".to_owned(),
+            (None, Some(url)) => url.clone(),
+            (None, None) => "absolute URLs only".to_owned(),
+        }
+    }
+
+    /// Sends a request and waits for the whole answer, within the timeout.
+    pub(crate) async fn send(&self, outgoing: Outgoing) -> Answer {
+        let absolute = outgoing.url.starts_with("http://") || outgoing.url.starts_with("https://");
+        let started = Instant::now();
+        let (sent, outcome) = match (&self.router, &self.base_url, absolute) {
+            (Some(router), _, false) => {
+                let sent = sent_request(&outgoing, outgoing.url.clone());
+                let outcome = self.in_process_call(router.clone(), &outgoing).await;
+                (sent, outcome)
+            }
+            (_, Some(base), false) => {
+                let url = format!("{base}{}", outgoing.url);
+                let sent = sent_request(&outgoing, url.clone());
+                (sent, self.http_call(&outgoing, &url).await)
+            }
+            (_, _, true) => {
+                let sent = sent_request(&outgoing, outgoing.url.clone());
+                (sent, self.http_call(&outgoing, &outgoing.url).await)
+            }
+            (None, None, false) => {
+                let sent = sent_request(&outgoing, outgoing.url.clone());
+                let failure = CallFailure::Transport(format!(
+                    "the step's URL `{}` is relative, and no backend URL is set: give one \
+                     (`--backend http://...`, or `backend:` in the bot file)",
+                    outgoing.url
+                ));
+                (sent, Err(failure))
+            }
+        };
+        Answer {
+            sent,
+            latency: started.elapsed(),
+            outcome,
+        }
+    }
+
+    async fn in_process_call(
+        &self,
+        router: Router,
+        outgoing: &Outgoing,
+    ) -> Result<Answered, CallFailure> {
+        let mut request = axum::http::Request::builder()
+            .method(outgoing.method.as_str())
+            .uri(outgoing.url.as_str());
+        for (name, value) in &outgoing.headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        let body = outgoing
+            .body
+            .as_ref()
+            .map_or_else(Body::empty, |body| Body::from(body.to_string()));
+        let request = request.body(body).map_err(|error| {
+            CallFailure::Transport(format!("cannot build the request: {error}"))
+        })?;
+        let call = async {
+            let response = router
+                .oneshot(request)
+                .await
+                .unwrap_or_else(|never| match never {});
+            let status = response.status().as_u16();
+            let fallback = fallback_reason(response.headers());
+            let body = axum::body::to_bytes(response.into_body(), ANSWER_LIMIT)
+                .await
+                .map_err(|error| {
+                    CallFailure::Transport(format!("cannot read the answer: {error}"))
+                })?;
+            Ok(Answered {
+                status,
+                fallback,
+                body,
+            })
+        };
+        tokio::time::timeout(self.timeout, call)
+            .await
+            .unwrap_or(Err(CallFailure::Timeout(self.timeout)))
+    }
+
+    async fn http_call(&self, outgoing: &Outgoing, url: &str) -> Result<Answered, CallFailure> {
+        let method = reqwest::Method::from_bytes(outgoing.method.as_bytes())
+            .map_err(|error| CallFailure::Transport(error.to_string()))?;
+        let mut request = self.client.request(method, url);
+        for (name, value) in &outgoing.headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        if let Some(body) = &outgoing.body {
+            request = request.body(body.to_string());
+        }
+        let call = async {
+            let response = request.send().await.map_err(|error| {
+                CallFailure::Transport(format!("cannot reach {url}: {}", error_chain(&error)))
+            })?;
+            let status = response.status().as_u16();
+            let fallback = fallback_reason(response.headers());
+            let body = response.bytes().await.map_err(|error| {
+                CallFailure::Transport(format!("cannot read the answer of {url}: {error}"))
+            })?;
+            Ok(Answered {
+                status,
+                fallback,
+                body,
+            })
+        };
+        tokio::time::timeout(self.timeout, call)
+            .await
+            .unwrap_or(Err(CallFailure::Timeout(self.timeout)))
+    }
+}
+
+/// An error with its causes, e.g. `error sending request: connection refused`.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+fn sent_request(outgoing: &Outgoing, url: String) -> SentRequest {
+    SentRequest {
+        method: outgoing.method.clone(),
+        url,
+        headers: outgoing.headers.clone(),
+        body: outgoing.body.clone(),
+    }
+}
+
+/// An answer's body as the transcript shows it: JSON when it parses, else its text.
+pub(crate) fn body_value(body: &[u8]) -> Option<Value> {
+    if body.is_empty() {
+        return None;
+    }
+    Some(
+        serde_json::from_slice(body)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned())),
+    )
+}

@@ -1,0 +1,646 @@
+//! The conversation engine: walks a bot file's blocks, calls API steps, and applies their
+//! replies with Chatlayer's semantics (session first, then messages, then the jump).
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::backend::{Answer, Backend, CallFailure, body_value};
+use super::bot::{ApiStep, Block, BlockKind, BotFile, Rule, Test};
+use super::messages::{self, Choice, ChoiceAction};
+use super::request;
+use super::session::{Session, value_number, value_text};
+use super::transcript::{Entry, Exchange};
+
+/// How many blocks one user action may pass through before the emulator calls it a loop.
+const MAX_BLOCKS_PER_TURN: usize = 100;
+
+/// A conversation with a bot: a session, the block it is at, and everything said and done.
+///
+/// Each user action (`start`, `say`, `click`) runs blocks until the bot waits for the
+/// user, and returns what it added to the transcript.
+///
+/// ```
+/// use chatlayer_runtime::emulator::{Backend, BotFile, Conversation};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let bot = BotFile::parse(r#"
+/// blocks:
+///   - id: menu
+///     type: message
+///     messages:
+///       - type: quickReplies
+///         config:
+///           textMessages: [{ text: "Which size?" }]
+///           quickReplies:
+///             - { type: postback, title: Small, payload: { nextDialogstateId: thanks, params: [{ key: size, value: S }] } }
+///   - id: thanks
+///     type: message
+///     messages: ["Size {size} it is."]
+/// "#).unwrap();
+///
+/// let mut conversation = Conversation::new(bot, Backend::url("http://localhost:3000"));
+/// conversation.start().await;
+/// conversation.say("small").await;
+/// assert_eq!(conversation.current_block(), Some("thanks"));
+/// assert_eq!(conversation.last_texts(), ["Size S it is."]);
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Conversation {
+    bot: Arc<BotFile>,
+    backend: Backend,
+    session: Session,
+    transcript: Vec<Entry>,
+    current: Option<String>,
+    stopped: bool,
+    /// Where the latest user action's entries begin.
+    turn_start: usize,
+}
+
+/// What the bot waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Waiting {
+    /// An answer to an input block (or a click).
+    Input,
+    /// A click, or a trigger phrase.
+    Choice,
+    /// Nothing: the conversation stopped at an error. Restart it.
+    Stopped,
+}
+
+/// What a reply asked for, once applied.
+enum Applied {
+    /// Go to this block (the reply's `nextDialogstate`), or follow the block's go-to.
+    Jump(Option<String>),
+    /// The call failed; the error is in the transcript.
+    Failed,
+}
+
+impl Conversation {
+    /// A conversation with `bot`, whose API steps `backend` answers. It begins with the
+    /// bot file's session and `internal` values; call [`start`](Self::start).
+    pub fn new(bot: BotFile, backend: Backend) -> Self {
+        Self::shared(Arc::new(bot), backend)
+    }
+
+    pub(crate) fn shared(bot: Arc<BotFile>, backend: Backend) -> Self {
+        let session = Session::new(bot.internal.clone(), bot.session.clone());
+        Conversation {
+            bot,
+            backend,
+            session,
+            transcript: Vec::new(),
+            current: None,
+            stopped: false,
+            turn_start: 0,
+        }
+    }
+
+    /// Starts at the bot file's `start` block.
+    pub async fn start(&mut self) -> &[Entry] {
+        let start = self.bot.start.clone();
+        self.start_at(&start).await
+    }
+
+    /// Starts (or goes on) at the block `id`, as a trigger or Chatlayer's "start at" would.
+    pub async fn start_at(&mut self, id: &str) -> &[Entry] {
+        self.begin_turn();
+        self.stopped = false;
+        self.session.record_user_message("", "intro");
+        self.run_from(Some(id.to_owned())).await;
+        self.last_turn()
+    }
+
+    /// The user types `text`: it clicks the button or quick reply with that title in the
+    /// bot's last messages, or answers the input block the bot waits at, or leads to the
+    /// block that lists it among its `triggers`. Anything else is an error in the
+    /// transcript: the emulator has no NLP.
+    pub async fn say(&mut self, text: &str) -> &[Entry] {
+        self.begin_turn();
+        if self.refuse_when_stopped() {
+            return self.last_turn();
+        }
+        if let Some(choice) = self.find_choice(text) {
+            self.apply_choice(choice).await;
+            return self.last_turn();
+        }
+        self.transcript.push(Entry::User {
+            text: text.to_owned(),
+            clicked: false,
+        });
+        self.session.record_user_message(text, "text");
+        if let Some(Block {
+            kind: BlockKind::Input { variable, .. },
+            goto,
+            ..
+        }) = self.current_block_definition()
+        {
+            let (variable, goto) = (variable.clone(), goto.clone());
+            self.write(|session| session.set(&variable, Value::from(text)));
+            self.run_from(goto).await;
+        } else if let Some(block) = self.bot.triggered_by(text) {
+            let id = block.id.clone();
+            self.run_from(Some(id)).await;
+        } else {
+            let offered = self.offered_titles();
+            let block = self.current.clone().unwrap_or_default();
+            self.transcript.push(Entry::Error {
+                block,
+                message: format!(
+                    "nothing here understands `{text}`: the emulator has no NLP, so type the \
+                     title of a button or quick reply{}, answer an input block, or add the \
+                     phrase to a block's `triggers`",
+                    if offered.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", offered.join(", "))
+                    }
+                ),
+                code: None,
+                hint: None,
+            });
+        }
+        self.last_turn()
+    }
+
+    /// The user clicks the button or quick reply titled `title` (ignoring case) in the bot's
+    /// last messages. An error in the transcript when there is none.
+    pub async fn click(&mut self, title: &str) -> &[Entry] {
+        self.begin_turn();
+        if self.refuse_when_stopped() {
+            return self.last_turn();
+        }
+        match self.find_choice(title) {
+            Some(choice) => self.apply_choice(choice).await,
+            None => {
+                let offered = self.offered_titles();
+                self.transcript.push(Entry::Error {
+                    block: self.current.clone().unwrap_or_default(),
+                    message: format!(
+                        "there is no button or quick reply titled `{title}` in the last messages; {}",
+                        if offered.is_empty() {
+                            "they offer none".to_owned()
+                        } else {
+                            format!("they offer: {}", offered.join(", "))
+                        }
+                    ),
+                    code: None,
+                    hint: None,
+                });
+            }
+        }
+        self.last_turn()
+    }
+
+    /// The user clicks choice `choice` of the transcript's entry `entry` (a bot message),
+    /// as the page does.
+    pub(crate) async fn click_at(&mut self, entry: usize, choice: usize) -> &[Entry] {
+        let found = match self.transcript.get(entry) {
+            Some(Entry::Bot { message, .. }) => messages::choices(message).into_iter().nth(choice),
+            _ => None,
+        };
+        self.begin_turn();
+        if self.refuse_when_stopped() {
+            return self.last_turn();
+        }
+        match found {
+            Some(choice) => self.apply_choice(choice).await,
+            None => self.transcript.push(Entry::Error {
+                block: self.current.clone().unwrap_or_default(),
+                message: "that button is no longer in the conversation".to_owned(),
+                code: None,
+                hint: None,
+            }),
+        }
+        self.last_turn()
+    }
+
+    /// Every entry so far.
+    pub fn transcript(&self) -> &[Entry] {
+        &self.transcript
+    }
+
+    /// The entries the latest user action added.
+    pub fn last_turn(&self) -> &[Entry] {
+        &self.transcript[self.turn_start..]
+    }
+
+    /// The texts the bot showed in the latest turn (the first variant of each message, as
+    /// shown).
+    pub fn last_texts(&self) -> Vec<String> {
+        self.last_turn()
+            .iter()
+            .filter_map(|entry| match entry {
+                Entry::Bot { message, .. } => messages::texts(message).into_iter().next(),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The error of the latest turn, if any.
+    pub fn last_error(&self) -> Option<&Entry> {
+        self.last_turn()
+            .iter()
+            .find(|entry| matches!(entry, Entry::Error { .. }))
+    }
+
+    /// The block the conversation is at.
+    pub fn current_block(&self) -> Option<&str> {
+        self.current.as_deref()
+    }
+
+    /// The value of a session variable (`order.total`, `internal.channel`), when set.
+    pub fn variable(&self, path: &str) -> Option<&Value> {
+        self.session.get(path)
+    }
+
+    /// The whole session.
+    pub fn session(&self) -> Value {
+        self.session.to_value()
+    }
+
+    /// What the bot waits for.
+    pub fn waiting(&self) -> Waiting {
+        if self.stopped {
+            Waiting::Stopped
+        } else if matches!(
+            self.current_block_definition(),
+            Some(Block {
+                kind: BlockKind::Input { .. },
+                ..
+            })
+        ) {
+            Waiting::Input
+        } else {
+            Waiting::Choice
+        }
+    }
+
+    /// The bot file.
+    pub fn bot(&self) -> &BotFile {
+        &self.bot
+    }
+
+    fn begin_turn(&mut self) {
+        self.turn_start = self.transcript.len();
+    }
+
+    fn refuse_when_stopped(&mut self) -> bool {
+        if self.stopped {
+            self.transcript.push(Entry::Error {
+                block: self.current.clone().unwrap_or_default(),
+                message: "the conversation stopped at an error: restart it".to_owned(),
+                code: None,
+                hint: None,
+            });
+        }
+        self.stopped
+    }
+
+    fn current_block_definition(&self) -> Option<&Block> {
+        self.current.as_deref().and_then(|id| self.bot.block(id))
+    }
+
+    /// The messages the bot showed since the user last acted, newest first.
+    fn latest_bot_messages(&self) -> impl Iterator<Item = &Value> {
+        self.transcript
+            .iter()
+            .rev()
+            .take_while(|entry| !matches!(entry, Entry::User { .. }))
+            .filter_map(|entry| match entry {
+                Entry::Bot { message, .. } => Some(message),
+                _ => None,
+            })
+    }
+
+    fn find_choice(&self, title: &str) -> Option<Choice> {
+        let title = title.trim();
+        self.latest_bot_messages()
+            .flat_map(messages::choices)
+            .find(|choice| choice.title.trim().eq_ignore_ascii_case(title))
+    }
+
+    fn offered_titles(&self) -> Vec<String> {
+        let mut titles: Vec<String> = self
+            .latest_bot_messages()
+            .flat_map(messages::choices)
+            .map(|choice| format!("`{}`", choice.title))
+            .collect();
+        titles.reverse();
+        titles
+    }
+
+    async fn apply_choice(&mut self, choice: Choice) {
+        self.transcript.push(Entry::User {
+            text: choice.title.clone(),
+            clicked: true,
+        });
+        self.session.record_user_message(&choice.title, "postback");
+        match choice.action {
+            ChoiceAction::Postback { block, params } => {
+                self.write(|session| {
+                    params
+                        .into_iter()
+                        .try_for_each(|(key, value)| session.set(&key, value))
+                });
+                match block {
+                    Some(block) => self.run_from(Some(block)).await,
+                    None => self.note(format!(
+                        "`{}` names no block (`nextDialogstateId`): the conversation stays here",
+                        choice.title
+                    )),
+                }
+            }
+            ChoiceAction::OpenUrl(url) => self.note(format!("opens {url}")),
+            ChoiceAction::Call(number) => self.note(format!("calls {number}")),
+            ChoiceAction::Location => {
+                self.note("shares the user's location: the emulator has none to share".to_owned())
+            }
+        }
+    }
+
+    /// Changes the session, recording what changed or why it could not.
+    fn write(&mut self, change: impl FnOnce(&mut Session) -> Result<(), String>) {
+        let before = self.session.clone();
+        if let Err(problem) = change(&mut self.session) {
+            self.note(problem);
+        }
+        let changes = self.session.changes_since(&before);
+        if !changes.is_empty() {
+            self.transcript.push(Entry::Session { changes });
+        }
+    }
+
+    fn note(&mut self, text: String) {
+        self.transcript.push(Entry::Note { text });
+    }
+
+    fn fail(&mut self, block: &str, message: String, code: Option<String>, hint: Option<String>) {
+        self.transcript.push(Entry::Error {
+            block: block.to_owned(),
+            message,
+            code,
+            hint,
+        });
+    }
+
+    /// Runs blocks from `next` until one waits for the user.
+    async fn run_from(&mut self, mut next: Option<String>) {
+        let mut passed = 0;
+        while let Some(id) = next.take() {
+            passed += 1;
+            if passed > MAX_BLOCKS_PER_TURN {
+                self.fail(
+                    &id,
+                    format!(
+                        "the flow went through {MAX_BLOCKS_PER_TURN} blocks without waiting for \
+                         the user: is there a go-to loop?"
+                    ),
+                    None,
+                    None,
+                );
+                self.stopped = true;
+                return;
+            }
+            let Some(block) = self.bot.block(&id).cloned() else {
+                let at = self.current.clone().unwrap_or_default();
+                self.fail(
+                    &at,
+                    format!(
+                        "the conversation was sent to the block `{id}`, which the bot file does \
+                         not have; its blocks are: {}",
+                        self.bot.block_ids().join(", ")
+                    ),
+                    None,
+                    None,
+                );
+                self.stopped = true;
+                return;
+            };
+            self.session
+                .enter_block(&block.id, block.name(), block.kind());
+            self.transcript.push(Entry::Block {
+                id: block.id.clone(),
+                name: block.name().to_owned(),
+                block_type: block.kind(),
+            });
+            self.current = Some(block.id.clone());
+            next = match &block.kind {
+                BlockKind::Message { messages } => {
+                    self.show(
+                        &block.id,
+                        messages.iter().map(|message| message.to_message()),
+                    );
+                    block.goto.clone()
+                }
+                BlockKind::Input { messages, .. } => {
+                    self.show(
+                        &block.id,
+                        messages.iter().map(|message| message.to_message()),
+                    );
+                    None
+                }
+                BlockKind::Condition { rules } => self.route(rules).or_else(|| block.goto.clone()),
+                BlockKind::Action { api, on_error } => match self.call(&block.id, api).await {
+                    Applied::Jump(jump) => jump.or_else(|| block.goto.clone()),
+                    Applied::Failed => match on_error {
+                        Some(on_error) => Some(on_error.clone()),
+                        None => {
+                            self.stopped = true;
+                            None
+                        }
+                    },
+                },
+            };
+        }
+    }
+
+    /// Shows messages, with the session's values filled in.
+    fn show(&mut self, block: &str, messages: impl Iterator<Item = Value>) {
+        for message in messages {
+            let mut unset = Vec::new();
+            let message = messages::interpolate(&message, &self.session, &mut unset);
+            self.transcript.push(Entry::Bot {
+                block: block.to_owned(),
+                message,
+            });
+            for path in unset {
+                self.note(format!(
+                    "the message names `{{{path}}}`, which is not set: it shows as written"
+                ));
+            }
+        }
+    }
+
+    fn route(&self, rules: &[Rule]) -> Option<String> {
+        rules
+            .iter()
+            .find(|rule| holds(&rule.test, self.session.get(&rule.variable)))
+            .map(|rule| rule.goto.clone())
+    }
+
+    /// Calls an API step and applies its reply.
+    async fn call(&mut self, block: &str, api: &ApiStep) -> Applied {
+        let mut notes = Vec::new();
+        let outgoing = match request::build(api, &self.session, &mut notes) {
+            Ok(outgoing) => outgoing,
+            Err(problem) => {
+                self.fail(
+                    block,
+                    format!("cannot build the request: {problem}"),
+                    None,
+                    None,
+                );
+                return Applied::Failed;
+            }
+        };
+        for note in notes {
+            self.note(note);
+        }
+        let Answer {
+            sent,
+            latency,
+            outcome,
+        } = self.backend.send(outgoing).await;
+        let (status, body, fallback) = match &outcome {
+            Ok(answered) => (
+                Some(answered.status),
+                body_value(&answered.body),
+                answered.fallback.clone(),
+            ),
+            Err(_) => (None, None, None),
+        };
+        self.transcript.push(Entry::Exchange(Box::new(Exchange {
+            block: block.to_owned(),
+            request: sent,
+            status,
+            latency_ms: latency.as_secs_f64() * 1000.0,
+            response: body.clone(),
+        })));
+        if let Some(reason) = fallback {
+            self.note(format!(
+                "the step failed with `{reason}` and answered with its fallback block (see the server's log)"
+            ));
+        }
+        match outcome {
+            Err(CallFailure::Timeout(timeout)) => {
+                self.fail(
+                    block,
+                    format!(
+                        "no answer within {} s: Chatlayer gives up on a step after 20 s",
+                        timeout.as_secs_f64()
+                    ),
+                    None,
+                    None,
+                );
+                Applied::Failed
+            }
+            Err(CallFailure::Transport(problem)) => {
+                self.fail(block, problem, None, None);
+                Applied::Failed
+            }
+            Ok(answered) if !(200..300).contains(&answered.status) => {
+                let error = body.as_ref().map(|body| &body["error"]);
+                let text = |key: &str| {
+                    error
+                        .and_then(|error| error[key].as_str())
+                        .map(str::to_owned)
+                };
+                let message = match text("message") {
+                    Some(message) => format!("HTTP {}: {message}", answered.status),
+                    None => format!("HTTP {}", answered.status),
+                };
+                self.fail(block, message, text("code"), text("hint"));
+                Applied::Failed
+            }
+            Ok(_) => match body {
+                Some(Value::Object(reply)) => self.apply_reply(block, reply),
+                None => Applied::Jump(None),
+                Some(other) => {
+                    self.fail(
+                        block,
+                        format!(
+                            "the answer is not a Chatlayer reply (a JSON object): {}",
+                            shorten(&value_text(&other))
+                        ),
+                        None,
+                        None,
+                    );
+                    Applied::Failed
+                }
+            },
+        }
+    }
+
+    /// Applies a reply in Chatlayer's order: the session, then the messages, then the jump.
+    fn apply_reply(&mut self, block: &str, reply: serde_json::Map<String, Value>) -> Applied {
+        if let Some(session) = reply.get("session") {
+            match (session["namespace"].as_str(), session.get("data")) {
+                (Some(namespace), Some(data)) => {
+                    let (namespace, data) = (namespace.to_owned(), data.clone());
+                    let mut note = None;
+                    self.write(|session| {
+                        note = session.merge_namespace(&namespace, data)?;
+                        Ok(())
+                    });
+                    if let Some(note) = note {
+                        self.note(note);
+                    }
+                }
+                _ => self.note(
+                    "the reply's `session` needs both `namespace` (text) and `data`: it is ignored"
+                        .to_owned(),
+                ),
+            }
+        }
+        match reply.get("messages") {
+            Some(Value::Array(messages)) => self.show(block, messages.iter().cloned()),
+            Some(_) => self.note("the reply's `messages` is not a list: it is ignored".to_owned()),
+            None => {}
+        }
+        let jump = reply
+            .get("action")
+            .and_then(|action| action.get("nextDialogstate"))
+            .or_else(|| reply.get("nextDialogstate"));
+        match jump {
+            None | Some(Value::Null) => Applied::Jump(None),
+            Some(Value::String(id)) => Applied::Jump(Some(id.clone())),
+            Some(other) => Applied::Jump(Some(value_text(other))),
+        }
+    }
+}
+
+/// Whether a rule's test holds for the variable's value.
+fn holds(test: &Test, value: Option<&Value>) -> bool {
+    let same = |expected: &Value| match value {
+        Some(value) => {
+            value == expected
+                || value_text(value) == value_text(expected)
+                || matches!((value_number(value), value_number(expected)), (Some(a), Some(b)) if a == b)
+        }
+        None => expected.is_null(),
+    };
+    match test {
+        Test::Equals(expected) => same(expected),
+        Test::NotEquals(expected) => !same(expected),
+        Test::Exists(expected) => value.is_some() == *expected,
+        Test::GreaterThan(limit) => value.and_then(value_number).is_some_and(|n| n > *limit),
+        Test::LessThan(limit) => value.and_then(value_number).is_some_and(|n| n < *limit),
+        Test::Contains(needle) => match value {
+            Some(Value::Array(items)) => items.iter().any(|item| item == needle),
+            Some(Value::String(text)) => text.contains(&value_text(needle)),
+            _ => false,
+        },
+    }
+}
+
+fn shorten(text: &str) -> String {
+    const LIMIT: usize = 300;
+    match text.char_indices().nth(LIMIT) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text.to_owned(),
+    }
+}

@@ -1,0 +1,226 @@
+//! The emulator page: a chat like Chatlayer's web widget, beside the session and an
+//! inspector of every API call. Its assets are compiled in, so it works with no network.
+//!
+//! Served under `/emulator` by the `emulate` command; an app that wants it elsewhere (say,
+//! only in a development build) mounts [`router`]:
+//!
+//! ```
+//! use chatlayer_runtime::emulator::{page, Backend, BotFile};
+//!
+//! let bot = BotFile::parse("blocks: [{ id: hi, type: message, messages: [Hello!] }]").unwrap();
+//! let dev_routes: axum::Router = page::router(bot, Backend::url("http://localhost:3000"));
+//! # let _ = dev_routes;
+//! ```
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::backend::Backend;
+use super::bot::BotFile;
+use super::engine::Conversation;
+
+/// Where the page is served.
+pub const PATH: &str = "/emulator";
+
+/// How many conversations the page keeps; the oldest is dropped past it.
+const MAX_CONVERSATIONS: usize = 64;
+
+const INDEX_HTML: &str = include_str!("assets/index.html");
+const APP_JS: &str = include_str!("assets/app.js");
+const STYLE_CSS: &str = include_str!("assets/style.css");
+
+type Shared = Arc<tokio::sync::Mutex<Conversation>>;
+
+struct PageState {
+    bot: Arc<BotFile>,
+    backend: Backend,
+    next_id: AtomicU64,
+    conversations: Mutex<BTreeMap<u64, Shared>>,
+}
+
+/// The page and its JSON API under [`PATH`], for `bot` with its steps answered by
+/// `backend`.
+pub fn router(bot: BotFile, backend: Backend) -> Router {
+    let state = Arc::new(PageState {
+        bot: Arc::new(bot),
+        backend,
+        next_id: AtomicU64::new(1),
+        conversations: Mutex::new(BTreeMap::new()),
+    });
+    Router::new()
+        .route(PATH, get(index))
+        .route(&format!("{PATH}/app.js"), get(script))
+        .route(&format!("{PATH}/style.css"), get(style))
+        .route(&format!("{PATH}/api/bot"), get(describe_bot))
+        .route(&format!("{PATH}/api/conversations"), post(start))
+        .route(&format!("{PATH}/api/conversations/{{id}}"), get(show))
+        .route(&format!("{PATH}/api/conversations/{{id}}/say"), post(say))
+        .route(
+            &format!("{PATH}/api/conversations/{{id}}/click"),
+            post(click),
+        )
+        .with_state(state)
+}
+
+async fn index() -> Response {
+    asset("text/html; charset=utf-8", INDEX_HTML)
+}
+
+async fn script() -> Response {
+    asset("text/javascript; charset=utf-8", APP_JS)
+}
+
+async fn style() -> Response {
+    asset("text/css; charset=utf-8", STYLE_CSS)
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn describe_bot(State(state): State<Arc<PageState>>) -> Json<Value> {
+    let blocks: Vec<Value> = state
+        .bot
+        .blocks()
+        .iter()
+        .map(|block| json!({ "id": block.id(), "name": block.name(), "type": block.kind() }))
+        .collect();
+    Json(json!({
+        "name": state.bot.name(),
+        "start": state.bot.start(),
+        "backend": state.backend.describe(),
+        "blocks": blocks,
+    }))
+}
+
+#[derive(Deserialize)]
+struct StartRequest {
+    #[serde(default)]
+    start: Option<String>,
+}
+
+async fn start(State(state): State<Arc<PageState>>, body: Option<Json<StartRequest>>) -> Response {
+    let block = body
+        .and_then(|Json(request)| request.start)
+        .unwrap_or_else(|| state.bot.start().to_owned());
+    if state.bot.block(&block).is_none() {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            format!("the bot file has no block `{block}`"),
+        );
+    }
+    let id = state.next_id.fetch_add(1, Ordering::Relaxed);
+    let conversation = Arc::new(tokio::sync::Mutex::new(Conversation::shared(
+        state.bot.clone(),
+        state.backend.clone(),
+    )));
+    {
+        let mut conversations = state.conversations.lock().expect("not poisoned");
+        conversations.insert(id, conversation.clone());
+        while conversations.len() > MAX_CONVERSATIONS {
+            conversations.pop_first();
+        }
+    }
+    let mut conversation = conversation.lock().await;
+    conversation.start_at(&block).await;
+    (StatusCode::CREATED, Json(snapshot(id, &conversation))).into_response()
+}
+
+fn find(state: &PageState, id: u64) -> Option<Shared> {
+    state
+        .conversations
+        .lock()
+        .expect("not poisoned")
+        .get(&id)
+        .cloned()
+}
+
+fn unknown_conversation(id: u64) -> Response {
+    problem(
+        StatusCode::NOT_FOUND,
+        format!("there is no conversation {id}: restart"),
+    )
+}
+
+async fn show(State(state): State<Arc<PageState>>, Path(id): Path<u64>) -> Response {
+    match find(&state, id) {
+        Some(conversation) => Json(snapshot(id, &*conversation.lock().await)).into_response(),
+        None => unknown_conversation(id),
+    }
+}
+
+#[derive(Deserialize)]
+struct SayRequest {
+    text: String,
+}
+
+async fn say(
+    State(state): State<Arc<PageState>>,
+    Path(id): Path<u64>,
+    Json(request): Json<SayRequest>,
+) -> Response {
+    let Some(conversation) = find(&state, id) else {
+        return unknown_conversation(id);
+    };
+    let mut conversation = conversation.lock().await;
+    conversation.say(&request.text).await;
+    Json(snapshot(id, &conversation)).into_response()
+}
+
+#[derive(Deserialize)]
+struct ClickRequest {
+    /// The transcript entry of the message.
+    entry: usize,
+    /// The button's position among the message's choices.
+    choice: usize,
+}
+
+async fn click(
+    State(state): State<Arc<PageState>>,
+    Path(id): Path<u64>,
+    Json(request): Json<ClickRequest>,
+) -> Response {
+    let Some(conversation) = find(&state, id) else {
+        return unknown_conversation(id);
+    };
+    let mut conversation = conversation.lock().await;
+    conversation.click_at(request.entry, request.choice).await;
+    Json(snapshot(id, &conversation)).into_response()
+}
+
+/// Everything the page shows of a conversation.
+fn snapshot(id: u64, conversation: &Conversation) -> Value {
+    json!({
+        "id": id,
+        "transcript": conversation.transcript(),
+        "turn_start": conversation.transcript().len() - conversation.last_turn().len(),
+        "session": conversation.session(),
+        "block": conversation.current_block(),
+        "waiting": conversation.waiting(),
+    })
+}
+
+fn problem(status: StatusCode, message: String) -> Response {
+    (
+        status,
+        Json(json!({ "error": { "code": "emulator", "message": message } })),
+    )
+        .into_response()
+}
