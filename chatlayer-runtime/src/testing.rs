@@ -2,7 +2,8 @@
 //! their replies; [`TestServer`] serves an app on a real local socket for HTTP clients; both
 //! take an [`App`] or any axum `Router` (a host app with its own routes, layers and
 //! prefixes). [`wire`] shows what a step function's return value becomes on the wire, for
-//! unit tests that call the function directly.
+//! unit tests that call the function directly. With the `emulator` feature, `Conversation`
+//! runs whole conversations from a bot file.
 
 use std::io;
 use std::net::SocketAddr;
@@ -17,6 +18,11 @@ use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
 use crate::error::{ErrorBody, StepError};
+
+/// Conversations for tests: run a bot file's flow against the steps and assert on what the
+/// bot said, the block reached and the session (the `emulator` feature).
+#[cfg(feature = "emulator")]
+pub use crate::emulator::{Backend, BotFile, Conversation};
 use crate::reply::output::IntoReply;
 use crate::serve::ServerSettings;
 use crate::{App, Reply, StepDescriptor};

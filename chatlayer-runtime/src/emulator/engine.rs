@@ -304,11 +304,14 @@ impl Conversation {
         self.current.as_deref().and_then(|id| self.bot.block(id))
     }
 
-    /// The messages the bot showed since the user last acted, newest first.
+    /// The latest messages the bot showed, newest first: those since the user's last
+    /// action, or, when that action showed nothing (a URL button, an unknown text), the
+    /// ones before it, which are still on screen.
     fn latest_bot_messages(&self) -> impl Iterator<Item = &Value> {
         self.transcript
             .iter()
             .rev()
+            .skip_while(|entry| !matches!(entry, Entry::Bot { .. }))
             .take_while(|entry| !matches!(entry, Entry::User { .. }))
             .filter_map(|entry| match entry {
                 Entry::Bot { message, .. } => Some(message),

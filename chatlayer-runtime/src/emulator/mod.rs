@@ -17,6 +17,7 @@
 //!
 //! `docs/emulator.md` in the repository describes the bot file and the semantics.
 
+mod assertions;
 mod backend;
 mod bot;
 mod cli;

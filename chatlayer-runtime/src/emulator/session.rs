@@ -291,18 +291,26 @@ fn apply_modifier(value: &Value, modifier: Option<&str>) -> String {
             }
         }
         Some("increment") => match value_number(value) {
-            Some(number) => value_text(&serde_json::json!(number + 1.0)).replace(".0", ""),
+            Some(number) => value_text(&serde_json::json!(number + 1.0)),
             None => text,
         },
         _ => text,
     }
 }
 
-/// A value as text: strings as they are, everything else as JSON.
+/// A value as a message shows it: strings as they are, whole numbers without a decimal
+/// point (`118`, not `118.0`: Chatlayer runs on JavaScript, which has one number type),
+/// everything else as JSON.
 pub(crate) fn value_text(value: &Value) -> String {
     match value {
         Value::String(text) => text.clone(),
         Value::Null => String::new(),
+        Value::Number(number) => match number.as_f64() {
+            Some(float) if number.is_f64() && float.fract() == 0.0 && float.abs() < 1e15 => {
+                format!("{float:.0}")
+            }
+            _ => number.to_string(),
+        },
         other => other.to_string(),
     }
 }
@@ -361,6 +369,8 @@ mod tests {
             "Hi Ada, 3 {user.age} {not a path}"
         );
         assert_eq!(unset, ["user.age"]);
+        let totals = self::session(json!({ "total": 118.0, "price": 19.99 }));
+        assert_eq!(totals.interpolate("{total} {price}", &mut unset), "118 19.99");
     }
 
     #[test]

@@ -184,6 +184,7 @@ pub enum MediaChoice {
 /// `kind` is `image` (the default), `video` or `audio`.
 #[api_step("/product-media", tag = "messages")]
 pub async fn product_media(
+    /// The product code, e.g. `A1`.
     sku: String,
     #[param(default = MediaChoice::Image)] kind: MediaChoice,
     catalog: Dep<Catalog>,
