@@ -370,7 +370,10 @@ mod tests {
         );
         assert_eq!(unset, ["user.age"]);
         let totals = self::session(json!({ "total": 118.0, "price": 19.99 }));
-        assert_eq!(totals.interpolate("{total} {price}", &mut unset), "118 19.99");
+        assert_eq!(
+            totals.interpolate("{total} {price}", &mut unset),
+            "118 19.99"
+        );
     }
 
     #[test]

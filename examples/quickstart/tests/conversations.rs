@@ -49,9 +49,10 @@ async fn an_unknown_product_goes_to_the_orders_fallback_block() {
         .assert_said("Sorry, we could not place that order.")
         .assert_said("Let's try again from the menu.");
     assert_eq!(conversation.variable("order.total"), None);
-    let note = conversation.last_turn().iter().any(
-        |entry| matches!(entry, Entry::Note { text } if text.contains("`bad_request`")),
-    );
+    let note = conversation
+        .last_turn()
+        .iter()
+        .any(|entry| matches!(entry, Entry::Note { text } if text.contains("`bad_request`")));
     assert!(note, "the transcript says why the step fell back");
 }
 
@@ -60,9 +61,13 @@ async fn a_card_of_the_catalog_orders_its_product() {
     let mut conversation = shop();
     conversation.start().await;
     conversation.click("See the catalog").await;
-    conversation.assert_no_error().assert_said("Red sneakers | Blue raincoat | Green scarf");
+    conversation
+        .assert_no_error()
+        .assert_said("Red sneakers | Blue raincoat | Green scarf");
     conversation.click("Order").await;
-    conversation.assert_variable("sku", "A1").assert_said("How many A1 would you like?");
+    conversation
+        .assert_variable("sku", "A1")
+        .assert_said("How many A1 would you like?");
     conversation.say("3").await;
     conversation.assert_said("You ordered 3 x Red sneakers for EUR 177.00.");
 }
@@ -77,16 +82,28 @@ async fn tracking_reads_the_order_number_from_the_query_string() {
         .assert_no_error()
         .assert_said("Order ABC-1 is placed.")
         .assert_variable("order.status", "placed");
-    let url = conversation.transcript().iter().find_map(|entry| match entry {
-        Entry::Exchange(exchange) => Some(exchange.request.url.clone()),
-        _ => None,
-    });
+    let url = conversation
+        .transcript()
+        .iter()
+        .find_map(|entry| match entry {
+            Entry::Exchange(exchange) => Some(exchange.request.url.clone()),
+            _ => None,
+        });
     assert_eq!(url.as_deref(), Some("/welcome"));
-    let last = conversation.last_turn().iter().find_map(|entry| match entry {
-        Entry::Exchange(exchange) => Some((exchange.request.method.clone(), exchange.request.url.clone())),
-        _ => None,
-    });
-    assert_eq!(last, Some(("GET".to_owned(), "/order/status?orderId=ABC-1".to_owned())));
+    let last = conversation
+        .last_turn()
+        .iter()
+        .find_map(|entry| match entry {
+            Entry::Exchange(exchange) => Some((
+                exchange.request.method.clone(),
+                exchange.request.url.clone(),
+            )),
+            _ => None,
+        });
+    assert_eq!(
+        last,
+        Some(("GET".to_owned(), "/order/status?orderId=ABC-1".to_owned()))
+    );
 }
 
 #[tokio::test]
@@ -113,7 +130,10 @@ async fn a_transfer_within_the_limit_is_sent_and_one_over_it_is_refused() {
         .last_turn()
         .iter()
         .any(|entry| matches!(entry, Entry::Exchange(_)));
-    assert!(!called, "the condition block routes before the step is called");
+    assert!(
+        !called,
+        "the condition block routes before the step is called"
+    );
 }
 
 #[tokio::test]
@@ -134,7 +154,9 @@ async fn the_buttons_of_the_menu_step_lead_to_their_blocks() {
     conversation.start().await;
     conversation.say("More").await;
     conversation.say("Buttons").await;
-    conversation.assert_no_error().assert_said("How can we help?");
+    conversation
+        .assert_no_error()
+        .assert_said("How can we help?");
     conversation.click("Our terms").await;
     assert!(conversation.last_turn().iter().any(
         |entry| matches!(entry, Entry::Note { text } if text == "opens https://shop.example.com/terms")
