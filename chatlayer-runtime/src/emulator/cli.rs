@@ -102,6 +102,44 @@ pub(crate) fn parse_command(
     })
 }
 
+/// The `chatlayer-emulator` command, for a backend written in anything: `emulate BOT_FILE
+/// --backend URL` serves the page, `converse BOT_FILE SCRIPT... --backend URL` runs
+/// conversation scripts. `main` of the standalone binary:
+///
+/// ```no_run
+/// #[tokio::main]
+/// async fn main() -> Result<(), chatlayer_runtime::ServeError> {
+///     chatlayer_runtime::emulator::run_standalone(std::env::args().skip(1)).await
+/// }
+/// ```
+pub async fn run_standalone(args: impl IntoIterator<Item = String>) -> Result<(), ServeError> {
+    let mut args = args.into_iter();
+    let usage = || {
+        format!(
+            "usage: chatlayer-emulator <command>\n\ncommands:\n{}\n\nThe steps are those of \
+             the backend at --backend URL (or `backend:` in the bot file).\nenvironment \
+             (emulate): CHATLAYER_ADDR=host:port, or PORT=port",
+            USAGE.replace("  emulate --init [FILE]       write a starter bot file for these steps\n", "")
+        )
+    };
+    let command = match args.next() {
+        None => return Err(ServeError::Usage(usage())),
+        Some(help) if matches!(help.as_str(), "help" | "--help" | "-h") => {
+            println!("{}", usage());
+            return Ok(());
+        }
+        Some(command) => command,
+    };
+    match parse_command(&command, args) {
+        Some(Ok(command)) => run_command(command, None).await,
+        Some(Err(problem)) => Err(ServeError::Usage(format!("{problem}\n\n{}", usage()))),
+        None => Err(ServeError::Usage(format!(
+            "unknown command `{command}`\n\n{}",
+            usage()
+        ))),
+    }
+}
+
 /// Runs an emulator command for `app` (an app's binary), or for a backend at a URL only
 /// (the standalone binary, `app` is `None`).
 pub(crate) async fn run_command(

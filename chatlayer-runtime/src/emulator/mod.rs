@@ -38,4 +38,5 @@ pub use session::Change;
 pub use starter::starter_file;
 pub use transcript::{Entry, Exchange, SentRequest, render};
 
+pub use cli::run_standalone;
 pub(crate) use cli::{EmulatorCommand, USAGE, parse_command, run_command};

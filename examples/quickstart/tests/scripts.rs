@@ -1,0 +1,85 @@
+//! The quickstart's conversation scripts, run by its own binary as a CI job would:
+//! `quickstart converse examples/quickstart/bot.yaml examples/quickstart/convos`, in-process
+//! and over HTTP, and a script with a wrong expectation failing with its turn and diff.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use chatlayer_runtime::testing::TestServer;
+
+const DIR: &str = env!("CARGO_MANIFEST_DIR");
+
+fn quickstart(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_quickstart"))
+        .args(args)
+        .current_dir(DIR)
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("the quickstart runs")
+}
+
+fn text(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
+}
+
+#[test]
+fn the_scripts_pass_in_process() {
+    let output = quickstart(&["converse", "bot.yaml", "convos"]);
+    let report = text(&output);
+    assert!(output.status.success(), "{report}");
+    assert!(
+        report.contains("4 conversation scripts: 4 passed, 0 failed (steps: in-process)"),
+        "{report}"
+    );
+    assert!(report.contains("== Order a product (convos/order.convo.txt)"), "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_scripts_pass_over_http() {
+    let server = TestServer::start(quickstart::app().build().unwrap())
+        .await
+        .unwrap();
+    let base = server.url("");
+    let output = tokio::task::spawn_blocking(move || {
+        quickstart(&["converse", "bot.yaml", "convos", "--backend", &base])
+    })
+    .await
+    .unwrap();
+    let report = text(&output);
+    assert!(output.status.success(), "{report}");
+    assert!(
+        report.contains(&format!("4 passed, 0 failed (steps: {})", server.url(""))),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_wrong_expectation_fails_naming_the_turn_and_the_difference() {
+    let script = std::env::temp_dir().join(format!("wrong-{}.convo.txt", std::process::id()));
+    std::fs::write(
+        &script,
+        "Wrong total\n\n#me\nOrder a product\n\n#me\nA1\n\n#me\n2\n\n#bot\nYou ordered 3 x Red sneakers\n",
+    )
+    .unwrap();
+    let output = quickstart(&["converse", "bot.yaml", script.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&script);
+    let report = text(&output);
+    assert!(!output.status.success(), "{report}");
+    let expected = format!(
+        "FAIL {}:12: turn 4: line 13: the text differs\n    expected: You ordered 3 x Red sneakers\n    actual:   You ordered 2 x Red sneakers for EUR 118.00.",
+        script.display()
+    );
+    assert!(report.contains(&expected), "{report}");
+    assert!(report.contains("1 of 1 conversation scripts failed"), "{report}");
+}
+
+#[test]
+fn the_starter_file_command_writes_a_file_that_loads() {
+    let file = std::env::temp_dir().join(format!("starter-{}.yaml", std::process::id()));
+    let output = quickstart(&["emulate", "--init", file.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output));
+    let bot = chatlayer_runtime::emulator::BotFile::load(&file);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(bot.unwrap().start(), "start");
+    assert!(Path::new(DIR).join("bot.yaml").exists());
+}
