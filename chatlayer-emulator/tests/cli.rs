@@ -52,7 +52,10 @@ fn help_lists_the_commands() {
     let output = emulator(&["help"]);
     assert!(output.status.success());
     let usage = text(&output);
-    assert!(usage.contains("emulate BOT_FILE [--backend URL]"), "{usage}");
+    assert!(
+        usage.contains("emulate BOT_FILE [--backend URL]"),
+        "{usage}"
+    );
     assert!(usage.contains("converse BOT_FILE SCRIPT..."), "{usage}");
     assert!(!usage.contains("--init"), "{usage}");
 }

@@ -119,7 +119,10 @@ pub async fn run_standalone(args: impl IntoIterator<Item = String>) -> Result<()
             "usage: chatlayer-emulator <command>\n\ncommands:\n{}\n\nThe steps are those of \
              the backend at --backend URL (or `backend:` in the bot file).\nenvironment \
              (emulate): CHATLAYER_ADDR=host:port, or PORT=port",
-            USAGE.replace("  emulate --init [FILE]       write a starter bot file for these steps\n", "")
+            USAGE.replace(
+                "  emulate --init [FILE]       write a starter bot file for these steps\n",
+                ""
+            )
         )
     };
     let command = match args.next() {

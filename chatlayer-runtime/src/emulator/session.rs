@@ -195,8 +195,14 @@ impl Session {
             if old == new {
                 continue;
             }
-            match (old, new) {
-                (Value::Object(old_map), Value::Object(new_map)) => {
+            let empty = Map::new();
+            let as_object = |value: &'_ Value, other: &Value| match value {
+                Value::Object(map) => Some(map.clone()),
+                Value::Null if other.is_object() => Some(empty.clone()),
+                _ => None,
+            };
+            match (as_object(old, new), as_object(new, old)) {
+                (Some(old_map), Some(new_map)) => {
                     let inner: std::collections::BTreeSet<&String> =
                         old_map.keys().chain(new_map.keys()).collect();
                     for inner_key in inner {

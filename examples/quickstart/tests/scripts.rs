@@ -31,7 +31,10 @@ fn the_scripts_pass_in_process() {
         report.contains("4 conversation scripts: 4 passed, 0 failed (steps: in-process)"),
         "{report}"
     );
-    assert!(report.contains("== Order a product (convos/order.convo.txt)"), "{report}");
+    assert!(
+        report.contains("== Order a product (convos/order.convo.txt)"),
+        "{report}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -70,7 +73,10 @@ fn a_wrong_expectation_fails_naming_the_turn_and_the_difference() {
         script.display()
     );
     assert!(report.contains(&expected), "{report}");
-    assert!(report.contains("1 of 1 conversation scripts failed"), "{report}");
+    assert!(
+        report.contains("1 of 1 conversation scripts failed"),
+        "{report}"
+    );
 }
 
 #[test]
