@@ -47,6 +47,8 @@
 //! * [`App::openapi`] describes every step as an OpenAPI 3.1 document, served at
 //!   `/openapi.json` with a docs page at `/docs`: see [`openapi`].
 //! * [`testing::TestClient`] calls steps in-process in your tests.
+//! * With the `emulator` feature, `chatlayer_runtime::emulator` runs whole conversations
+//!   from a bot file: in tests, in CI scripts, and in a web page (`docs/emulator.md`).
 //!
 //! # Failures keep the conversation alive
 //!
