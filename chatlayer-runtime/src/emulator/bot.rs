@@ -215,7 +215,7 @@ impl MessageSource {
 /// An API step, configured as in Chatlayer's API step editor.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ApiStep {
+pub(crate) struct ApiStep {
     #[serde(default = "default_method")]
     pub(crate) method: String,
     /// Relative to the backend (`/order`) or absolute (`https://...`).
@@ -237,7 +237,7 @@ fn default_method() -> String {
 /// One row of the Query, Body or Headers tab: a key, a type and a value.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Row {
+pub(crate) struct Row {
     pub(crate) key: String,
     #[serde(rename = "type")]
     pub(crate) kind: RowType,
@@ -247,7 +247,7 @@ pub struct Row {
 /// Where a row's value comes from.
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-pub enum RowType {
+pub(crate) enum RowType {
     /// The text typed in the row.
     Text,
     /// A session variable (`order.sku`, `items[0]`, `internal.sessionId`).
@@ -260,7 +260,7 @@ pub enum RowType {
 /// stay out of the file.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
-pub enum Authorization {
+pub(crate) enum Authorization {
     /// `Authorization: Basic base64(username:password)`.
     Basic {
         /// The user name.

@@ -31,7 +31,7 @@ mod starter;
 mod transcript;
 
 pub use backend::{Backend, CHATLAYER_TIMEOUT};
-pub use bot::{ApiStep, Authorization, Block, BotFile, BotFileError, Row, RowType};
+pub use bot::{Block, BotFile, BotFileError};
 pub use convo::{Script, ScriptFailure, ScriptReport, run_scripts};
 pub use engine::{Conversation, Waiting};
 pub use session::Change;
