@@ -225,14 +225,11 @@ async fn no_answer_within_the_timeout_is_an_error() {
     );
     conversation.start().await;
     conversation.assert_error("no answer within 0.2 s");
-    let status = conversation
-        .transcript()
-        .iter()
-        .find_map(|entry| match entry {
-            Entry::Exchange(exchange) => Some(exchange.status),
-            _ => None,
-        });
-    assert_eq!(status, Some(None), "the exchange is kept, with no status");
+    let statuses: Vec<Option<u16>> = conversation
+        .exchanges()
+        .map(|exchange| exchange.status)
+        .collect();
+    assert_eq!(statuses, [None], "the exchange is kept, with no status");
 }
 
 #[tokio::test]
@@ -274,14 +271,7 @@ blocks:
         Backend::in_process(fixed_backend()),
     );
     conversation.start().await;
-    let exchange = conversation
-        .transcript()
-        .iter()
-        .find_map(|entry| match entry {
-            Entry::Exchange(exchange) => Some(exchange.clone()),
-            _ => None,
-        })
-        .unwrap();
+    let exchange = conversation.exchanges().next().unwrap().clone();
     assert_eq!(exchange.request.url, "/echo?fixed=1&source=Chatlayer");
     assert_eq!(
         exchange.request.body,
@@ -371,14 +361,11 @@ async fn calls_go_over_http_to_a_base_url() {
         .assert_said("Hello Ada!")
         .assert_said("Done: true")
         .assert_block("end");
-    let url = conversation
-        .transcript()
-        .iter()
-        .find_map(|entry| match entry {
-            Entry::Exchange(exchange) => Some(exchange.request.url.clone()),
-            _ => None,
-        });
-    assert_eq!(url, Some(server.url("/greet")));
+    let urls: Vec<&str> = conversation
+        .exchanges()
+        .map(|exchange| exchange.request.url.as_str())
+        .collect();
+    assert_eq!(urls, [server.url("/greet")]);
 }
 
 #[tokio::test]

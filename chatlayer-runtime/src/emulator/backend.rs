@@ -183,9 +183,7 @@ impl Backend {
                 body,
             })
         };
-        tokio::time::timeout(self.timeout, call)
-            .await
-            .unwrap_or(Err(CallFailure::Timeout(self.timeout)))
+        self.within_timeout(call).await
     }
 
     async fn http_call(&self, outgoing: &Outgoing, url: &str) -> Result<Answered, CallFailure> {
@@ -213,6 +211,16 @@ impl Backend {
                 body,
             })
         };
+        self.within_timeout(call).await
+    }
+}
+
+impl Backend {
+    /// Waits for `call` at most the timeout, as Chatlayer would.
+    async fn within_timeout(
+        &self,
+        call: impl Future<Output = Result<Answered, CallFailure>>,
+    ) -> Result<Answered, CallFailure> {
         tokio::time::timeout(self.timeout, call)
             .await
             .unwrap_or(Err(CallFailure::Timeout(self.timeout)))

@@ -223,6 +223,14 @@ impl Conversation {
         &self.transcript
     }
 
+    /// The API calls so far, oldest first.
+    pub fn exchanges(&self) -> impl Iterator<Item = &Exchange> {
+        self.transcript.iter().filter_map(|entry| match entry {
+            Entry::Exchange(exchange) => Some(&**exchange),
+            _ => None,
+        })
+    }
+
     /// The entries the latest user action added.
     pub fn last_turn(&self) -> &[Entry] {
         &self.transcript[self.turn_start..]

@@ -82,27 +82,18 @@ async fn tracking_reads_the_order_number_from_the_query_string() {
         .assert_no_error()
         .assert_said("Order ABC-1 is placed.")
         .assert_variable("order.status", "placed");
-    let url = conversation
-        .transcript()
-        .iter()
-        .find_map(|entry| match entry {
-            Entry::Exchange(exchange) => Some(exchange.request.url.clone()),
-            _ => None,
-        });
-    assert_eq!(url.as_deref(), Some("/welcome"));
-    let last = conversation
-        .last_turn()
-        .iter()
-        .find_map(|entry| match entry {
-            Entry::Exchange(exchange) => Some((
-                exchange.request.method.clone(),
-                exchange.request.url.clone(),
-            )),
-            _ => None,
-        });
+    let requests: Vec<(&str, &str)> = conversation
+        .exchanges()
+        .map(|exchange| {
+            (
+                exchange.request.method.as_str(),
+                exchange.request.url.as_str(),
+            )
+        })
+        .collect();
     assert_eq!(
-        last,
-        Some(("GET".to_owned(), "/order/status?orderId=ABC-1".to_owned()))
+        requests,
+        [("POST", "/welcome"), ("GET", "/order/status?orderId=ABC-1")]
     );
 }
 
