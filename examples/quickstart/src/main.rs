@@ -2,7 +2,8 @@
 //! `http://<this host>:8080/order` (or curl it), and open `http://localhost:8080/docs`.
 //! `CHATLAYER_ADDR=host:port` or `PORT` change the address; `RUST_LOG=debug` shows more.
 //! `cargo run -p quickstart -- openapi > openapi.json` writes the OpenAPI document instead,
-//! and `-- help` lists the other commands.
+//! `cargo run -p quickstart -- emulate examples/quickstart/bot.yaml` serves the conversation
+//! emulator at `/emulator` besides the steps, and `-- help` lists the other commands.
 //!
 //! There is no logging setup here on purpose: a standalone server logs out of the box.
 
