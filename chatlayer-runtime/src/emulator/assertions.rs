@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::convo::wildcard_contains;
 use super::engine::Conversation;
+use super::session::same_value;
 use super::transcript::{Entry, render};
 
 impl Conversation {
@@ -46,11 +47,7 @@ impl Conversation {
     pub fn assert_variable(&self, path: &str, expected: impl Into<Value>) -> &Self {
         let expected = expected.into();
         let actual = self.variable(path);
-        let same = actual.is_some_and(|actual| {
-            actual == &expected
-                || matches!((actual.as_f64(), expected.as_f64()), (Some(a), Some(b)) if a == b)
-                || super::session::value_text(actual) == super::session::value_text(&expected)
-        });
+        let same = actual.is_some_and(|actual| same_value(actual, &expected));
         assert!(
             same,
             "expected the session variable `{path}` to be {expected}, it is {}\n{}",

@@ -52,11 +52,17 @@ pub(crate) struct Answered {
     pub(crate) body: Bytes,
 }
 
-fn fallback_reason(headers: &axum::http::HeaderMap) -> Option<String> {
-    headers
-        .get(crate::dispatch::FALLBACK_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned)
+impl Answered {
+    fn new(status: axum::http::StatusCode, headers: &axum::http::HeaderMap, body: Bytes) -> Self {
+        Answered {
+            status: status.as_u16(),
+            fallback: headers
+                .get(crate::dispatch::FALLBACK_HEADER)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned),
+            body,
+        }
+    }
 }
 
 /// Why a call got no answer.
@@ -170,18 +176,13 @@ impl Backend {
                 .oneshot(request)
                 .await
                 .unwrap_or_else(|never| match never {});
-            let status = response.status().as_u16();
-            let fallback = fallback_reason(response.headers());
-            let body = axum::body::to_bytes(response.into_body(), ANSWER_LIMIT)
+            let (parts, body) = response.into_parts();
+            let body = axum::body::to_bytes(body, ANSWER_LIMIT)
                 .await
                 .map_err(|error| {
                     CallFailure::Transport(format!("cannot read the answer: {error}"))
                 })?;
-            Ok(Answered {
-                status,
-                fallback,
-                body,
-            })
+            Ok(Answered::new(parts.status, &parts.headers, body))
         };
         self.within_timeout(call).await
     }
@@ -200,16 +201,11 @@ impl Backend {
             let response = request.send().await.map_err(|error| {
                 CallFailure::Transport(format!("cannot reach {url}: {}", error_chain(&error)))
             })?;
-            let status = response.status().as_u16();
-            let fallback = fallback_reason(response.headers());
-            let body = response.bytes().await.map_err(|error| {
+            let mut answered = Answered::new(response.status(), response.headers(), Bytes::new());
+            answered.body = response.bytes().await.map_err(|error| {
                 CallFailure::Transport(format!("cannot read the answer of {url}: {error}"))
             })?;
-            Ok(Answered {
-                status,
-                fallback,
-                body,
-            })
+            Ok(answered)
         };
         self.within_timeout(call).await
     }

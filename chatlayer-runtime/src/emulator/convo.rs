@@ -30,7 +30,7 @@ use super::backend::Backend;
 use super::bot::BotFile;
 use super::engine::Conversation;
 use super::messages;
-use super::session::value_text;
+use super::session::same_value;
 use super::transcript::{Entry, render};
 
 /// A conversation script: a title and its sections, in order.
@@ -386,7 +386,7 @@ impl Runner<'_> {
                     let actual = self.conversation.variable(path);
                     let holds = match (expected, actual) {
                         (None, actual) => actual.is_some(),
-                        (Some(expected), Some(actual)) => same_value(expected, actual),
+                        (Some(expected), Some(actual)) => same_value(actual, expected),
                         (Some(_), None) => false,
                     };
                     if holds == check.negated {
@@ -529,15 +529,6 @@ fn check_said(section: &Section, entry: &Entry) -> Result<(), String> {
 
 fn diff(line: usize, what: &str, expected: &str, actual: &str) -> String {
     format!("line {line}: {what} differs\n    expected: {expected}\n    actual:   {actual}")
-}
-
-/// Numbers equal their text (`59` and `"59"`, `59` and `59.0`), as Chatlayer stores both.
-fn same_value(expected: &Value, actual: &Value) -> bool {
-    expected == actual
-        || match (expected.as_f64(), actual.as_f64()) {
-            (Some(a), Some(b)) => a == b,
-            _ => value_text(expected) == value_text(actual),
-        }
 }
 
 /// Botium's default matching: `pattern` is found in `text`, ignoring case, where `*` in the

@@ -10,7 +10,7 @@ use super::backend::{Answer, Backend, CallFailure, body_value};
 use super::bot::{ApiStep, Block, BlockKind, BotFile, Rule, Test};
 use super::messages::{self, Choice, ChoiceAction};
 use super::request;
-use super::session::{Session, value_number, value_text};
+use super::session::{Session, same_value, value_number, value_text};
 use super::transcript::{Entry, Exchange};
 
 /// How many blocks one user action may pass through before the emulator calls it a loop.
@@ -146,22 +146,16 @@ impl Conversation {
             self.run_from(Some(id)).await;
         } else {
             let offered = self.offered_titles();
-            let block = self.current.clone().unwrap_or_default();
-            self.transcript.push(Entry::Error {
-                block,
-                message: format!(
-                    "nothing here understands `{text}`: the emulator has no NLP, so type the \
-                     title of a button or quick reply{}, answer an input block, or add the \
-                     phrase to a block's `triggers`",
-                    if offered.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({})", offered.join(", "))
-                    }
-                ),
-                code: None,
-                hint: None,
-            });
+            self.fail_here(format!(
+                "nothing here understands `{text}`: the emulator has no NLP, so type the \
+                 title of a button or quick reply{}, answer an input block, or add the \
+                 phrase to a block's `triggers`",
+                if offered.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", offered.join(", "))
+                }
+            ));
         }
         self.last_turn()
     }
@@ -177,19 +171,14 @@ impl Conversation {
             Some(choice) => self.apply_choice(choice).await,
             None => {
                 let offered = self.offered_titles();
-                self.transcript.push(Entry::Error {
-                    block: self.current.clone().unwrap_or_default(),
-                    message: format!(
-                        "there is no button or quick reply titled `{title}` in the last messages; {}",
-                        if offered.is_empty() {
-                            "they offer none".to_owned()
-                        } else {
-                            format!("they offer: {}", offered.join(", "))
-                        }
-                    ),
-                    code: None,
-                    hint: None,
-                });
+                self.fail_here(format!(
+                    "there is no button or quick reply titled `{title}` in the last messages; {}",
+                    if offered.is_empty() {
+                        "they offer none".to_owned()
+                    } else {
+                        format!("they offer: {}", offered.join(", "))
+                    }
+                ));
             }
         }
         self.last_turn()
@@ -208,12 +197,7 @@ impl Conversation {
         }
         match found {
             Some(choice) => self.apply_choice(choice).await,
-            None => self.transcript.push(Entry::Error {
-                block: self.current.clone().unwrap_or_default(),
-                message: "that button is no longer in the conversation".to_owned(),
-                code: None,
-                hint: None,
-            }),
+            None => self.fail_here("that button is no longer in the conversation".to_owned()),
         }
         self.last_turn()
     }
@@ -298,12 +282,7 @@ impl Conversation {
 
     fn refuse_when_stopped(&mut self) -> bool {
         if self.stopped {
-            self.transcript.push(Entry::Error {
-                block: self.current.clone().unwrap_or_default(),
-                message: "the conversation stopped at an error: restart it".to_owned(),
-                code: None,
-                hint: None,
-            });
+            self.fail_here("the conversation stopped at an error: restart it".to_owned());
         }
         self.stopped
     }
@@ -389,13 +368,20 @@ impl Conversation {
         self.transcript.push(Entry::Note { text });
     }
 
-    fn fail(&mut self, block: &str, message: String, code: Option<String>, hint: Option<String>) {
+    /// Records an error at `block`.
+    fn fail(&mut self, block: &str, message: String) {
         self.transcript.push(Entry::Error {
             block: block.to_owned(),
             message,
-            code,
-            hint,
+            code: None,
+            hint: None,
         });
+    }
+
+    /// Records an error at the block the conversation is at.
+    fn fail_here(&mut self, message: String) {
+        let block = self.current.clone().unwrap_or_default();
+        self.fail(&block, message);
     }
 
     /// Runs blocks from `next` until one waits for the user.
@@ -410,24 +396,19 @@ impl Conversation {
                         "the flow went through {MAX_BLOCKS_PER_TURN} blocks without waiting for \
                          the user: is there a go-to loop?"
                     ),
-                    None,
-                    None,
                 );
                 self.stopped = true;
                 return;
             }
-            let Some(block) = self.bot.block(&id).cloned() else {
-                let at = self.current.clone().unwrap_or_default();
-                self.fail(
-                    &at,
-                    format!(
-                        "the conversation was sent to the block `{id}`, which the bot file does \
-                         not have; its blocks are: {}",
-                        self.bot.block_ids().join(", ")
-                    ),
-                    None,
-                    None,
-                );
+            // The bot file is behind an `Arc`: the block is borrowed from a second handle on
+            // it, not cloned, while the conversation changes.
+            let bot = Arc::clone(&self.bot);
+            let Some(block) = bot.block(&id) else {
+                self.fail_here(format!(
+                    "the conversation was sent to the block `{id}`, which the bot file does \
+                     not have; its blocks are: {}",
+                    self.bot.block_ids().join(", ")
+                ));
                 self.stopped = true;
                 return;
             };
@@ -499,12 +480,7 @@ impl Conversation {
         let outgoing = match request::build(api, &self.session, &mut notes) {
             Ok(outgoing) => outgoing,
             Err(problem) => {
-                self.fail(
-                    block,
-                    format!("cannot build the request: {problem}"),
-                    None,
-                    None,
-                );
+                self.fail(block, format!("cannot build the request: {problem}"));
                 return Applied::Failed;
             }
         };
@@ -544,13 +520,11 @@ impl Conversation {
                         "no answer within {} s: Chatlayer gives up on a step after 20 s",
                         timeout.as_secs_f64()
                     ),
-                    None,
-                    None,
                 );
                 Applied::Failed
             }
             Err(CallFailure::Transport(problem)) => {
-                self.fail(block, problem, None, None);
+                self.fail(block, problem);
                 Applied::Failed
             }
             Ok(answered) if !(200..300).contains(&answered.status) => {
@@ -564,7 +538,12 @@ impl Conversation {
                     Some(message) => format!("HTTP {}: {message}", answered.status),
                     None => format!("HTTP {}", answered.status),
                 };
-                self.fail(block, message, text("code"), text("hint"));
+                self.transcript.push(Entry::Error {
+                    block: block.to_owned(),
+                    message,
+                    code: text("code"),
+                    hint: text("hint"),
+                });
                 Applied::Failed
             }
             Ok(_) => match body {
@@ -577,8 +556,6 @@ impl Conversation {
                             "the answer is not a Chatlayer reply (a JSON object): {}",
                             shorten(&value_text(&other))
                         ),
-                        None,
-                        None,
                     );
                     Applied::Failed
                 }
@@ -627,9 +604,9 @@ impl Conversation {
 /// Whether a rule's test holds for the variable's value.
 fn holds(test: &Test, value: Option<&Value>) -> bool {
     let same = |expected: &Value| match value {
+        // Numeric text too: `"5.0"` equals 5, as the bot file's rules document.
         Some(value) => {
-            value == expected
-                || value_text(value) == value_text(expected)
+            same_value(value, expected)
                 || matches!((value_number(value), value_number(expected)), (Some(a), Some(b)) if a == b)
         }
         None => expected.is_null(),

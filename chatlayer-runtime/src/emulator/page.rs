@@ -159,11 +159,18 @@ fn unknown_conversation(id: u64) -> Response {
     )
 }
 
+/// Applies `action` to conversation `id`, and answers with what the page shows of it.
+async fn act(state: &PageState, id: u64, action: impl AsyncFnOnce(&mut Conversation)) -> Response {
+    let Some(conversation) = find(state, id) else {
+        return unknown_conversation(id);
+    };
+    let mut conversation = conversation.lock().await;
+    action(&mut conversation).await;
+    Json(snapshot(id, &conversation)).into_response()
+}
+
 async fn show(State(state): State<Arc<PageState>>, Path(id): Path<u64>) -> Response {
-    match find(&state, id) {
-        Some(conversation) => Json(snapshot(id, &*conversation.lock().await)).into_response(),
-        None => unknown_conversation(id),
-    }
+    act(&state, id, async |_| {}).await
 }
 
 #[derive(Deserialize)]
@@ -176,12 +183,10 @@ async fn say(
     Path(id): Path<u64>,
     Json(request): Json<SayRequest>,
 ) -> Response {
-    let Some(conversation) = find(&state, id) else {
-        return unknown_conversation(id);
-    };
-    let mut conversation = conversation.lock().await;
-    conversation.say(&request.text).await;
-    Json(snapshot(id, &conversation)).into_response()
+    act(&state, id, async |conversation| {
+        conversation.say(&request.text).await;
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -197,12 +202,10 @@ async fn click(
     Path(id): Path<u64>,
     Json(request): Json<ClickRequest>,
 ) -> Response {
-    let Some(conversation) = find(&state, id) else {
-        return unknown_conversation(id);
-    };
-    let mut conversation = conversation.lock().await;
-    conversation.click_at(request.entry, request.choice).await;
-    Json(snapshot(id, &conversation)).into_response()
+    act(&state, id, async |conversation| {
+        conversation.click_at(request.entry, request.choice).await;
+    })
+    .await
 }
 
 /// Everything the page shows of a conversation.

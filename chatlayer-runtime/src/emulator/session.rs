@@ -125,14 +125,12 @@ impl Session {
         }
         match data {
             Value::Object(data) => {
-                let slot = self
-                    .variables
-                    .entry(namespace.to_owned())
-                    .or_insert_with(|| Value::Object(Map::new()));
-                if !slot.is_object() {
-                    *slot = Value::Object(Map::new());
-                }
-                slot.as_object_mut().expect("an object").extend(data);
+                object_in(
+                    self.variables
+                        .entry(namespace.to_owned())
+                        .or_insert(Value::Null),
+                )
+                .extend(data);
                 Ok(None)
             }
             other => {
@@ -166,13 +164,15 @@ impl Session {
                 Some((path, modifier)) => (path.trim(), Some(modifier.trim())),
                 None => (inner.trim(), None),
             };
-            match (parse_path(path), self.get(path)) {
-                (Some(_), Some(value)) => out.push_str(&apply_modifier(value, modifier)),
-                (Some(_), None) => {
-                    unset.push(path.to_owned());
+            match self.get(path) {
+                Some(value) => out.push_str(&apply_modifier(value, modifier)),
+                None => {
+                    // Only a variable path is reported; other braced text is just text.
+                    if parse_path(path).is_some() {
+                        unset.push(path.to_owned());
+                    }
                     out.push_str(&rest[open..open + close + 2]);
                 }
-                (None, _) => out.push_str(&rest[open..open + close + 2]),
             }
             rest = &after[close + 1..];
         }
@@ -184,46 +184,13 @@ impl Session {
     /// into objects, so `order.total` shows rather than all of `order`).
     pub(crate) fn changes_since(&self, before: &Session) -> Vec<Change> {
         let mut changes = Vec::new();
-        let keys: std::collections::BTreeSet<&String> = self
-            .variables
-            .keys()
-            .chain(before.variables.keys())
-            .collect();
-        for key in keys {
-            let old = before.variables.get(key).unwrap_or(&Value::Null);
-            let new = self.variables.get(key).unwrap_or(&Value::Null);
-            if old == new {
-                continue;
-            }
-            let empty = Map::new();
-            let as_object = |value: &'_ Value, other: &Value| match value {
-                Value::Object(map) => Some(map.clone()),
-                Value::Null if other.is_object() => Some(empty.clone()),
-                _ => None,
-            };
-            match (as_object(old, new), as_object(new, old)) {
-                (Some(old_map), Some(new_map)) => {
-                    let inner: std::collections::BTreeSet<&String> =
-                        old_map.keys().chain(new_map.keys()).collect();
-                    for inner_key in inner {
-                        let old = old_map.get(inner_key).unwrap_or(&Value::Null);
-                        let new = new_map.get(inner_key).unwrap_or(&Value::Null);
-                        if old != new {
-                            changes.push(Change {
-                                path: format!("{key}.{inner_key}"),
-                                before: old.clone(),
-                                after: new.clone(),
-                            });
-                        }
-                    }
-                }
-                _ => changes.push(Change {
-                    path: key.clone(),
-                    before: old.clone(),
-                    after: new.clone(),
-                }),
-            }
-        }
+        diff_objects(
+            "",
+            Some(&before.variables),
+            Some(&self.variables),
+            1,
+            &mut changes,
+        );
         changes
     }
 
@@ -248,14 +215,65 @@ impl Session {
     }
 
     fn internal_mut(&mut self) -> &mut Map<String, Value> {
-        let slot = self
-            .variables
-            .entry("internal".to_owned())
-            .or_insert_with(|| Value::Object(Map::new()));
-        if !slot.is_object() {
-            *slot = Value::Object(Map::new());
+        object_in(
+            self.variables
+                .entry("internal".to_owned())
+                .or_insert(Value::Null),
+        )
+    }
+}
+
+/// Adds to `changes` each key of `old` or `new` (`None`: no object) whose value differs,
+/// under `prefix`. Where an object is on either side (and the other side is an object or
+/// nothing), its keys are compared instead, `depth` levels further down at most.
+fn diff_objects(
+    prefix: &str,
+    old: Option<&Map<String, Value>>,
+    new: Option<&Map<String, Value>>,
+    depth: usize,
+    changes: &mut Vec<Change>,
+) {
+    let keys: std::collections::BTreeSet<&String> =
+        old.into_iter().chain(new).flat_map(Map::keys).collect();
+    for key in keys {
+        let before = old.and_then(|map| map.get(key)).unwrap_or(&Value::Null);
+        let after = new.and_then(|map| map.get(key)).unwrap_or(&Value::Null);
+        if before == after {
+            continue;
         }
-        slot.as_object_mut().expect("an object")
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match (before, after) {
+            (Value::Object(_) | Value::Null, Value::Object(_) | Value::Null) if depth > 0 => {
+                diff_objects(
+                    &path,
+                    before.as_object(),
+                    after.as_object(),
+                    depth - 1,
+                    changes,
+                );
+            }
+            _ => changes.push(Change {
+                path,
+                before: before.clone(),
+                after: after.clone(),
+            }),
+        }
+    }
+}
+
+/// The object `value` holds, after replacing whatever else it held (nothing, a text...)
+/// with an empty object.
+fn object_in(value: &mut Value) -> &mut Map<String, Value> {
+    if !value.is_object() {
+        *value = Value::Object(Map::new());
+    }
+    match value {
+        Value::Object(map) => map,
+        _ => unreachable!("made an object above"),
     }
 }
 
@@ -266,15 +284,9 @@ fn set_in(target: &mut Value, segments: &[Segment<'_>], value: Value) -> Result<
         return Ok(());
     };
     let next = match first {
-        Segment::Key(key) => {
-            if !target.is_object() {
-                *target = Value::Object(Map::new());
-            }
-            let Value::Object(map) = target else {
-                unreachable!("made an object above")
-            };
-            map.entry((*key).to_owned()).or_insert(Value::Null)
-        }
+        Segment::Key(key) => object_in(target)
+            .entry((*key).to_owned())
+            .or_insert(Value::Null),
         Segment::Index(index) => match target {
             Value::Array(items) if *index < items.len() => &mut items[*index],
             _ => return Err(()),
@@ -319,6 +331,15 @@ pub(crate) fn value_text(value: &Value) -> String {
         },
         other => other.to_string(),
     }
+}
+
+/// Whether a session value is the one expected: equal as JSON, as numbers (`59` and
+/// `59.0`), or as the text a message would show (`59` and `"59"`), as Chatlayer keeps
+/// both numbers and text.
+pub(crate) fn same_value(actual: &Value, expected: &Value) -> bool {
+    actual == expected
+        || matches!((actual.as_f64(), expected.as_f64()), (Some(a), Some(b)) if a == b)
+        || value_text(actual) == value_text(expected)
 }
 
 /// A value as a number, when it is one or is numeric text.

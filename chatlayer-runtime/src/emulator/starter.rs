@@ -41,7 +41,7 @@ const FAILED_BLOCK: &str = "step-failed";
 /// BotFile::parse(&yaml).unwrap();
 /// ```
 pub fn starter_file(app: &App) -> String {
-    let document: Value = serde_json::from_str(&app.openapi().to_json_pretty()).unwrap_or_default();
+    let document = serde_json::to_value(app.openapi()).unwrap_or_default();
     let mut out = String::new();
     let package = app
         .steps()
