@@ -560,20 +560,7 @@ impl BotFile {
 
 /// The blocks that the postbacks of a Chatlayer message go to.
 pub(crate) fn postback_targets(message: &Value) -> Vec<String> {
-    let config = &message["config"];
-    let buttons = config["buttons"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .chain(config["quickReplies"].as_array().into_iter().flatten())
-        .chain(
-            config["elements"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .flat_map(|card| card["buttons"].as_array().into_iter().flatten()),
-        );
-    buttons
+    super::messages::buttons(message)
         .filter_map(|button| button["payload"]["nextDialogstateId"].as_str())
         .map(str::to_owned)
         .collect()

@@ -28,20 +28,21 @@ pub(crate) enum ChoiceAction {
     Location,
 }
 
+/// The buttons of a message as written: its buttons, its quick replies, then its cards'
+/// buttons, in the order a user sees them.
+pub(crate) fn buttons(message: &Value) -> impl Iterator<Item = &Value> {
+    fn list(value: &Value) -> impl Iterator<Item = &Value> {
+        value.as_array().into_iter().flatten()
+    }
+    let config = &message["config"];
+    list(&config["buttons"])
+        .chain(list(&config["quickReplies"]))
+        .chain(list(&config["elements"]).flat_map(|card| list(&card["buttons"])))
+}
+
 /// The clickable things of a message, in the order a user sees them.
 pub(crate) fn choices(message: &Value) -> Vec<Choice> {
-    let config = &message["config"];
-    let list = |key: &str| config[key].as_array().cloned().unwrap_or_default();
-    let card_buttons = list("elements")
-        .iter()
-        .flat_map(|card| card["buttons"].as_array().cloned().unwrap_or_default())
-        .collect::<Vec<_>>();
-    list("buttons")
-        .iter()
-        .chain(&list("quickReplies"))
-        .chain(&card_buttons)
-        .map(choice)
-        .collect()
+    buttons(message).map(choice).collect()
 }
 
 fn choice(button: &Value) -> Choice {
