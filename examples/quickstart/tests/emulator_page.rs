@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 use chatlayer_tests::external::find_tool;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
+use support::start_binary;
+
+mod support;
 
 /// A child process killed when the test ends, however it ends.
 struct Running(Child);
@@ -84,17 +87,12 @@ async fn a_user_clicks_types_and_sees_the_flow_the_session_and_the_exchanges() {
         return;
     };
 
-    let page_port = free_port();
-    let _emulator = Running(
-        Command::new(env!("CARGO_BIN_EXE_quickstart"))
-            .args(["emulate", "bot.yaml"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env("CHATLAYER_ADDR", format!("127.0.0.1:{page_port}"))
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("the quickstart starts"),
-    );
+    let (emulator, page_port) = start_binary(
+        &["emulate", concat!(env!("CARGO_MANIFEST_DIR"), "/bot.yaml")],
+        &[("RUST_LOG", "warn")],
+    )
+    .await;
+    let _emulator = Running(emulator);
     let driver_port = free_port();
     let _driver = Running(
         Command::new(&chromedriver)
@@ -104,7 +102,6 @@ async fn a_user_clicks_types_and_sees_the_flow_the_session_and_the_exchanges() {
             .spawn()
             .expect("chromedriver starts"),
     );
-    wait_for_port(page_port, "the emulator");
     wait_for_port(driver_port, "chromedriver");
 
     let mut capabilities = serde_json::Map::new();

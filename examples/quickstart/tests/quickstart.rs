@@ -1,14 +1,17 @@
 //! The quickstart over a real socket, with a real HTTP client, as Chatlayer calls it.
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Instant;
 
 use std::sync::OnceLock;
+
+mod support;
 
 use chatlayer_runtime::testing::TestServer;
 use chatlayer_tests::get_json;
 use chatlayer_tests::openapi_contract::Contract;
 use serde_json::{Value, json};
+use support::start_binary;
 
 async fn server() -> TestServer {
     let app = quickstart::app().build().expect("the quickstart builds");
@@ -350,38 +353,6 @@ async fn every_message_type_has_a_step() {
     );
 }
 
-/// Starts the quickstart binary on a free port with `env`, and waits until `/healthz` answers.
-async fn start_binary(env: &[(&str, &str)]) -> (std::process::Child, u16) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_quickstart"));
-    command
-        .env("CHATLAYER_ADDR", format!("127.0.0.1:{port}"))
-        .env_remove("PORT")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let mut child = command.spawn().expect("the quickstart binary starts");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let health = format!("http://127.0.0.1:{port}/healthz");
-    loop {
-        match reqwest::get(&health).await {
-            Ok(response) if response.status() == 200 => return (child, port),
-            _ if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(50)).await,
-            result => {
-                let _ = child.kill();
-                panic!("the quickstart did not start serving: {result:?}");
-            }
-        }
-    }
-}
-
 /// Sends SIGTERM and returns the exit status with everything the binary logged.
 fn stop_binary(child: std::process::Child) -> (std::process::ExitStatus, String) {
     let killed = Command::new("kill")
@@ -400,7 +371,7 @@ fn stop_binary(child: std::process::Child) -> (std::process::ExitStatus, String)
 /// on SIGTERM.
 #[tokio::test]
 async fn the_binary_serves_on_its_own_logs_by_default_and_shuts_down_on_sigterm() {
-    let (child, port) = start_binary(&[("RUST_LOG", "")]).await;
+    let (child, port) = start_binary(&[], &[("RUST_LOG", "")]).await;
     let client = reqwest::Client::new();
     let reply: Value = client
         .post(format!("http://127.0.0.1:{port}/transaction"))
@@ -450,7 +421,7 @@ async fn the_binary_serves_on_its_own_logs_by_default_and_shuts_down_on_sigterm(
 /// `RUST_LOG` chooses what the default logger shows.
 #[tokio::test]
 async fn the_default_logger_honours_rust_log() {
-    let (child, _) = start_binary(&[("RUST_LOG", "warn")]).await;
+    let (child, _) = start_binary(&[], &[("RUST_LOG", "warn")]).await;
     let (status, log) = stop_binary(child);
     assert!(status.success(), "exit {status:?}:\n{log}");
     assert!(!log.contains("serving 10 Chatlayer steps"), "{log}");
@@ -460,7 +431,7 @@ async fn the_default_logger_honours_rust_log() {
 #[tokio::test]
 async fn the_binary_takes_its_bearer_token_from_the_environment() {
     let token = "env-token-7f3a";
-    let (child, port) = start_binary(&[("CHATLAYER_BEARER_TOKEN", token)]).await;
+    let (child, port) = start_binary(&[], &[("CHATLAYER_BEARER_TOKEN", token)]).await;
     let client = reqwest::Client::new();
     let url = format!("http://127.0.0.1:{port}/transaction");
     let refused = client
@@ -548,7 +519,7 @@ async fn under_load_every_request_gets_its_reply_and_memory_stays_flat() {
         .and_then(|value| value.parse().ok())
         .unwrap_or(1);
     let (connections, per_connection) = (200, 40 * scale);
-    let (child, port) = start_binary(&[("RUST_LOG", "warn")]).await;
+    let (child, port) = start_binary(&[], &[("RUST_LOG", "warn")]).await;
     let pid = child.id();
 
     let started = Instant::now();
