@@ -179,7 +179,8 @@ impl Server {
             .sum()
     }
 
-    /// Stops the whole group: SIGTERM, then SIGKILL after two seconds. Dropping a `Server`
+    /// Stops the whole group: SIGTERM, then SIGKILL to what is left after two seconds, and
+    /// returns once no member of the group runs. Dropping a `Server`
     /// does the same, so an error in the middle of a run leaves no server behind.
     pub fn stop(self) {
         drop(self);
@@ -197,15 +198,28 @@ impl Server {
                 .stderr(Stdio::null())
                 .status();
         };
-        signal("-TERM");
-        let deadline = Instant::now() + Duration::from_secs(2);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                break;
+        // Every member of the group, not only its leader: a signal is delivered, not acted
+        // on, by the time `kill` returns, and the next server must not share the machine
+        // with the last one's leftovers.
+        let pid = self.child.id();
+        let group_gone_within = |child: &mut Child, wait: Duration| {
+            let deadline = Instant::now() + wait;
+            loop {
+                let _ = child.try_wait();
+                if group_members(pid).is_empty() {
+                    return true;
+                }
+                if Instant::now() >= deadline {
+                    return false;
+                }
+                std::thread::sleep(Duration::from_millis(20));
             }
-            std::thread::sleep(Duration::from_millis(50));
+        };
+        signal("-TERM");
+        if !group_gone_within(&mut self.child, Duration::from_secs(2)) {
+            signal("-KILL");
+            group_gone_within(&mut self.child, Duration::from_secs(2));
         }
-        signal("-KILL");
         let _ = self.child.wait();
     }
 }
