@@ -73,6 +73,7 @@ mod error;
 pub mod extract;
 mod health;
 mod logging;
+pub mod observe;
 pub mod openapi;
 mod param_map;
 mod reply;

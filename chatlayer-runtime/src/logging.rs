@@ -1,21 +1,83 @@
 //! Logging out of the box: a standalone server installs a `tracing` subscriber when the
-//! program has none, so the steps it serves, the failures it answers and the fallbacks it
-//! takes are on the terminal without any setup. A program that installed its own (an
-//! embedding app) keeps it: this never replaces a subscriber.
+//! program has none, so the requests it serves, the failures it answers and the fallbacks it
+//! takes are on standard error without any setup: readable text for a person at a terminal,
+//! JSON lines for a log collector (`CHATLAYER_LOG_FORMAT=json`). A program that installed
+//! its own (an embedding app) keeps it: this never replaces a subscriber.
+//!
+//! Lines are formatted on the thread that logs them and written by a background thread in
+//! batches (one `write` per batch, not per line), so that a request never waits on a slow
+//! terminal or pipe, and an access line per request costs a few hundred nanoseconds.
 
-use std::io::IsTerminal;
+use std::io::{BufWriter, IsTerminal};
 
+use tracing_appender::non_blocking::{ErrorCounter, NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
-/// The filter when `RUST_LOG` is unset: the framework's start-up lines, warnings and errors.
+/// The filter when `RUST_LOG` is unset: the framework's start-up lines, access lines,
+/// warnings and errors.
 const DEFAULT_FILTER: &str = "info";
 
-/// Installs the framework's subscriber (text lines on standard error, filtered by
-/// `RUST_LOG`, `info` by default) unless the program already has one. Returns whether it
-/// installed it.
-pub(crate) fn install_default_subscriber() -> bool {
+/// The variable that chooses the format: `text` (the default) or `json`.
+pub const LOG_FORMAT_ENV: &str = "CHATLAYER_LOG_FORMAT";
+
+/// The bytes gathered before one write to standard error.
+const WRITE_BUFFER: usize = 64 * 1024;
+
+/// How log lines look.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    /// One readable line per event, with the fields of its spans.
+    Text,
+    /// One JSON object per line: the event's fields at the top level, its request's span
+    /// under `span`.
+    Json,
+}
+
+impl Format {
+    fn parse(text: &str) -> Option<Format> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "" | "text" | "pretty" | "full" => Some(Format::Text),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+}
+
+/// Keeps the background writer of the default subscriber alive; dropping it writes what
+/// is left. [`install_default_subscriber`] returns it.
+#[must_use = "dropping the guard stops the log writer: hold it while the program runs"]
+pub(crate) struct LogGuard {
+    /// Flushes the spans not yet exported (dropped before the writer: it may log).
+    #[cfg(feature = "otel")]
+    export: Option<crate::observe::otel::ExportGuard>,
+    writer: Option<WorkerGuard>,
+    dropped: ErrorCounter,
+}
+
+impl Drop for LogGuard {
+    fn drop(&mut self) {
+        #[cfg(feature = "otel")]
+        drop(self.export.take());
+        // Writes what is queued, then says what could not be.
+        drop(self.writer.take());
+        let dropped = self.dropped.dropped_lines();
+        if dropped > 0 {
+            eprintln!(
+                "{dropped} log line{} dropped: standard error could not keep up",
+                if dropped == 1 { " was" } else { "s were" }
+            );
+        }
+    }
+}
+
+/// Installs the framework's subscriber (lines on standard error, filtered by `RUST_LOG`,
+/// `info` by default, in the format of `CHATLAYER_LOG_FORMAT`) unless the program already
+/// has one. Returns the guard of its writer when it installed it.
+pub(crate) fn install_default_subscriber() -> Option<LogGuard> {
     if tracing::dispatcher::has_been_set() {
-        return false;
+        return None;
     }
     let (filter, bad_filter) = match std::env::var("RUST_LOG") {
         Ok(text) if !text.trim().is_empty() => match EnvFilter::try_new(&text) {
@@ -24,16 +86,75 @@ pub(crate) fn install_default_subscriber() -> bool {
         },
         _ => (EnvFilter::new(DEFAULT_FILTER), None),
     };
+    let format_text = std::env::var(LOG_FORMAT_ENV).unwrap_or_default();
+    let format = Format::parse(&format_text);
     // Colours only for a person at a terminal: log collectors get plain text.
     let colours = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let installed = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(colours)
-        .try_init()
-        .is_ok();
+    // Lossy: when the output cannot keep up (128,000 lines behind), lines are dropped
+    // rather than requests slowed; the count is reported when the writer stops.
+    let (writer, guard) = NonBlockingBuilder::default()
+        .thread_name("chatlayer-log")
+        .finish(BufWriter::with_capacity(WRITE_BUFFER, std::io::stderr()));
+    let dropped = writer.error_counter();
+    #[cfg(feature = "otel")]
+    let (export, export_guard, export_problem) = match crate::observe::otel::layer() {
+        Ok(Some((layer, guard))) => (Some(layer), Some(guard), None),
+        Ok(None) => (None, None, None),
+        Err(problem) => (None, None, Some(problem)),
+    };
+    #[cfg(not(feature = "otel"))]
+    let export: Option<tracing_subscriber::layer::Identity> = None;
+    let registry = tracing_subscriber::registry().with(filter).with(export);
+    let installed = match format.unwrap_or(Format::Text) {
+        Format::Text => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(writer)
+                    .with_ansi(colours),
+            )
+            .try_init(),
+        Format::Json => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(true)
+                    .with_span_list(false)
+                    .with_writer(writer),
+            )
+            .try_init(),
+    }
+    .is_ok();
+    if !installed {
+        return None;
+    }
     if let Some((text, error)) = bad_filter {
         tracing::warn!("RUST_LOG={text:?} cannot be used ({error}); logging at `{DEFAULT_FILTER}`");
     }
-    installed
+    if format.is_none() {
+        tracing::warn!("{LOG_FORMAT_ENV}={format_text:?} is neither `text` nor `json`; logging text");
+    }
+    #[cfg(feature = "otel")]
+    if let Some(problem) = export_problem {
+        tracing::warn!("OpenTelemetry export is off: {problem}");
+    }
+    Some(LogGuard {
+        #[cfg(feature = "otel")]
+        export: export_guard,
+        writer: Some(guard),
+        dropped,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_by_name() {
+        assert_eq!(Format::parse(""), Some(Format::Text));
+        assert_eq!(Format::parse("JSON"), Some(Format::Json));
+        assert_eq!(Format::parse(" text "), Some(Format::Text));
+        assert_eq!(Format::parse("xml"), None);
+    }
 }

@@ -53,7 +53,8 @@ impl App {
     /// default, e.g. `RUST_LOG=debug` for more). A program that installed its own keeps it.
     /// The steps served are logged at start-up, and every failure as it is answered.
     pub async fn serve(self) -> Result<(), ServeError> {
-        crate::logging::install_default_subscriber();
+        // Held until the server stops: dropping it writes the last lines.
+        let _log = crate::logging::install_default_subscriber();
         let address = listen_address(
             std::env::var("CHATLAYER_ADDR").ok(),
             std::env::var("PORT").ok(),

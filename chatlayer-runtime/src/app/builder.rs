@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::problems::{BuildError, BuildProblem};
-use super::{App, DOCS_PATH, HEALTH_PATH, OPENAPI_PATH, READY_PATH};
+use super::{App, DOCS_PATH, HEALTH_PATH, METRICS_PATH, OPENAPI_PATH, READY_PATH};
 use crate::BlockId;
 use crate::deps::Dependencies;
 use crate::descriptor::{self, StepDescriptor};
@@ -13,6 +13,7 @@ use crate::dispatch::{FailurePolicy, Runtime};
 use crate::openapi::Info;
 use crate::openapi::routes::DocSource;
 use crate::security::{Auth, IpAllowList, SecuritySettings, SignatureVerifier, process_env};
+use crate::observe::ObserveSettings;
 use crate::serve::ServerSettings;
 
 /// Configures an [`App`]; [`build`](Self::build) checks everything at once.
@@ -34,6 +35,7 @@ pub struct AppBuilder {
     body_value_limit: usize,
     server: ServerSettings,
     security: SecuritySettings,
+    observe: ObserveSettings,
 }
 
 /// What the builder was told for the OpenAPI document's `info` and `tags`.
@@ -98,6 +100,7 @@ impl AppBuilder {
             body_value_limit: Self::DEFAULT_BODY_VALUE_LIMIT,
             server: ServerSettings::default(),
             security: SecuritySettings::default(),
+            observe: ObserveSettings::default(),
         }
     }
 
@@ -349,6 +352,33 @@ impl AppBuilder {
         self
     }
 
+    /// Whether every request to a step leaves an access line at `info` (target
+    /// `chatlayer::access`): its step, status, outcome code, latency and whether the
+    /// fallback block was taken (default: yes). Without this call, `CHATLAYER_ACCESS_LOG=off`
+    /// switches it off; `RUST_LOG=info,chatlayer::access=off` hides it too. The request's
+    /// span and the failures' lines stay either way. See [`observe`](crate::observe).
+    pub fn access_log(mut self, on: bool) -> Self {
+        self.observe.access_log = Some(on);
+        self
+    }
+
+    /// Whether the app counts its requests and serves the counts to Prometheus at
+    /// `GET /metrics` (default: yes). Without this call, `CHATLAYER_METRICS=off` switches
+    /// them off, and then nothing is counted. See [`observe`](crate::observe) for the
+    /// metrics.
+    pub fn serve_metrics(mut self, on: bool) -> Self {
+        self.observe.metrics = Some(on);
+        self
+    }
+
+    /// Lets only scrapers sending `Authorization: Bearer <token>` read `/metrics` (others
+    /// get a JSON 401). Without this call, `CHATLAYER_METRICS_TOKEN` sets it; without
+    /// either, anyone who reaches the port may read the metrics.
+    pub fn metrics_token(mut self, token: impl Into<String>) -> Self {
+        self.observe.metrics_token = Some(token.into());
+        self
+    }
+
     /// Keeps only the steps for which `keep` returns true, e.g. those of one module.
     pub fn retain(mut self, mut keep: impl FnMut(&StepDescriptor) -> bool) -> Self {
         self.steps.retain(|step| keep(step));
@@ -394,11 +424,20 @@ impl AppBuilder {
                 });
             }
         }
-        let docs_page = self.serve_openapi && self.serve_docs;
+        let (observe, env_problems) = self.observe.resolve(read);
+        problems.extend(
+            env_problems
+                .into_iter()
+                .map(|problem| BuildProblem::Environment { problem }),
+        );
+        let served = Served {
+            health: self.serve_health,
+            openapi: self.serve_openapi,
+            docs_page: self.serve_openapi && self.serve_docs,
+            metrics: observe.metrics.is_some(),
+        };
         for step in &steps {
-            if let Some(switch) =
-                reserved_by(step.path, self.serve_health, self.serve_openapi, docs_page)
-            {
+            if let Some(switch) = served.reserving(step.path) {
                 problems.push(BuildProblem::ReservedPath {
                     path: step.path,
                     step: step.origin(),
@@ -456,6 +495,7 @@ impl AppBuilder {
             serve_openapi: self.serve_openapi,
             serve_docs: self.serve_docs,
             serve_health: self.serve_health,
+            observe,
             steps,
             runtime: Arc::new(Runtime {
                 dependencies: Arc::new(self.dependencies),
@@ -474,25 +514,32 @@ impl AppBuilder {
     }
 }
 
-/// The builder switch that frees `path` when the app serves something there itself.
-fn reserved_by(
-    path: &str,
-    serve_health: bool,
-    serve_openapi: bool,
+/// What the app serves besides its steps.
+struct Served {
+    health: bool,
+    openapi: bool,
     docs_page: bool,
-) -> Option<&'static str> {
-    let in_docs = path == DOCS_PATH
-        || path
-            .strip_prefix(DOCS_PATH)
-            .is_some_and(|rest| rest.starts_with('/'));
-    if serve_health && (path == HEALTH_PATH || path == READY_PATH) {
-        Some("serve_health")
-    } else if serve_openapi && path == OPENAPI_PATH {
-        Some("serve_openapi")
-    } else if docs_page && in_docs {
-        Some("serve_docs")
-    } else {
-        None
+    metrics: bool,
+}
+
+impl Served {
+    /// The builder switch that frees `path` when the app serves something there itself.
+    fn reserving(&self, path: &str) -> Option<&'static str> {
+        let in_docs = path == DOCS_PATH
+            || path
+                .strip_prefix(DOCS_PATH)
+                .is_some_and(|rest| rest.starts_with('/'));
+        if self.health && (path == HEALTH_PATH || path == READY_PATH) {
+            Some("serve_health")
+        } else if self.openapi && path == OPENAPI_PATH {
+            Some("serve_openapi")
+        } else if self.docs_page && in_docs {
+            Some("serve_docs")
+        } else if self.metrics && path == METRICS_PATH {
+            Some("serve_metrics")
+        } else {
+            None
+        }
     }
 }
 

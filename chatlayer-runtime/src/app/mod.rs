@@ -19,6 +19,8 @@ pub use problems::{BuildError, BuildProblem};
 use crate::descriptor::{self, StepDescriptor};
 use crate::dispatch::{self, PreparedStep, Runtime};
 use crate::health;
+use crate::observe::endpoint as metrics_endpoint;
+use crate::observe::{Observe, StepObserver};
 use crate::openapi::OpenApi;
 use crate::openapi::routes::{self as doc_routes, DocSource};
 use crate::security::Guards;
@@ -32,6 +34,8 @@ pub(crate) const READY_PATH: &str = "/readyz";
 pub(crate) const OPENAPI_PATH: &str = "/openapi.json";
 /// Where the docs page is served, relative to the steps.
 pub(crate) const DOCS_PATH: &str = "/docs";
+/// Where the metrics are served, relative to the steps.
+pub(crate) const METRICS_PATH: &str = "/metrics";
 
 /// A checked set of steps, ready to serve on its own or to mount in an axum app.
 ///
@@ -82,6 +86,7 @@ pub struct App {
     serve_openapi: bool,
     serve_docs: bool,
     serve_health: bool,
+    observe: Observe,
 }
 
 impl App {
@@ -93,6 +98,8 @@ impl App {
     pub const OPENAPI_PATH: &'static str = OPENAPI_PATH;
     /// Where the router serves the docs page.
     pub const DOCS_PATH: &'static str = DOCS_PATH;
+    /// Where the router serves the metrics, in Prometheus's (OpenMetrics) text format.
+    pub const METRICS_PATH: &'static str = METRICS_PATH;
 
     /// Starts an app with every step annotated in the program (every linked crate), found
     /// through `inventory` and sorted by path, method, module and name.
@@ -174,6 +181,7 @@ impl App {
                     step,
                     Arc::clone(&self.runtime),
                     self.guards.for_step(step),
+                    StepObserver::new(step, &self.observe),
                 ));
                 let filter = MethodFilter::try_from(step.method.clone())
                     .expect("the macros only accept methods axum routes");
@@ -197,6 +205,12 @@ impl App {
         if self.serve_openapi {
             router = router.merge(doc_routes::routes(Arc::clone(&self.docs), self.serve_docs));
         }
+        if let Some(metrics) = &self.observe.metrics {
+            router = router.merge(metrics_endpoint::routes(
+                Arc::clone(metrics),
+                self.observe.metrics_token.clone(),
+            ));
+        }
         router.with_state(())
     }
 
@@ -218,7 +232,13 @@ impl App {
     /// The router served on its own: [`router`](Self::router) plus a JSON 404 for paths
     /// with no step.
     pub(crate) fn standalone_router(&self) -> Router {
-        self.router().fallback(dispatch::not_found)
+        let metrics = self.observe.metrics.clone();
+        self.router().fallback(move |request: Request| {
+            if let Some(metrics) = &metrics {
+                metrics.count_unmatched();
+            }
+            dispatch::not_found(request)
+        })
     }
 }
 

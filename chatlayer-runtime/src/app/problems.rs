@@ -143,8 +143,8 @@ impl fmt::Display for BuildProblem {
             BuildProblem::Environment { problem } => write!(
                 f,
                 "{problem}\n\
-                 help: fix or unset the variable (the security settings from the environment \
-                 are read when the app is built)"
+                 help: fix or unset the variable (the app reads its settings from the \
+                 environment when it is built)"
             ),
             BuildProblem::UnknownStep { setting, step } => write!(
                 f,

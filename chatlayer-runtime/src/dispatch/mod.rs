@@ -34,6 +34,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use futures_util::FutureExt;
 use serde::Deserialize;
+use tracing::Instrument;
 
 pub(crate) use body::BodyBudget;
 pub(crate) use failure::{FALLBACK_HEADER, FailurePolicy};
@@ -43,6 +44,8 @@ use crate::deps::Dependencies;
 use crate::descriptor::StepDescriptor;
 use crate::error::{ErrorCode, StepError, error_response, json_response};
 use crate::extract::StepRequest;
+use crate::observe::metrics::OK_CODE;
+use crate::observe::{RequestWatch, StepObserver};
 use crate::param_map::lenient::Lenient;
 use crate::param_map::{BodyFormat, ParamMap};
 use crate::security::StepGuards;
@@ -90,6 +93,7 @@ pub(crate) struct PreparedStep {
     runtime: Arc<Runtime>,
     guards: StepGuards,
     known: KnownParams,
+    observer: StepObserver,
 }
 
 impl PreparedStep {
@@ -97,6 +101,7 @@ impl PreparedStep {
         descriptor: &'static StepDescriptor,
         runtime: Arc<Runtime>,
         guards: StepGuards,
+        observer: StepObserver,
     ) -> Self {
         let names = descriptor.inputs().param_names().map(|mut names| {
             names.extend(descriptor.fallback);
@@ -108,6 +113,7 @@ impl PreparedStep {
             runtime,
             guards,
             known: KnownParams::new(names, deny),
+            observer,
         }
     }
 
@@ -125,7 +131,7 @@ impl PreparedStep {
 
     /// Answers `error` by the failure policy; `params` are the request's parameters, when
     /// they could be read (they may name the step's fallback block).
-    fn fail(&self, error: StepError, params: Option<&ParamMap>) -> Response {
+    fn fail(&self, error: StepError, params: Option<&ParamMap>) -> Answer {
         let policy = &self.runtime.failure;
         let fallback = if policy.falls_back(error.class()) {
             params
@@ -134,7 +140,9 @@ impl PreparedStep {
         } else {
             None
         };
-        Failure {
+        let code = error.code();
+        let fell_back = fallback.is_some();
+        let response = Failure {
             step: self.descriptor.name,
             error,
             fallback,
@@ -144,7 +152,31 @@ impl PreparedStep {
                 .or(policy.message.as_deref()),
             auth: self.guards.auth_kind(),
         }
-        .answer()
+        .answer();
+        Answer {
+            response,
+            code,
+            fallback: fell_back,
+        }
+    }
+}
+
+/// A request's answer, with what its access line and metrics record.
+struct Answer {
+    response: Response,
+    /// `ok`, or the code of the error answered (also when the fallback block was taken).
+    code: &'static str,
+    /// Whether the answer is a jump to the fallback block.
+    fallback: bool,
+}
+
+impl Answer {
+    fn ok(response: Response) -> Self {
+        Answer {
+            response,
+            code: OK_CODE,
+            fallback: false,
+        }
     }
 }
 
@@ -156,10 +188,26 @@ pub(crate) fn dispatch(
     // so taking the request whole and splitting it inside would store it twice. axum boxes
     // this future for every request, and its size decides how fast that box is allocated.
     let (parts, body) = request.into_parts();
-    handle(step, parts, body)
+    observed(step, parts, body)
 }
 
-async fn handle(step: Arc<PreparedStep>, parts: Parts, body: Body) -> Response {
+/// [`handle`] inside the request's span, its outcome recorded once it is answered (or, when
+/// the client goes away first and this future is dropped, as cancelled).
+async fn observed(step: Arc<PreparedStep>, parts: Parts, body: Body) -> Response {
+    let watch = step.observer.watch(&parts.headers);
+    let answer = handle(&step, &watch, parts, body)
+        .instrument(watch.span().clone())
+        .await;
+    watch.answered(answer.response.status().as_u16(), answer.code, answer.fallback);
+    answer.response
+}
+
+async fn handle(
+    step: &PreparedStep,
+    watch: &RequestWatch<'_>,
+    parts: Parts,
+    body: Body,
+) -> Answer {
     // Before anything else: a caller from elsewhere, or without credentials, gets nothing.
     if let Err(error) = step.guards.admit(&parts) {
         return step.fail(error, None);
@@ -190,6 +238,7 @@ async fn handle(step: Arc<PreparedStep>, parts: Parts, body: Body) -> Response {
         Ok(params) => params,
         Err(error) => return step.fail(error, None),
     };
+    watch.record_session(&params);
     if let Err(error) = step.known.check(step.descriptor.name, &params) {
         return step.fail(error, Some(&params));
     }
@@ -216,7 +265,7 @@ async fn handle(step: Arc<PreparedStep>, parts: Parts, body: Body) -> Response {
         reply.to_json_bytes(step.descriptor.namespace)
     });
     match bytes {
-        Ok(bytes) => json_response(StatusCode::OK, bytes),
+        Ok(bytes) => Answer::ok(json_response(StatusCode::OK, bytes)),
         Err(error) => step.fail(error, Some(&params)),
     }
 }

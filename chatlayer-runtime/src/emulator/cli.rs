@@ -206,7 +206,7 @@ fn choose_backend(
 }
 
 async fn emulate(app: Option<&App>, bot: BotFile, backend: Backend) -> Result<(), ServeError> {
-    crate::logging::install_default_subscriber();
+    let _log = crate::logging::install_default_subscriber();
     let address = listen_address(
         std::env::var("CHATLAYER_ADDR").ok(),
         std::env::var("PORT").ok(),

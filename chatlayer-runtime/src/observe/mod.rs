@@ -1,0 +1,237 @@
+//! What operators see of each request: one `tracing` span per request to a step (the
+//! step's own events nest inside it), one access line when it is answered, and the
+//! Prometheus metrics served at `/metrics`.
+//!
+//! The settings are resolved once when the app is built ([`ObserveSettings::resolve`]); each
+//! step gets a [`StepObserver`] with its metric handles, and each request a
+//! [`RequestWatch`] that records its outcome exactly once: when it is answered, or, when the
+//! client went away first and the request was dropped, as `cancelled`.
+
+pub(crate) mod endpoint;
+pub(crate) mod metrics;
+#[cfg(feature = "otel")]
+pub(crate) mod otel;
+mod trace_context;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::http::HeaderMap;
+use tracing::Span;
+use tracing::field::Empty;
+
+use crate::descriptor::StepDescriptor;
+use crate::param_map::ParamMap;
+use crate::security::Lookup;
+use crate::untrusted::Bounded;
+pub(crate) use endpoint::MetricsToken;
+use metrics::{CANCELLED_CODE, Metrics, StepMetrics};
+use trace_context::TraceParent;
+
+/// Switches the access line off (`off`, `false`, `0`) or on (`on`, `true`, `1`).
+pub const ACCESS_LOG_ENV: &str = "CHATLAYER_ACCESS_LOG";
+/// Switches the metrics (and `/metrics`) off or on, like [`ACCESS_LOG_ENV`].
+pub const METRICS_ENV: &str = "CHATLAYER_METRICS";
+/// The Bearer token a scraper must send to read `/metrics`; unset, anyone who reaches the
+/// port may read them.
+pub const METRICS_TOKEN_ENV: &str = "CHATLAYER_METRICS_TOKEN";
+
+/// How many characters of a session id the span shows.
+const SESSION_CHARS: usize = 128;
+
+/// What the builder was told; the environment fills what it was not.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ObserveSettings {
+    pub(crate) access_log: Option<bool>,
+    pub(crate) metrics: Option<bool>,
+    pub(crate) metrics_token: Option<String>,
+}
+
+/// The app's observability, resolved.
+#[derive(Clone, Debug)]
+pub(crate) struct Observe {
+    pub(crate) access_log: bool,
+    pub(crate) metrics: Option<Arc<Metrics>>,
+    pub(crate) metrics_token: Option<MetricsToken>,
+}
+
+impl ObserveSettings {
+    /// The builder's settings over the environment's (read through `read`), with what is
+    /// wrong with the environment's values.
+    pub(crate) fn resolve(self, read: Lookup<'_>) -> (Observe, Vec<String>) {
+        let mut problems = Vec::new();
+        let mut switch = |builder: Option<bool>, variable: &str| {
+            builder.unwrap_or_else(|| match read(variable) {
+                None => true,
+                Some(text) => parse_switch(&text).unwrap_or_else(|| {
+                    problems.push(format!(
+                        "{variable}={text:?} cannot be used: expected on or off"
+                    ));
+                    true
+                }),
+            })
+        };
+        let access_log = switch(self.access_log, ACCESS_LOG_ENV);
+        let metrics = switch(self.metrics, METRICS_ENV);
+        let metrics_token = self
+            .metrics_token
+            .or_else(|| read(METRICS_TOKEN_ENV))
+            .map(MetricsToken::new);
+        let observe = Observe {
+            access_log,
+            metrics: metrics.then(|| Arc::new(Metrics::new())),
+            metrics_token,
+        };
+        (observe, problems)
+    }
+}
+
+/// `on`/`off` and their usual spellings.
+fn parse_switch(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" | "yes" => Some(true),
+        "off" | "false" | "0" | "no" => Some(false),
+        _ => None,
+    }
+}
+
+/// What one step records of its requests.
+pub(crate) struct StepObserver {
+    step: &'static StepDescriptor,
+    access_log: bool,
+    metrics: Option<StepMetrics>,
+}
+
+impl StepObserver {
+    pub(crate) fn new(step: &'static StepDescriptor, observe: &Observe) -> Self {
+        StepObserver {
+            step,
+            access_log: observe.access_log,
+            metrics: observe.metrics.as_ref().map(|metrics| metrics.for_step(step)),
+        }
+    }
+
+    /// Starts watching a request: its span (when `info` is on for `chatlayer::request`),
+    /// its clock, its place among the requests in flight.
+    pub(crate) fn watch(&self, headers: &HeaderMap) -> RequestWatch<'_> {
+        let span = tracing::info_span!(
+            target: "chatlayer::request",
+            "request",
+            step = %self.step.name,
+            method = %self.step.method,
+            path = %self.step.path,
+            session = Empty,
+            trace_id = Empty,
+            code = Empty,
+            status = Empty,
+            latency_ms = Empty,
+            fallback = Empty,
+        );
+        if !span.is_disabled() {
+            join_callers_trace(&span, headers);
+        }
+        if let Some(metrics) = &self.metrics {
+            metrics.started();
+        }
+        RequestWatch {
+            observer: self,
+            span,
+            started: Instant::now(),
+            ended: false,
+        }
+    }
+}
+
+/// Makes the request's span part of the trace its `traceparent` names: its trace id in the
+/// logs, and with the `otel` feature, the exported span's parent.
+fn join_callers_trace(span: &Span, headers: &HeaderMap) {
+    let Some(parent) = TraceParent::of(headers) else {
+        return;
+    };
+    span.record("trace_id", parent.trace_id);
+    #[cfg(feature = "otel")]
+    otel::set_parent(span, &parent);
+}
+
+/// One request being served: ends exactly once, answered or dropped.
+pub(crate) struct RequestWatch<'a> {
+    observer: &'a StepObserver,
+    span: Span,
+    started: Instant,
+    ended: bool,
+}
+
+impl RequestWatch<'_> {
+    /// The request's span, to run the request in.
+    pub(crate) fn span(&self) -> &Span {
+        &self.span
+    }
+
+    /// Adds the conversation's session id (the `sessionId` parameter of
+    /// [`Context`](crate::Context)) to the span, when the request carries one.
+    pub(crate) fn record_session(&self, params: &ParamMap) {
+        if self.span.is_disabled() {
+            return;
+        }
+        if let Some(serde_json::Value::String(id)) = params.present("sessionId") {
+            self.span.record(
+                "session",
+                tracing::field::display(Bounded(id, SESSION_CHARS)),
+            );
+        }
+    }
+
+    /// The request was answered with `status`; `code` is `ok` or its error's code.
+    pub(crate) fn answered(mut self, status: u16, code: &'static str, fallback: bool) {
+        self.end(Some(status), code, fallback);
+    }
+
+    fn end(&mut self, status: Option<u16>, code: &'static str, fallback: bool) {
+        self.ended = true;
+        let elapsed = self.started.elapsed();
+        if let Some(metrics) = &self.observer.metrics {
+            metrics.finished(code, fallback, elapsed);
+        }
+        if self.span.is_disabled() {
+            return;
+        }
+        // Milliseconds with three decimals: shown as written, e.g. `0.412`.
+        let latency_ms = elapsed.as_micros() as f64 / 1000.0;
+        // The access line first, so that its span prefix carries who asked, and the line
+        // itself what came of it (the outcome is not shown twice).
+        if self.observer.access_log {
+            match status {
+                Some(status) => tracing::info!(
+                    target: "chatlayer::access",
+                    parent: &self.span,
+                    status,
+                    code = %code,
+                    latency_ms,
+                    fallback,
+                    "answered"
+                ),
+                None => tracing::info!(
+                    target: "chatlayer::access",
+                    parent: &self.span,
+                    code = %code,
+                    latency_ms,
+                    "the client went away before the answer"
+                ),
+            }
+        }
+        self.span.record("code", code);
+        if let Some(status) = status {
+            self.span.record("status", status);
+        }
+        self.span.record("latency_ms", latency_ms);
+        self.span.record("fallback", fallback);
+    }
+}
+
+impl Drop for RequestWatch<'_> {
+    fn drop(&mut self) {
+        if !self.ended {
+            self.end(None, CANCELLED_CODE, false);
+        }
+    }
+}
