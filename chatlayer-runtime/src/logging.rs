@@ -132,7 +132,9 @@ pub(crate) fn install_default_subscriber() -> Option<LogGuard> {
         tracing::warn!("RUST_LOG={text:?} cannot be used ({error}); logging at `{DEFAULT_FILTER}`");
     }
     if format.is_none() {
-        tracing::warn!("{LOG_FORMAT_ENV}={format_text:?} is neither `text` nor `json`; logging text");
+        tracing::warn!(
+            "{LOG_FORMAT_ENV}={format_text:?} is neither `text` nor `json`; logging text"
+        );
     }
     #[cfg(feature = "otel")]
     if let Some(problem) = export_problem {

@@ -10,10 +10,10 @@ use crate::BlockId;
 use crate::deps::Dependencies;
 use crate::descriptor::{self, StepDescriptor};
 use crate::dispatch::{FailurePolicy, Runtime};
+use crate::observe::ObserveSettings;
 use crate::openapi::Info;
 use crate::openapi::routes::DocSource;
 use crate::security::{Auth, IpAllowList, SecuritySettings, SignatureVerifier, process_env};
-use crate::observe::ObserveSettings;
 use crate::serve::ServerSettings;
 
 /// Configures an [`App`]; [`build`](Self::build) checks everything at once.

@@ -198,16 +198,15 @@ async fn observed(step: Arc<PreparedStep>, parts: Parts, body: Body) -> Response
     let answer = handle(&step, &watch, parts, body)
         .instrument(watch.span().clone())
         .await;
-    watch.answered(answer.response.status().as_u16(), answer.code, answer.fallback);
+    watch.answered(
+        answer.response.status().as_u16(),
+        answer.code,
+        answer.fallback,
+    );
     answer.response
 }
 
-async fn handle(
-    step: &PreparedStep,
-    watch: &RequestWatch<'_>,
-    parts: Parts,
-    body: Body,
-) -> Answer {
+async fn handle(step: &PreparedStep, watch: &RequestWatch<'_>, parts: Parts, body: Body) -> Answer {
     // Before anything else: a caller from elsewhere, or without credentials, gets nothing.
     if let Err(error) = step.guards.admit(&parts) {
         return step.fail(error, None);

@@ -72,10 +72,7 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(
             response
         }
     };
-    Router::new().route(
-        METRICS_PATH,
-        get(read).fallback(crate::health::get_only),
-    )
+    Router::new().route(METRICS_PATH, get(read).fallback(crate::health::get_only))
 }
 
 fn refused() -> Response {

@@ -151,7 +151,9 @@ impl Metrics {
         // Refusal series exist from the start, at zero, so that rates and alerts work
         // before the first refusal.
         for reason in ["auth", "signature", "ip"] {
-            metrics.refused.get_or_create_owned(&RefusalLabels { reason });
+            metrics
+                .refused
+                .get_or_create_owned(&RefusalLabels { reason });
         }
         Metrics {
             registry,
@@ -228,9 +230,7 @@ impl Exposition {
 
     pub(crate) fn content_type(self) -> &'static str {
         match self {
-            Exposition::OpenMetrics => {
-                "application/openmetrics-text; version=1.0.0; charset=utf-8"
-            }
+            Exposition::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
             Exposition::Prometheus => "text/plain; version=0.0.4; charset=utf-8",
         }
     }

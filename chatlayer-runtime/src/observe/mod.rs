@@ -107,7 +107,10 @@ impl StepObserver {
         StepObserver {
             step,
             access_log: observe.access_log,
-            metrics: observe.metrics.as_ref().map(|metrics| metrics.for_step(step)),
+            metrics: observe
+                .metrics
+                .as_ref()
+                .map(|metrics| metrics.for_step(step)),
         }
     }
 
@@ -148,7 +151,7 @@ fn join_callers_trace(span: &Span, headers: &HeaderMap) {
     let Some(parent) = TraceParent::of(headers) else {
         return;
     };
-    span.record("trace_id", parent.trace_id);
+    span.record("trace_id", tracing::field::display(parent.trace_id));
     #[cfg(feature = "otel")]
     otel::set_parent(span, &parent);
 }

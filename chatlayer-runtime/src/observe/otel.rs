@@ -74,9 +74,10 @@ where
         .map_err(|error| format!("the OTLP exporter cannot start: {error}"))?;
     let mut resource = Resource::builder();
     if std::env::var_os("OTEL_SERVICE_NAME").is_none()
-        && let Some(program) = std::env::current_exe()
-            .ok()
-            .and_then(|path| path.file_stem().map(|name| name.to_string_lossy().into_owned()))
+        && let Some(program) = std::env::current_exe().ok().and_then(|path| {
+            path.file_stem()
+                .map(|name| name.to_string_lossy().into_owned())
+        })
     {
         resource = resource.with_service_name(program);
     }

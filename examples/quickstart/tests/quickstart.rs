@@ -1,6 +1,5 @@
 //! The quickstart over a real socket, with a real HTTP client, as Chatlayer calls it.
 
-use std::process::Command;
 use std::time::Instant;
 
 use std::sync::OnceLock;
@@ -11,7 +10,7 @@ use chatlayer_runtime::testing::TestServer;
 use chatlayer_tests::get_json;
 use chatlayer_tests::openapi_contract::Contract;
 use serde_json::{Value, json};
-use support::start_binary;
+use support::{start_binary, stop_binary};
 
 async fn server() -> TestServer {
     let app = quickstart::app().build().expect("the quickstart builds");
@@ -351,19 +350,6 @@ async fn every_message_type_has_a_step() {
         stores["messages"][0]["config"]["elements"][1]["title"],
         "Antwerp"
     );
-}
-
-/// Sends SIGTERM and returns the exit status with everything the binary logged.
-fn stop_binary(child: std::process::Child) -> (std::process::ExitStatus, String) {
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let output = child.wait_with_output().unwrap();
-    let log = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    (output.status, log)
 }
 
 /// `cargo run -p quickstart` serves with no setup, logs what it serves and every failure it

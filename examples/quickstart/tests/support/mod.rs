@@ -1,5 +1,8 @@
 //! Helpers shared by the quickstart's test binaries that run the quickstart itself.
 
+// Each test binary compiles this module and uses part of it.
+#![allow(dead_code)]
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -35,4 +38,17 @@ pub async fn start_binary(args: &[&str], env: &[(&str, &str)]) -> (Child, u16) {
             }
         }
     }
+}
+
+/// Sends SIGTERM and returns the exit status with everything the binary logged.
+pub fn stop_binary(child: Child) -> (std::process::ExitStatus, String) {
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status, log)
 }

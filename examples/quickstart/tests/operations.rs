@@ -1,0 +1,396 @@
+//! The quickstart as an operator runs it: one access line per request, as text or as JSON
+//! lines, with no secret in any of them; metrics that `promtool` accepts and that a real
+//! Prometheus server scrapes.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chatlayer_tests::external::find_tool;
+use hmac::{KeyInit, Mac};
+use serde_json::{Value, json};
+
+mod support;
+
+use support::{start_binary, stop_binary};
+
+const TOKEN: &str = "bearer-t0ken-for-the-bot";
+const SIGNING_SECRET: &str = "hmac-s3cret-shared-with-chatlayer";
+const METRICS_TOKEN: &str = "metrics-t0ken-for-prometheus";
+const WRONG_TOKEN: &str = "a-guessed-t0ken-from-outside";
+const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+fn order_body(session: &str) -> String {
+    json!({
+        "sku": "A1",
+        "quantity": 2,
+        "on_success": "thanks",
+        "on_failure": "sorry",
+        "sessionId": session,
+    })
+    .to_string()
+}
+
+/// The HMAC-SHA256 of `body`, hex: what Chatlayer's side would send.
+fn signature(body: &str) -> String {
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SIGNING_SECRET.as_bytes()).unwrap();
+    mac.update(body.as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// Serves the quickstart with credentials, signatures and a metrics token, sends three
+/// requests to steps (one answered, two refused) and one to `/metrics`, and returns what
+/// it logged, with the secrets that were on the wire.
+async fn logged_run(format: &str) -> (String, Vec<String>) {
+    let (child, port) = start_binary(
+        &[],
+        &[
+            ("CHATLAYER_LOG_FORMAT", format),
+            // Everything the program logs, the dependencies' debug lines included.
+            ("RUST_LOG", "debug"),
+            ("CHATLAYER_BEARER_TOKEN", TOKEN),
+            ("CHATLAYER_SIGNATURE_SECRET", SIGNING_SECRET),
+            ("CHATLAYER_METRICS_TOKEN", METRICS_TOKEN),
+        ],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/order");
+    let body = order_body("session-42");
+    let good_signature = signature(&body);
+    let wrong_signature = signature("another body");
+    let send = |token: &str, signature: &str| {
+        client
+            .post(&url)
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .header("x-chatlayer-signature", signature)
+            .header("traceparent", format!("00-{TRACE_ID}-00f067aa0ba902b7-01"))
+            .header("cookie", "session=c00kie-value")
+            .body(body.clone())
+            .send()
+    };
+    assert_eq!(send(TOKEN, &good_signature).await.unwrap().status(), 200);
+    assert_eq!(
+        send(WRONG_TOKEN, &good_signature).await.unwrap().status(),
+        401
+    );
+    assert_eq!(send(TOKEN, &wrong_signature).await.unwrap().status(), 401);
+    let metrics = client
+        .get(format!("http://127.0.0.1:{port}/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metrics.status(), 200);
+    let (status, log) = stop_binary(child);
+    assert!(status.success(), "exit {status:?}:\n{log}");
+    let secrets = vec![
+        TOKEN.to_owned(),
+        SIGNING_SECRET.to_owned(),
+        METRICS_TOKEN.to_owned(),
+        WRONG_TOKEN.to_owned(),
+        good_signature,
+        wrong_signature,
+        "c00kie-value".to_owned(),
+    ];
+    (log, secrets)
+}
+
+fn assert_no_secret(log: &str, secrets: &[String]) {
+    for secret in secrets {
+        assert!(
+            !log.contains(secret.as_str()),
+            "{secret} is in the log:\n{log}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn text_logs_one_access_line_per_request_and_no_secret() {
+    let (log, secrets) = logged_run("text").await;
+    assert_no_secret(&log, &secrets);
+    let access: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains("chatlayer::access"))
+        .collect();
+    assert_eq!(
+        access.len(),
+        3,
+        "one access line per request to a step:\n{log}"
+    );
+    for line in &access {
+        for field in [
+            "INFO request{",
+            "step=order",
+            "method=POST",
+            "path=/order",
+            &format!("trace_id={TRACE_ID}"),
+            "latency_ms=",
+            "fallback=false",
+        ] {
+            assert!(line.contains(field), "{field} is not in {line}");
+        }
+    }
+    assert!(
+        access[0].contains("answered status=200 code=ok"),
+        "{}",
+        access[0]
+    );
+    // The session id comes from the parameters: a refused request's body is never read.
+    assert!(access[0].contains("session=session-42"), "{}", access[0]);
+    assert!(!access[1].contains("session="), "{}", access[1]);
+    assert!(
+        access[1].contains("status=401 code=unauthorized"),
+        "{}",
+        access[1]
+    );
+    assert!(
+        access[2].contains("status=401 code=invalid_signature"),
+        "{}",
+        access[2]
+    );
+    // The refusals' own lines say why, inside the same span.
+    let refusal = log
+        .lines()
+        .find(|line| line.contains("WARN") && line.contains("the credentials are wrong"))
+        .unwrap_or_else(|| panic!("no warning for the wrong token:\n{log}"));
+    assert!(
+        refusal.contains(&format!("trace_id={TRACE_ID}")),
+        "{refusal}"
+    );
+}
+
+#[tokio::test]
+async fn json_logs_are_one_object_per_line_with_the_span() {
+    let (log, secrets) = logged_run("json").await;
+    assert_no_secret(&log, &secrets);
+    let lines: Vec<Value> = log
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|error| panic!("{error}: {line}")))
+        .collect();
+    let access: Vec<&Value> = lines
+        .iter()
+        .filter(|line| line["target"] == "chatlayer::access")
+        .collect();
+    assert_eq!(access.len(), 3, "{log}");
+    let statuses: Vec<(i64, &str)> = access
+        .iter()
+        .map(|line| {
+            (
+                line["status"].as_i64().unwrap(),
+                line["code"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            (200, "ok"),
+            (401, "unauthorized"),
+            (401, "invalid_signature")
+        ]
+    );
+    assert_eq!(access[0]["span"]["session"], "session-42");
+    // The session id comes from the parameters: a refused request's body is never read.
+    assert!(access[1]["span"].get("session").is_none(), "{}", access[1]);
+    for line in access {
+        assert_eq!(line["level"], "INFO");
+        assert_eq!(line["message"], "answered");
+        assert_eq!(line["fallback"], false);
+        assert!(line["latency_ms"].as_f64().unwrap() > 0.0, "{line}");
+        assert!(line["timestamp"].is_string(), "{line}");
+        let span = &line["span"];
+        assert_eq!(span["name"], "request", "{line}");
+        assert_eq!(span["step"], "order");
+        assert_eq!(span["method"], "POST");
+        assert_eq!(span["path"], "/order");
+        assert_eq!(span["trace_id"], TRACE_ID);
+    }
+}
+
+/// A Prometheus server with its own data folder, killed when dropped.
+struct Prometheus {
+    child: Child,
+    port: u16,
+    _dir: TempDir,
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `prometheus`, scraping `target` every second with the metrics token.
+fn start_prometheus(binary: &std::path::Path, target: u16) -> Prometheus {
+    let dir = TempDir::new("chatlayer-prometheus");
+    let config = dir.0.join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n\
+             scrape_configs:\n  - job_name: quickstart\n    authorization:\n      \
+             credentials: {METRICS_TOKEN}\n    static_configs:\n      \
+             - targets: ['127.0.0.1:{target}']\n"
+        ),
+    )
+    .unwrap();
+    let port = free_port();
+    let child = Command::new(binary)
+        .arg(format!("--config.file={}", config.display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.0.join("data").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|error| panic!("cannot start {}: {error}", binary.display()));
+    Prometheus {
+        child,
+        port,
+        _dir: dir,
+    }
+}
+
+impl Prometheus {
+    /// The value of an instant query, once it has one.
+    async fn query(&self, query: &str) -> Option<f64> {
+        let url = reqwest::Url::parse_with_params(
+            &format!("http://127.0.0.1:{}/api/v1/query", self.port),
+            [("query", query)],
+        )
+        .ok()?;
+        let response = reqwest::get(url).await.ok()?;
+        let body: Value = response.json().await.ok()?;
+        body["data"]["result"][0]["value"][1].as_str()?.parse().ok()
+    }
+
+    /// Waits until `query` answers `expected` (a minute at most); returns what it last
+    /// answered.
+    async fn wait_for(&self, query: &str, expected: f64) -> Option<f64> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut last = None;
+        while Instant::now() < deadline {
+            last = self.query(query).await;
+            if last == Some(expected) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        last
+    }
+}
+
+#[tokio::test]
+async fn promtool_accepts_the_metrics_and_prometheus_scrapes_them() {
+    let install = "apt-get install prometheus";
+    let Some(promtool) = find_tool("PROMTOOL", &["promtool"], install) else {
+        return;
+    };
+    let Some(prometheus) = find_tool("PROMETHEUS", &["prometheus"], install) else {
+        return;
+    };
+    let (child, port) = start_binary(&[], &[("CHATLAYER_METRICS_TOKEN", METRICS_TOKEN)]).await;
+    let client = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/order");
+    for index in 0..7 {
+        let answer = client
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(order_body(&format!("session-{index}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200);
+    }
+    // Two orders without a product code: the fallback block.
+    for _ in 0..2 {
+        let answer = client
+            .post(&url)
+            .json(&json!({ "on_success": "thanks", "on_failure": "sorry" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            answer.headers()["x-chatlayer-fallback"],
+            "missing_parameter"
+        );
+    }
+
+    let exposition = client
+        .get(format!("http://127.0.0.1:{port}/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut check = Command::new(&promtool)
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    check
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(exposition.as_bytes())
+        .unwrap();
+    let checked = check.wait_with_output().unwrap();
+    let report = String::from_utf8_lossy(&checked.stdout).into_owned()
+        + &String::from_utf8_lossy(&checked.stderr);
+    assert!(
+        checked.status.success() && report.trim().is_empty(),
+        "promtool check metrics:\n{report}\n{exposition}"
+    );
+
+    let server = start_prometheus(&prometheus, port);
+    let ok = r#"sum(chatlayer_requests_total{step="order",code="ok"})"#;
+    assert_eq!(server.wait_for(ok, 7.0).await, Some(7.0), "{ok}");
+    let fallbacks = r#"sum(chatlayer_fallbacks_total{step="order"})"#;
+    assert_eq!(server.query(fallbacks).await, Some(2.0), "{fallbacks}");
+    let observed = r#"sum(chatlayer_request_duration_seconds_count{step="order"})"#;
+    assert_eq!(server.query(observed).await, Some(9.0), "{observed}");
+    // The scrape itself succeeded with the token (and is no request to a step).
+    assert_eq!(server.query(r#"up{job="quickstart"}"#).await, Some(1.0));
+    drop(server);
+    let (status, log) = stop_binary(child);
+    assert!(status.success(), "{log}");
+}
