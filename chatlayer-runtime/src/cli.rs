@@ -14,6 +14,7 @@ enum Command {
         output: Option<String>,
     },
     Steps,
+    HealthCheck,
     Sign {
         timestamp: Option<String>,
         input: Option<String>,
@@ -32,6 +33,9 @@ commands:
   openapi [--prefix P] [FILE] write the OpenAPI 3.1 document to FILE, or to stdout;
                               --prefix puts the steps under P, e.g. /chatlayer
   steps                       list the steps: method, path and function
+  healthcheck                 ask the server running on this machine (at CHATLAYER_ADDR or
+                              PORT) whether it is alive: exit status 0 if /healthz answers
+                              200, else 1 (a container's HEALTHCHECK, with no curl needed)
   sign [--timestamp T] [FILE] print the signature headers a sender must send with the
                               body in FILE (or stdin), with this app's signature settings
   help                        show this text
@@ -93,6 +97,13 @@ impl App {
                 std::io::stdout()
                     .write_all(out.as_bytes())
                     .map_err(ServeError::Io)
+            }
+            Command::HealthCheck => {
+                let address = crate::serve::listen_address(
+                    std::env::var("CHATLAYER_ADDR").ok(),
+                    std::env::var("PORT").ok(),
+                )?;
+                crate::health::probe(&address).map_err(ServeError::Unhealthy)
             }
             Command::Sign { timestamp, input } => {
                 let verifier = self.guards().signature().ok_or_else(|| {
@@ -156,6 +167,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
     let command = match args.next().as_deref() {
         None | Some("serve") => Command::Serve,
         Some("steps") => Command::Steps,
+        Some("healthcheck") => Command::HealthCheck,
         Some("help" | "--help" | "-h") => Command::Help,
         Some("sign") => {
             let (timestamp, input) = option_and_file(args, "--timestamp")?;

@@ -1,8 +1,11 @@
 //! `GET /healthz` (the process answers) and `GET /readyz` (it takes new work: false while
 //! draining), for orchestrators' probes.
 
+use std::io::{Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use axum::Router;
 use axum::http::{Method, StatusCode};
@@ -51,6 +54,46 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(draining: Draining) -> Ro
 /// The JSON 405 of a route that answers `GET` (and so `HEAD`) only.
 pub(crate) async fn get_only() -> Response {
     crate::dispatch::method_not_allowed(vec![Method::GET, Method::HEAD]).await
+}
+
+/// How long the `healthcheck` command waits for the server.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The `healthcheck` command: asks the server listening on `address` (this machine's side
+/// of it: `0.0.0.0` and `[::]` are reached on loopback) for `/healthz`. `Ok` when it answers
+/// 200, else what it saw.
+pub(crate) fn probe(address: &str) -> Result<(), String> {
+    let target = match address.rsplit_once(':') {
+        Some(("0.0.0.0", port)) => format!("127.0.0.1:{port}"),
+        Some(("[::]", port)) => format!("[::1]:{port}"),
+        _ => address.to_owned(),
+    };
+    let unhealthy = |why: String| format!("unhealthy: {why} (GET http://{target}{HEALTH_PATH})");
+    let socket = target
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addresses| addresses.next())
+        .ok_or_else(|| unhealthy("the address does not resolve".to_owned()))?;
+    let mut stream = TcpStream::connect_timeout(&socket, PROBE_TIMEOUT)
+        .map_err(|error| unhealthy(format!("cannot connect: {error}")))?;
+    let exchange = |stream: &mut TcpStream| -> std::io::Result<String> {
+        stream.set_read_timeout(Some(PROBE_TIMEOUT))?;
+        stream.set_write_timeout(Some(PROBE_TIMEOUT))?;
+        write!(
+            stream,
+            "GET {HEALTH_PATH} HTTP/1.1\r\nHost: {target}\r\nConnection: close\r\n\r\n"
+        )?;
+        let mut answer = String::new();
+        stream.take(4096).read_to_string(&mut answer)?;
+        Ok(answer)
+    };
+    let answer = exchange(&mut stream).map_err(|error| unhealthy(error.to_string()))?;
+    let status_line = answer.lines().next().unwrap_or_default();
+    if status_line.split(' ').nth(1) == Some("200") {
+        Ok(())
+    } else {
+        Err(unhealthy(format!("it answered {status_line:?}")))
+    }
 }
 
 fn status(code: StatusCode, text: &'static str) -> Response {

@@ -39,6 +39,41 @@ impl Default for ServerSettings {
     }
 }
 
+/// How long a server told to stop keeps serving before it stops accepting, e.g. `5s`:
+/// see [`AppBuilder::drain_delay`].
+pub const DRAIN_DELAY_ENV: &str = "CHATLAYER_DRAIN_DELAY";
+
+/// How long the requests in flight may take to finish once the server stops accepting,
+/// e.g. `20s`: see [`AppBuilder::shutdown_timeout`].
+pub const SHUTDOWN_TIMEOUT_ENV: &str = "CHATLAYER_SHUTDOWN_TIMEOUT";
+
+/// Reads a duration variable: `None` when unset, else whole milliseconds, seconds or
+/// minutes (`500ms`, `5s`, `5` for seconds, `1m`), or what is wrong with it.
+pub(crate) fn duration_from_env(
+    read: crate::security::Lookup<'_>,
+    variable: &str,
+) -> Result<Option<Duration>, String> {
+    let Some(text) = read(variable) else {
+        return Ok(None);
+    };
+    let trimmed = text.trim();
+    let digits = trimmed.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = &trimmed[digits.len()..];
+    let duration = digits
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|number| match unit {
+            "ms" => Some(Duration::from_millis(number)),
+            "" | "s" => Some(Duration::from_secs(number)),
+            "m" => Some(Duration::from_secs(number.checked_mul(60)?)),
+            _ => None,
+        });
+    duration.map(Some).ok_or_else(|| {
+        format!("{variable}={text:?} cannot be used: expected a duration such as 500ms, 5s or 1m")
+    })
+}
+
 impl App {
     /// The address served when neither `CHATLAYER_ADDR` nor `PORT` is set.
     pub const DEFAULT_ADDR: &'static str = "127.0.0.1:8080";
@@ -181,6 +216,8 @@ pub enum ServeError {
     /// The command line of [`App::run`] cannot be followed: the message says why, with the
     /// usage.
     Usage(String),
+    /// The `healthcheck` command found no healthy server: the message says what it saw.
+    Unhealthy(String),
 }
 
 impl From<BuildError> for ServeError {
@@ -207,7 +244,7 @@ impl fmt::Display for ServeError {
                  help: choose another address with CHATLAYER_ADDR=host:port (or PORT=port)"
             ),
             ServeError::Io(error) => write!(f, "the server failed: {error}"),
-            ServeError::Usage(message) => f.write_str(message),
+            ServeError::Usage(message) | ServeError::Unhealthy(message) => f.write_str(message),
         }
     }
 }
@@ -225,7 +262,7 @@ impl std::error::Error for ServeError {
         match self {
             ServeError::Build(error) => Some(error),
             ServeError::Bind { source, .. } | ServeError::Io(source) => Some(source),
-            ServeError::Config { .. } | ServeError::Usage(_) => None,
+            ServeError::Config { .. } | ServeError::Usage(_) | ServeError::Unhealthy(_) => None,
         }
     }
 }
@@ -236,6 +273,28 @@ mod tests {
 
     fn address(chatlayer_addr: Option<&str>, port: Option<&str>) -> Result<String, ServeError> {
         listen_address(chatlayer_addr.map(Into::into), port.map(Into::into))
+    }
+
+    #[test]
+    fn durations_take_a_unit() {
+        let read = |text: &'static str| move |_: &str| -> Option<String> { Some(text.to_owned()) };
+        for (text, expected) in [
+            ("500ms", Duration::from_millis(500)),
+            ("5s", Duration::from_secs(5)),
+            (" 7 ", Duration::from_secs(7)),
+            ("2m", Duration::from_secs(120)),
+        ] {
+            assert_eq!(
+                duration_from_env(&read(text), "X"),
+                Ok(Some(expected)),
+                "{text}"
+            );
+        }
+        for text in ["soon", "5h", "-1s", "1.5s"] {
+            let problem = duration_from_env(&read(text), "CHATLAYER_DRAIN_DELAY").unwrap_err();
+            assert!(problem.starts_with("CHATLAYER_DRAIN_DELAY="), "{problem}");
+        }
+        assert_eq!(duration_from_env(&|_: &str| None, "X"), Ok(None));
     }
 
     #[test]

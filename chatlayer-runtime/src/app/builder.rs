@@ -14,7 +14,7 @@ use crate::observe::ObserveSettings;
 use crate::openapi::Info;
 use crate::openapi::routes::DocSource;
 use crate::security::{Auth, IpAllowList, SecuritySettings, SignatureVerifier, process_env};
-use crate::serve::ServerSettings;
+use crate::serve::{DRAIN_DELAY_ENV, SHUTDOWN_TIMEOUT_ENV, ServerSettings, duration_from_env};
 
 /// Configures an [`App`]; [`build`](Self::build) checks everything at once.
 #[must_use = "call .build() or .serve() to use the app"]
@@ -34,6 +34,9 @@ pub struct AppBuilder {
     body_budget: usize,
     body_value_limit: usize,
     server: ServerSettings,
+    /// Set by the builder: the environment's value does not apply.
+    drain_delay_set: bool,
+    shutdown_timeout_set: bool,
     security: SecuritySettings,
     observe: ObserveSettings,
 }
@@ -99,6 +102,8 @@ impl AppBuilder {
             body_budget: Self::DEFAULT_BODY_BUDGET,
             body_value_limit: Self::DEFAULT_BODY_VALUE_LIMIT,
             server: ServerSettings::default(),
+            drain_delay_set: false,
+            shutdown_timeout_set: false,
             security: SecuritySettings::default(),
             observe: ObserveSettings::default(),
         }
@@ -302,8 +307,11 @@ impl AppBuilder {
     /// (after the [drain delay](Self::drain_delay)); default
     /// [`DEFAULT_SHUTDOWN_TIMEOUT`](Self::DEFAULT_SHUTDOWN_TIMEOUT). Whatever still runs
     /// then is dropped.
+    ///
+    /// Without this call, `CHATLAYER_SHUTDOWN_TIMEOUT` sets it (`20s`, `500ms`, `1m`).
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.server.shutdown_timeout = timeout;
+        self.shutdown_timeout_set = true;
         self
     }
 
@@ -314,8 +322,12 @@ impl AppBuilder {
     /// their request and move away instead of sending one into a closing connection. Behind
     /// a load balancer, set it to the time the balancer takes to stop sending (its
     /// deregistration delay).
+    ///
+    /// Without this call, `CHATLAYER_DRAIN_DELAY` sets it (`5s`, `500ms`): the setting a
+    /// deployment changes without a new build.
     pub fn drain_delay(mut self, delay: Duration) -> Self {
         self.server.drain_delay = delay;
+        self.drain_delay_set = true;
         self
     }
 
@@ -424,7 +436,28 @@ impl AppBuilder {
                 });
             }
         }
-        let (observe, env_problems) = self.observe.resolve(read);
+        let mut server = self.server;
+        let mut env_problems = Vec::new();
+        for (variable, set, value) in [
+            (
+                DRAIN_DELAY_ENV,
+                self.drain_delay_set,
+                &mut server.drain_delay,
+            ),
+            (
+                SHUTDOWN_TIMEOUT_ENV,
+                self.shutdown_timeout_set,
+                &mut server.shutdown_timeout,
+            ),
+        ] {
+            match duration_from_env(read, variable) {
+                Ok(Some(duration)) if !set => *value = duration,
+                Ok(_) => {}
+                Err(problem) => env_problems.push(problem),
+            }
+        }
+        let (observe, observe_problems) = self.observe.resolve(read);
+        env_problems.extend(observe_problems);
         problems.extend(
             env_problems
                 .into_iter()
@@ -502,14 +535,14 @@ impl AppBuilder {
                 failure: self.failure,
                 body_limit: self.body_limit,
                 step_timeout: self.step_timeout,
-                read_timeout: self.server.header_read_timeout,
+                read_timeout: server.header_read_timeout,
                 body_budget: crate::dispatch::BodyBudget::new(self.body_budget),
                 body_value_limit: self.body_value_limit,
                 deny_unknown_params: self.deny_unknown_params,
                 in_flight: tokio::sync::Semaphore::new(self.max_concurrent_requests),
                 max_concurrent_requests: self.max_concurrent_requests,
             }),
-            server: self.server,
+            server,
         })
     }
 }

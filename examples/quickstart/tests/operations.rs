@@ -394,3 +394,46 @@ async fn promtool_accepts_the_metrics_and_prometheus_scrapes_them() {
     let (status, log) = stop_binary(child);
     assert!(status.success(), "{log}");
 }
+
+/// The `healthcheck` command a container's HEALTHCHECK runs: 0 while the server answers,
+/// 1 with the reason once it is gone.
+#[tokio::test]
+async fn healthcheck_command_reports_the_servers_health() {
+    let (child, port) = start_binary(&[], &[]).await;
+    let healthcheck = || {
+        Command::new(env!("CARGO_BIN_EXE_quickstart"))
+            .arg("healthcheck")
+            .env("CHATLAYER_ADDR", format!("0.0.0.0:{port}"))
+            .output()
+            .unwrap()
+    };
+    let healthy = healthcheck();
+    assert!(healthy.status.success(), "{healthy:?}");
+    let (status, log) = stop_binary(child);
+    assert!(status.success(), "{log}");
+    let gone = healthcheck();
+    assert_eq!(gone.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&gone.stderr);
+    assert!(said.contains("unhealthy: cannot connect"), "{said}");
+    assert!(
+        said.contains(&format!("127.0.0.1:{port}/healthz")),
+        "{said}"
+    );
+}
+
+/// The shutdown timings come from the environment too, and a value that cannot be used
+/// stops the server at start with the variable's name.
+#[test]
+fn a_drain_delay_that_cannot_be_used_is_refused_at_start() {
+    let output = Command::new(env!("CARGO_BIN_EXE_quickstart"))
+        .env("CHATLAYER_ADDR", "127.0.0.1:0")
+        .env("CHATLAYER_DRAIN_DELAY", "soon")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains("CHATLAYER_DRAIN_DELAY=\"soon\" cannot be used: expected a duration"),
+        "{said}"
+    );
+}
