@@ -8,6 +8,7 @@ use crate::compile::CompileSettings;
 use crate::load::LoadSettings;
 use crate::memory::{self, MemorySettings};
 use crate::process::Pinning;
+use crate::rolling::{self, RollingSettings};
 use crate::servers::ServerKind;
 use crate::{
     Result, compile, load, machine, micro, readme, report, target_dir, tools, workspace_root,
@@ -30,6 +31,8 @@ COMMANDS:
                against the quickstart, with availability targets
     memory     floods of 1,000 bodies of 1 MiB against the quickstart built with the
                system allocator, mimalloc and jemalloc: peak and idle memory
+    rolling    three quickstart replicas behind HAProxy: one against three, then each
+               restarted in turn under wrk's load, with no error allowed
     smoke      a short run of all of them, framework and baseline only, into
                target/bench/smoke/ (what CI runs); never touches the README
     help       this text
@@ -43,7 +46,7 @@ OPTIONS:
     --only A,B          load only these servers: framework, baseline, ceiling, fastapi,
                         express, rasa-sdk (implies --no-readme)
     --no-readme         write bench/results/ but leave the README alone
-    --short             attack: the short form CI runs (implies --no-readme)
+    --short             attack, rolling: the short form CI runs (implies --no-readme)
     --binary PATH       attack, memory: this server binary instead of the quickstart's
                         release builds, e.g. an older build to see the findings it fixed
                         (implies --no-readme)
@@ -131,7 +134,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options> {
                 options.readme = false;
             }
             "help" | "--help" | "-h" if command.is_none() => command = Some("help".to_owned()),
-            "all" | "load" | "micro" | "compile" | "attack" | "memory" | "smoke"
+            "all" | "load" | "micro" | "compile" | "attack" | "memory" | "rolling" | "smoke"
                 if command.is_none() =>
             {
                 command = Some(arg);
@@ -229,6 +232,16 @@ pub fn run(options: &Options) -> Result<()> {
                 };
                 println!("{report}");
             }
+            if matches!(command, "all" | "rolling") {
+                let settings = if options.short {
+                    RollingSettings::SHORT
+                } else {
+                    RollingSettings::FULL
+                };
+                let binary = tools::build_rust_servers()?.join("quickstart");
+                let report = rolling::run(settings, &binary, pinning, &results.join("rolling.md"))?;
+                println!("{report}");
+            }
             if matches!(command, "all" | "compile") {
                 let settings = CompileSettings {
                     steps: options.steps,
@@ -274,6 +287,13 @@ fn smoke(pinning: Pinning) -> Result<()> {
         MemorySettings::SMOKE,
         &memory::ALLOCATORS[..1],
         &results.join("memory.md"),
+    )?;
+    println!("{report}");
+    let report = rolling::run(
+        RollingSettings::SHORT,
+        &quickstart,
+        pinning,
+        &results.join("rolling.md"),
     )?;
     println!("{report}");
     micro::run(true)?;

@@ -29,17 +29,29 @@ pub fn place_order(addr: SocketAddr) -> Result<()> {
 
 /// Sends `POST path` with a JSON `body` to `addr` and reads the whole answer.
 pub fn post_json(addr: SocketAddr, path: &str, body: &str) -> Result<Answer> {
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    exchange(addr, path, &request)
+}
+
+/// Sends `GET path` to `addr` and reads the whole answer.
+pub fn get(addr: SocketAddr, path: &str) -> Result<Answer> {
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    exchange(addr, path, &request)
+}
+
+/// Sends `request` (the bytes of one request to `path`, with `Connection: close`) and
+/// reads the answer until the server closes.
+fn exchange(addr: SocketAddr, path: &str, request: &str) -> Result<Answer> {
     let fail = |what: &str, error: std::io::Error| format!("{what} {addr}{path}: {error}");
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))
         .map_err(|e| fail("cannot connect to", e))?;
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .map_err(|e| fail("cannot set a timeout on", e))?;
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
     stream
         .write_all(request.as_bytes())
         .map_err(|e| fail("cannot send to", e))?;

@@ -5,7 +5,8 @@
 //! server, and a bare hyper ceiling), loads each with `wrk` in alternating rounds, runs the
 //! criterion micro-benchmarks and the compile-time benchmark, attacks the quickstart as one
 //! machine can ([`attack`]), floods it with large bodies under three allocators ([`memory`]),
-//! and writes the results to `bench/results/` and the README.
+//! restarts replicas one by one behind HAProxy under load ([`rolling`]), and writes the
+//! results to `bench/results/` and the README.
 //! `-- smoke` is the short run CI does. `-- help` lists the rest.
 
 pub mod attack;
@@ -20,6 +21,7 @@ pub mod micro;
 pub mod process;
 pub mod readme;
 pub mod report;
+pub mod rolling;
 pub mod servers;
 pub mod tools;
 pub mod wrk;

@@ -25,6 +25,13 @@ pub const BENCH: Block = Block {
     parts: &["machine.md", "load.md", "micro.md", "compile.md"],
 };
 
+/// The Operations section's figures.
+pub const OPERATIONS: Block = Block {
+    start: "<!-- rolling:start (written by `cargo run --release -p chatlayer-bench -- rolling`; edit bench/src/readme.rs instead) -->",
+    end: "<!-- rolling:end -->",
+    parts: &["rolling.md"],
+};
+
 /// The Security section's figures.
 pub const ATTACK: Block = Block {
     start: "<!-- attack:start (written by `cargo run --release -p chatlayer-bench -- attack` and `-- memory`; edit bench/src/readme.rs instead) -->",
@@ -59,7 +66,7 @@ pub fn replace_between_markers(readme: &str, block: Block, generated: &str) -> R
 /// of whose files exist is left as it is.
 pub fn update(readme: &Path, results: &Path) -> Result<()> {
     let mut text = tools::read(readme)?;
-    for block in [BENCH, ATTACK] {
+    for block in [BENCH, ATTACK, OPERATIONS] {
         let mut generated = String::new();
         for part in block.parts {
             let path = results.join(part);
@@ -98,7 +105,7 @@ mod tests {
     #[test]
     fn the_readme_has_both_blocks() {
         let readme = tools::read(&crate::workspace_root().join("README.md")).unwrap();
-        for block in [BENCH, ATTACK] {
+        for block in [BENCH, ATTACK, OPERATIONS] {
             assert!(
                 replace_between_markers(&readme, block, "x").is_ok(),
                 "{block:?}"

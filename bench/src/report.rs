@@ -129,6 +129,20 @@ pub fn targets(summaries: &[Summary]) -> String {
                 p99 <= 1.1,
             );
         }
+        if let (Some(on), Some(off)) = (
+            framework.rps_vs_baseline,
+            find(ServerKind::FrameworkQuiet).and_then(|quiet| quiet.rps_vs_baseline),
+        ) {
+            line(
+                format!(
+                    "the access line and the metrics, on by default, cost {:.1}% of the \
+                     throughput ({on:.3} of the baseline with them, {off:.3} without; target \
+                     ≤ 3%)",
+                    (1.0 - on / off) * 100.0
+                ),
+                on / off >= 0.97,
+            );
+        }
         for peer in summaries.iter().filter(|s| s.kind.is_peer()) {
             let times = framework.rps / peer.rps;
             line(

@@ -14,8 +14,11 @@ use crate::{ORDER_REPLY, ORDER_REQUEST, Result, tools, workspace_root};
 /// One way of serving the order step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ServerKind {
-    /// The quickstart binary: the step written with chatlayer-rs.
+    /// The quickstart binary: the step written with chatlayer-rs, as it ships (an access
+    /// line per request at `info`, and metrics).
     Framework,
+    /// The same binary with the access line and the metrics switched off: what they cost.
+    FrameworkQuiet,
     /// The same step written by hand with axum (`bench/src/bin/baseline_axum.rs`).
     Baseline,
     /// FastAPI served by uvicorn (`bench/peers/fastapi`).
@@ -30,8 +33,9 @@ pub enum ServerKind {
 
 impl ServerKind {
     /// Every server of the full run, in the order of the report.
-    pub const ALL: [ServerKind; 6] = [
+    pub const ALL: [ServerKind; 7] = [
         ServerKind::Framework,
+        ServerKind::FrameworkQuiet,
         ServerKind::Baseline,
         ServerKind::Ceiling,
         ServerKind::FastApi,
@@ -40,12 +44,17 @@ impl ServerKind {
     ];
 
     /// The servers of the smoke run.
-    pub const SMOKE: [ServerKind; 2] = [ServerKind::Framework, ServerKind::Baseline];
+    pub const SMOKE: [ServerKind; 3] = [
+        ServerKind::Framework,
+        ServerKind::FrameworkQuiet,
+        ServerKind::Baseline,
+    ];
 
     /// The name in tables and charts.
     pub fn label(self) -> &'static str {
         match self {
             ServerKind::Framework => "chatlayer-rs",
+            ServerKind::FrameworkQuiet => "chatlayer-rs, no access log or metrics",
             ServerKind::Baseline => "axum by hand (baseline)",
             ServerKind::Ceiling => "bare hyper, constant reply",
             ServerKind::FastApi => "FastAPI + uvicorn",
@@ -58,6 +67,7 @@ impl ServerKind {
     pub fn slug(self) -> &'static str {
         match self {
             ServerKind::Framework => "framework",
+            ServerKind::FrameworkQuiet => "framework-quiet",
             ServerKind::Baseline => "baseline",
             ServerKind::Ceiling => "ceiling",
             ServerKind::FastApi => "fastapi",
@@ -129,6 +139,13 @@ impl ServerKind {
         };
         Ok(match self {
             ServerKind::Framework => rust("quickstart")?,
+            ServerKind::FrameworkQuiet => {
+                let mut command = rust("quickstart")?;
+                command
+                    .env("CHATLAYER_ACCESS_LOG", "off")
+                    .env("CHATLAYER_METRICS", "off");
+                command
+            }
             ServerKind::Baseline => rust("baseline-axum")?,
             ServerKind::Ceiling => rust("ceiling-hyper")?,
             ServerKind::FastApi => {
@@ -194,7 +211,10 @@ impl ServerKind {
         }
         let wrong = |why: &str| Err(format!("{} answered {why}: {body}", self.label()));
         match self {
-            ServerKind::Framework | ServerKind::Baseline | ServerKind::Ceiling => {
+            ServerKind::Framework
+            | ServerKind::FrameworkQuiet
+            | ServerKind::Baseline
+            | ServerKind::Ceiling => {
                 if body != ORDER_REPLY {
                     return wrong(&format!(
                         "other bytes than the framework's reply {ORDER_REPLY}"

@@ -116,7 +116,7 @@ impl StepObserver {
 
     /// Starts watching a request: its span (when `info` is on for `chatlayer::request`),
     /// its clock, its place among the requests in flight.
-    pub(crate) fn watch(&self, headers: &HeaderMap) -> RequestWatch<'_> {
+    pub(crate) fn watch(self: &Arc<Self>, headers: &HeaderMap) -> RequestWatch {
         let span = tracing::info_span!(
             target: "chatlayer::request",
             "request",
@@ -137,7 +137,7 @@ impl StepObserver {
             metrics.started();
         }
         RequestWatch {
-            observer: self,
+            observer: Arc::clone(self),
             span,
             started: Instant::now(),
             ended: false,
@@ -156,32 +156,29 @@ fn join_callers_trace(span: &Span, headers: &HeaderMap) {
     otel::set_parent(span, &parent);
 }
 
+/// Adds the conversation's session id (the `sessionId` parameter of
+/// [`Context`](crate::Context)) to the current request's span, when the request carries one.
+pub(crate) fn record_session(params: &ParamMap) {
+    if let Some(serde_json::Value::String(id)) = params.present("sessionId") {
+        Span::current().record(
+            "session",
+            tracing::field::display(Bounded(id, SESSION_CHARS)),
+        );
+    }
+}
+
 /// One request being served: ends exactly once, answered or dropped.
-pub(crate) struct RequestWatch<'a> {
-    observer: &'a StepObserver,
+pub(crate) struct RequestWatch {
+    observer: Arc<StepObserver>,
     span: Span,
     started: Instant,
     ended: bool,
 }
 
-impl RequestWatch<'_> {
+impl RequestWatch {
     /// The request's span, to run the request in.
     pub(crate) fn span(&self) -> &Span {
         &self.span
-    }
-
-    /// Adds the conversation's session id (the `sessionId` parameter of
-    /// [`Context`](crate::Context)) to the span, when the request carries one.
-    pub(crate) fn record_session(&self, params: &ParamMap) {
-        if self.span.is_disabled() {
-            return;
-        }
-        if let Some(serde_json::Value::String(id)) = params.present("sessionId") {
-            self.span.record(
-                "session",
-                tracing::field::display(Bounded(id, SESSION_CHARS)),
-            );
-        }
     }
 
     /// The request was answered with `status`; `code` is `ok` or its error's code.
@@ -231,7 +228,7 @@ impl RequestWatch<'_> {
     }
 }
 
-impl Drop for RequestWatch<'_> {
+impl Drop for RequestWatch {
     fn drop(&mut self) {
         if !self.ended {
             self.end(None, CANCELLED_CODE, false);
