@@ -103,7 +103,9 @@ pub fn run(
     let mut replicas = Vec::new();
     for index in 0..settings.replicas {
         let addr = free_addr()?;
-        replicas.push(start_replica(binary, addr, index, 0, settings, pinning, &work)?);
+        replicas.push(start_replica(
+            binary, addr, index, 0, settings, pinning, &work,
+        )?);
     }
     let addresses: Vec<SocketAddr> = replicas.iter().map(|replica| replica.addr).collect();
 
@@ -187,7 +189,14 @@ pub fn run(
         replica.server.stop();
     }
 
-    let text = markdown(settings, pinning, &compared, &sample, &restarts, restarted_in);
+    let text = markdown(
+        settings,
+        pinning,
+        &compared,
+        &sample,
+        &restarts,
+        restarted_in,
+    );
     tools::write(report, &text)?;
     let failures = sample.failures();
     if failures > 0 || restarts.iter().any(|restart| !restart.clean_exit) {
@@ -212,7 +221,10 @@ fn find_haproxy() -> Result<PathBuf> {
         return Ok(path);
     }
     eprintln!("installing haproxy (apt-get)");
-    tools::run("apt-get update", Command::new("apt-get").args(["update", "-qq"]))?;
+    tools::run(
+        "apt-get update",
+        Command::new("apt-get").args(["update", "-qq"]),
+    )?;
     tools::run(
         "apt-get install haproxy",
         Command::new("apt-get")
@@ -319,7 +331,11 @@ impl Balancer {
     fn add(&self, slot: usize, addr: SocketAddr) -> Result<()> {
         let server = format!("replicas/slot{slot}");
         for command in [
-            format!("set server {server} addr {} port {}", addr.ip(), addr.port()),
+            format!(
+                "set server {server} addr {} port {}",
+                addr.ip(),
+                addr.port()
+            ),
             format!("set server {server} state ready"),
         ] {
             let answer = self.command(&command)?;
@@ -465,7 +481,11 @@ fn markdown(
             "| {index} | {:.2} s | {:.2} s | {} |",
             restart.replaced_in.as_secs_f64(),
             restart.stopped_in.as_secs_f64(),
-            if restart.clean_exit { "clean" } else { "**not clean**" },
+            if restart.clean_exit {
+                "clean"
+            } else {
+                "**not clean**"
+            },
         );
     }
     let met = sample.failures() == 0 && restarts.iter().all(|restart| restart.clean_exit);

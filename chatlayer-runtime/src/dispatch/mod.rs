@@ -375,4 +375,3 @@ pub(crate) async fn not_found(request: Request) -> Response {
     .with_hint("check the API step's URL against the paths this server logged at start-up");
     error_response(&error, None)
 }
-

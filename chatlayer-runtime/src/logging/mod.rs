@@ -5,12 +5,12 @@
 //! its own (an embedding app) keeps it: this never replaces a subscriber.
 //!
 //! Lines are formatted on the thread that logs them and written by a background thread in
-//! batches (one `write` per batch, not per line), so that a request never waits on a slow
-//! terminal or pipe, and an access line per request costs a few hundred nanoseconds.
+//! batches ([`batch`]), so that a request never waits on a slow terminal or pipe.
 
-use std::io::{BufWriter, IsTerminal};
+mod batch;
 
-use tracing_appender::non_blocking::{ErrorCounter, NonBlockingBuilder, WorkerGuard};
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -21,9 +21,6 @@ const DEFAULT_FILTER: &str = "info";
 
 /// The variable that chooses the format: `text` (the default) or `json`.
 pub const LOG_FORMAT_ENV: &str = "CHATLAYER_LOG_FORMAT";
-
-/// The bytes gathered before one write to standard error.
-const WRITE_BUFFER: usize = 64 * 1024;
 
 /// How log lines look.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,17 +49,19 @@ pub(crate) struct LogGuard {
     /// Flushes the spans not yet exported (dropped before the writer: it may log).
     #[cfg(feature = "otel")]
     export: Option<crate::observe::otel::ExportGuard>,
-    writer: Option<WorkerGuard>,
-    dropped: ErrorCounter,
+    writer: Option<batch::BatchGuard>,
 }
 
 impl Drop for LogGuard {
     fn drop(&mut self) {
         #[cfg(feature = "otel")]
         drop(self.export.take());
-        // Writes what is queued, then says what could not be.
-        drop(self.writer.take());
-        let dropped = self.dropped.dropped_lines();
+        // Writes what is buffered, then says what could not be.
+        let Some(writer) = self.writer.take() else {
+            return;
+        };
+        let dropped = writer.dropped();
+        drop(writer);
         if dropped > 0 {
             eprintln!(
                 "{dropped} log line{} dropped: standard error could not keep up",
@@ -90,12 +89,9 @@ pub(crate) fn install_default_subscriber() -> Option<LogGuard> {
     let format = Format::parse(&format_text);
     // Colours only for a person at a terminal: log collectors get plain text.
     let colours = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    // Lossy: when the output cannot keep up (128,000 lines behind), lines are dropped
-    // rather than requests slowed; the count is reported when the writer stops.
-    let (writer, guard) = NonBlockingBuilder::default()
-        .thread_name("chatlayer-log")
-        .finish(BufWriter::with_capacity(WRITE_BUFFER, std::io::stderr()));
-    let dropped = writer.error_counter();
+    // When the output cannot keep up, lines are dropped rather than requests slowed; the
+    // count is reported when the writer stops.
+    let (writer, guard) = batch::BatchWriter::start(std::io::stderr());
     #[cfg(feature = "otel")]
     let (export, export_guard, export_problem) = match crate::observe::otel::layer() {
         Ok(Some((layer, guard))) => (Some(layer), Some(guard), None),
@@ -144,7 +140,6 @@ pub(crate) fn install_default_subscriber() -> Option<LogGuard> {
         #[cfg(feature = "otel")]
         export: export_guard,
         writer: Some(guard),
-        dropped,
     })
 }
 
