@@ -426,7 +426,7 @@ fn markdown(
         "### Replicas behind a load balancer, and a rolling restart\n\n\
          {} quickstart replicas (release, logging JSON lines to files, metrics on) behind \
          HAProxy {}, which checks `/readyz` every 250 ms and balances round-robin; `wrk` with \
-         {} connections loads the balancer. Each replica's drain delay is {} ms. {}.\n\n\
+         {} connections loads the balancer. Each replica's drain delay is {} ms. {}; {}.\n\n\
          | Run | Requests | Requests/s | p50 | p99 | Answers outside 2xx | Socket errors |\n\
          |---|---:|---:|---:|---:|---:|---:|\n",
         settings.replicas,
@@ -436,7 +436,8 @@ fn markdown(
             .unwrap_or("(version unknown)"),
         settings.connections,
         settings.drain_delay.as_millis(),
-        format!("{}; {}", machine::hardware_line(), pinning.describe()),
+        machine::hardware_line(),
+        pinning.describe(),
     );
     for (count, sample) in compared {
         let label = if *count == 1 {
@@ -448,7 +449,7 @@ fn markdown(
     }
     text.push_str(&sample_row(
         &format!(
-            "{} replicas, each replaced in turn (over {:.1} s of the run)",
+            "{} replicas, each replaced in turn (within {:.1} s of the run)",
             settings.replicas,
             restarted_in.as_secs_f64()
         ),

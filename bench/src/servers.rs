@@ -17,7 +17,8 @@ pub enum ServerKind {
     /// The quickstart binary: the step written with chatlayer-rs, as it ships (an access
     /// line per request at `info`, and metrics).
     Framework,
-    /// The same binary with the access line and the metrics switched off: what they cost.
+    /// The same binary logging at `warn` (no access line, no request span) with the metrics
+    /// switched off: what they cost.
     FrameworkQuiet,
     /// The same step written by hand with axum (`bench/src/bin/baseline_axum.rs`).
     Baseline,
@@ -54,7 +55,7 @@ impl ServerKind {
     pub fn label(self) -> &'static str {
         match self {
             ServerKind::Framework => "chatlayer-rs",
-            ServerKind::FrameworkQuiet => "chatlayer-rs, no access log or metrics",
+            ServerKind::FrameworkQuiet => "chatlayer-rs, logs at warn, no metrics",
             ServerKind::Baseline => "axum by hand (baseline)",
             ServerKind::Ceiling => "bare hyper, constant reply",
             ServerKind::FastApi => "FastAPI + uvicorn",
@@ -142,6 +143,7 @@ impl ServerKind {
             ServerKind::FrameworkQuiet => {
                 let mut command = rust("quickstart")?;
                 command
+                    .env("RUST_LOG", "warn")
                     .env("CHATLAYER_ACCESS_LOG", "off")
                     .env("CHATLAYER_METRICS", "off");
                 command

@@ -45,7 +45,7 @@ use crate::descriptor::StepDescriptor;
 use crate::error::{ErrorCode, StepError, error_response, json_response};
 use crate::extract::StepRequest;
 use crate::observe::metrics::OK_CODE;
-use crate::observe::{RequestWatch, StepObserver};
+use crate::observe::{Outcome, RequestWatch, StepObserver};
 use crate::param_map::lenient::Lenient;
 use crate::param_map::{BodyFormat, ParamMap};
 use crate::security::StepGuards;
@@ -157,6 +157,7 @@ impl PreparedStep {
             response,
             code,
             fallback: fell_back,
+            session: None,
         }
     }
 }
@@ -168,6 +169,8 @@ struct Answer {
     code: &'static str,
     /// Whether the answer is a jump to the fallback block.
     fallback: bool,
+    /// The conversation's session id, when it was read.
+    session: Option<String>,
 }
 
 impl Answer {
@@ -176,7 +179,13 @@ impl Answer {
             response,
             code: OK_CODE,
             fallback: false,
+            session: None,
         }
+    }
+
+    fn with_session(mut self, session: Option<String>) -> Self {
+        self.session = session;
+        self
     }
 }
 
@@ -192,9 +201,9 @@ pub(crate) fn dispatch(
     // `handle`, which would hold the request's parts a second time.
     let (parts, body) = request.into_parts();
     let watch = step.observer.watch(&parts.headers);
-    let span_on = !watch.span().is_disabled();
+    let wants_session = step.observer.wants_session(&watch);
     Observed {
-        answer: handle(step, parts, body, span_on),
+        answer: handle(step, parts, body, wants_session),
         watch: Some(watch),
     }
 }
@@ -222,19 +231,20 @@ impl<F: Future<Output = Answer>> Future for Observed<F> {
             ready!(this.answer.poll(cx))
         };
         if let Some(watch) = this.watch.take() {
-            watch.answered(
-                answer.response.status().as_u16(),
-                answer.code,
-                answer.fallback,
-            );
+            watch.answered(Outcome {
+                status: answer.response.status().as_u16(),
+                code: answer.code,
+                fallback: answer.fallback,
+                session: answer.session,
+            });
         }
         Poll::Ready(answer.response)
     }
 }
 
-/// One request, in the order of the module's list. `span_on`: whether the request's span
-/// is recorded (then the session id is added to it).
-async fn handle(step: Arc<PreparedStep>, parts: Parts, body: Body, span_on: bool) -> Answer {
+/// One request, in the order of the module's list. `wants_session`: whether the request's
+/// span or access line shows the session id.
+async fn handle(step: Arc<PreparedStep>, parts: Parts, body: Body, wants_session: bool) -> Answer {
     // Before anything else: a caller from elsewhere, or without credentials, gets nothing.
     if let Err(error) = step.guards.admit(&parts) {
         return step.fail(error, None);
@@ -265,9 +275,11 @@ async fn handle(step: Arc<PreparedStep>, parts: Parts, body: Body, span_on: bool
         Ok(params) => params,
         Err(error) => return step.fail(error, None),
     };
-    if span_on {
-        crate::observe::record_session(&params);
-    }
+    let session = if wants_session {
+        crate::observe::session_of(&params)
+    } else {
+        None
+    };
     if let Err(error) = step.known.check(step.descriptor.name, &params) {
         return step.fail(error, Some(&params));
     }
@@ -297,6 +309,7 @@ async fn handle(step: Arc<PreparedStep>, parts: Parts, body: Body, span_on: bool
         Ok(bytes) => Answer::ok(json_response(StatusCode::OK, bytes)),
         Err(error) => step.fail(error, Some(&params)),
     }
+    .with_session(session)
 }
 
 /// Load shedding: refuse at once rather than queue (the failure policy logs it, throttled,

@@ -11,9 +11,9 @@ mod batch;
 
 use std::io::IsTerminal;
 
-use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
 
 /// The filter when `RUST_LOG` is unset: the framework's start-up lines, access lines,
 /// warnings and errors.
@@ -21,6 +21,13 @@ const DEFAULT_FILTER: &str = "info";
 
 /// The variable that chooses the format: `text` (the default) or `json`.
 pub const LOG_FORMAT_ENV: &str = "CHATLAYER_LOG_FORMAT";
+
+/// The variable that shows each request's span on every line logged inside it (`on`), or
+/// not (the default: the access line carries the request's fields itself).
+pub const LOG_SPANS_ENV: &str = "CHATLAYER_LOG_SPANS";
+
+/// The target of the request span (see [`observe`](crate::observe)).
+const REQUEST_SPAN_TARGET: &str = "chatlayer::request";
 
 /// How log lines look.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,7 +85,8 @@ pub(crate) fn install_default_subscriber() -> Option<LogGuard> {
     if tracing::dispatcher::has_been_set() {
         return None;
     }
-    let (filter, bad_filter) = match std::env::var("RUST_LOG") {
+    let rust_log = std::env::var("RUST_LOG").unwrap_or_default();
+    let (mut filter, bad_filter) = match std::env::var("RUST_LOG") {
         Ok(text) if !text.trim().is_empty() => match EnvFilter::try_new(&text) {
             Ok(filter) => (filter, None),
             Err(error) => (EnvFilter::new(DEFAULT_FILTER), Some((text, error))),
@@ -100,13 +108,31 @@ pub(crate) fn install_default_subscriber() -> Option<LogGuard> {
     };
     #[cfg(not(feature = "otel"))]
     let export: Option<tracing_subscriber::layer::Identity> = None;
+    // The request span costs the output several microseconds per request (its fields are
+    // formatted when it opens and on every record); the access line carries the same fields,
+    // so the output leaves the span out unless asked. An exporter still gets it.
+    let show_spans = std::env::var(LOG_SPANS_ENV)
+        .is_ok_and(|value| matches!(value.trim(), "on" | "true" | "1" | "yes"));
+    // With nothing that shows or exports the span, it is not made at all (unless RUST_LOG
+    // names its target): a request then pays nothing for it.
+    if !show_spans && export.is_none() && !rust_log.contains(REQUEST_SPAN_TARGET) {
+        filter = filter.add_directive(
+            format!("{REQUEST_SPAN_TARGET}=off")
+                .parse()
+                .expect("a valid directive"),
+        );
+    }
+    let output_filter = tracing_subscriber::filter::filter_fn(move |metadata| {
+        show_spans || !(metadata.is_span() && metadata.target() == REQUEST_SPAN_TARGET)
+    });
     let registry = tracing_subscriber::registry().with(filter).with(export);
     let installed = match format.unwrap_or(Format::Text) {
         Format::Text => registry
             .with(
                 tracing_subscriber::fmt::layer()
                     .with_writer(writer)
-                    .with_ansi(colours),
+                    .with_ansi(colours)
+                    .with_filter(output_filter),
             )
             .try_init(),
         Format::Json => registry
@@ -116,7 +142,8 @@ pub(crate) fn install_default_subscriber() -> Option<LogGuard> {
                     .flatten_event(true)
                     .with_current_span(true)
                     .with_span_list(false)
-                    .with_writer(writer),
+                    .with_writer(writer)
+                    .with_filter(output_filter),
             )
             .try_init(),
     }

@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use axum::http::HeaderMap;
 use tracing::Span;
-use tracing::field::Empty;
+use tracing::field::{Empty, display};
 
 use crate::descriptor::StepDescriptor;
 use crate::param_map::ParamMap;
@@ -114,8 +114,8 @@ impl StepObserver {
         }
     }
 
-    /// Starts watching a request: its span (when `info` is on for `chatlayer::request`),
-    /// its clock, its place among the requests in flight.
+    /// Starts watching a request: its span (when a subscriber records
+    /// `chatlayer::request` at `info`), its clock, its place among the requests in flight.
     pub(crate) fn watch(self: &Arc<Self>, headers: &HeaderMap) -> RequestWatch {
         let span = tracing::info_span!(
             target: "chatlayer::request",
@@ -130,8 +130,12 @@ impl StepObserver {
             latency_ms = Empty,
             fallback = Empty,
         );
-        if !span.is_disabled() {
-            join_callers_trace(&span, headers);
+        let mut trace_id = None;
+        if (self.access_log || !span.is_disabled())
+            && let Some(parent) = TraceParent::of(headers)
+        {
+            join_callers_trace(&span, &parent);
+            trace_id = parent.trace_id.as_bytes().try_into().ok();
         }
         if let Some(metrics) = &self.metrics {
             metrics.started();
@@ -139,40 +143,58 @@ impl StepObserver {
         RequestWatch {
             observer: Arc::clone(self),
             span,
+            trace_id,
             started: Instant::now(),
             ended: false,
         }
+    }
+
+    /// Whether the request's session id is wanted: by its span or its access line.
+    pub(crate) fn wants_session(&self, watch: &RequestWatch) -> bool {
+        self.access_log || !watch.span.is_disabled()
     }
 }
 
 /// Makes the request's span part of the trace its `traceparent` names: its trace id in the
 /// logs, and with the `otel` feature, the exported span's parent.
-fn join_callers_trace(span: &Span, headers: &HeaderMap) {
-    let Some(parent) = TraceParent::of(headers) else {
+fn join_callers_trace(span: &Span, parent: &TraceParent<'_>) {
+    if span.is_disabled() {
         return;
-    };
-    span.record("trace_id", tracing::field::display(parent.trace_id));
+    }
+    span.record("trace_id", display(parent.trace_id));
     #[cfg(feature = "otel")]
-    otel::set_parent(span, &parent);
+    otel::set_parent(span, parent);
 }
 
-/// Adds the conversation's session id (the `sessionId` parameter of
-/// [`Context`](crate::Context)) to the current request's span, when the request carries one.
-pub(crate) fn record_session(params: &ParamMap) {
-    if let Some(serde_json::Value::String(id)) = params.present("sessionId") {
-        Span::current().record(
-            "session",
-            tracing::field::display(Bounded(id, SESSION_CHARS)),
-        );
-    }
+/// The conversation's session id (the `sessionId` parameter of [`Context`](crate::Context)),
+/// when the request carries one, added to the current request's span (it is entered while
+/// the request runs); returned for the access line.
+pub(crate) fn session_of(params: &ParamMap) -> Option<String> {
+    let Some(serde_json::Value::String(id)) = params.present("sessionId") else {
+        return None;
+    };
+    let shown = Bounded(id, SESSION_CHARS).to_string();
+    Span::current().record("session", display(shown.as_str()));
+    Some(shown)
 }
 
 /// One request being served: ends exactly once, answered or dropped.
 pub(crate) struct RequestWatch {
     observer: Arc<StepObserver>,
     span: Span,
+    /// The caller's trace id (32 hexadecimal digits), for the access line.
+    trace_id: Option<[u8; 32]>,
     started: Instant,
     ended: bool,
+}
+
+/// How a request ended, for [`RequestWatch::answered`].
+pub(crate) struct Outcome {
+    pub(crate) status: u16,
+    /// `ok`, or the code of the error answered.
+    pub(crate) code: &'static str,
+    pub(crate) fallback: bool,
+    pub(crate) session: Option<String>,
 }
 
 impl RequestWatch {
@@ -181,29 +203,48 @@ impl RequestWatch {
         &self.span
     }
 
-    /// The request was answered with `status`; `code` is `ok` or its error's code.
-    pub(crate) fn answered(mut self, status: u16, code: &'static str, fallback: bool) {
-        self.end(Some(status), code, fallback);
+    /// The request was answered.
+    pub(crate) fn answered(mut self, outcome: Outcome) {
+        self.end(
+            Some(outcome.status),
+            outcome.code,
+            outcome.fallback,
+            outcome.session,
+        );
     }
 
-    fn end(&mut self, status: Option<u16>, code: &'static str, fallback: bool) {
+    fn end(
+        &mut self,
+        status: Option<u16>,
+        code: &'static str,
+        fallback: bool,
+        session: Option<String>,
+    ) {
         self.ended = true;
         let elapsed = self.started.elapsed();
-        if let Some(metrics) = &self.observer.metrics {
+        let observer = &self.observer;
+        if let Some(metrics) = &observer.metrics {
             metrics.finished(code, fallback, elapsed);
-        }
-        if self.span.is_disabled() {
-            return;
         }
         // Milliseconds with three decimals: shown as written, e.g. `0.412`.
         let latency_ms = elapsed.as_micros() as f64 / 1000.0;
-        // The access line first, so that its span prefix carries who asked, and the line
-        // itself what came of it (the outcome is not shown twice).
-        if self.observer.access_log {
+        if observer.access_log {
+            // The line carries who asked itself: it needs no span to be read, so an output
+            // that leaves spans out (the default one) pays nothing for them.
+            let step = observer.step;
+            let trace_id = self
+                .trace_id
+                .as_ref()
+                .and_then(|id| std::str::from_utf8(id).ok());
             match status {
                 Some(status) => tracing::info!(
                     target: "chatlayer::access",
                     parent: &self.span,
+                    step = %step.name,
+                    method = %step.method,
+                    path = %step.path,
+                    session = session.as_deref().map(display),
+                    trace_id = trace_id.map(display),
                     status,
                     code = %code,
                     latency_ms,
@@ -213,11 +254,19 @@ impl RequestWatch {
                 None => tracing::info!(
                     target: "chatlayer::access",
                     parent: &self.span,
+                    step = %step.name,
+                    method = %step.method,
+                    path = %step.path,
+                    session = session.as_deref().map(display),
+                    trace_id = trace_id.map(display),
                     code = %code,
                     latency_ms,
                     "the client went away before the answer"
                 ),
             }
+        }
+        if self.span.is_disabled() {
+            return;
         }
         self.span.record("code", code);
         if let Some(status) = status {
@@ -231,7 +280,7 @@ impl RequestWatch {
 impl Drop for RequestWatch {
     fn drop(&mut self) {
         if !self.ended {
-            self.end(None, CANCELLED_CODE, false);
+            self.end(None, CANCELLED_CODE, false, None);
         }
     }
 }
