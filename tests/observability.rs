@@ -10,12 +10,9 @@ use axum::http::StatusCode;
 use chatlayer_runtime::prelude::*;
 use chatlayer_runtime::testing::TestServer;
 use chatlayer_runtime::{Auth, BuildProblem};
+use chatlayer_tests::spans::Seen;
 use tokio::sync::Semaphore;
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing_subscriber::Layer;
-use tracing_subscriber::layer::{Context as LayerContext, SubscriberExt};
-use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::layer::SubscriberExt;
 
 /// Answers.
 #[api_step("/ok")]
@@ -374,56 +371,6 @@ async fn metrics_switched_off_free_their_path() {
         .unwrap();
 }
 
-/// A span's name and its fields as text.
-type SeenSpan = (String, BTreeMap<String, String>);
-
-/// An event's message and the id of the span it happened in.
-type SeenEvent = (String, Option<u64>);
-
-/// The spans (by id) and events the layer saw.
-#[derive(Clone, Default)]
-struct Seen {
-    spans: Arc<Mutex<BTreeMap<u64, SeenSpan>>>,
-    events: Arc<Mutex<Vec<SeenEvent>>>,
-}
-
-struct Fields<'a>(&'a mut BTreeMap<String, String>);
-
-impl Visit for Fields<'_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.insert(field.name().to_owned(), format!("{value:?}"));
-    }
-
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.insert(field.name().to_owned(), value.to_owned());
-    }
-}
-
-impl<S: tracing::Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Seen {
-    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, _: LayerContext<'_, S>) {
-        let mut fields = BTreeMap::new();
-        attrs.record(&mut Fields(&mut fields));
-        self.spans
-            .lock()
-            .unwrap()
-            .insert(id.into_u64(), (attrs.metadata().name().to_owned(), fields));
-    }
-
-    fn on_record(&self, id: &Id, values: &Record<'_>, _: LayerContext<'_, S>) {
-        if let Some((_, fields)) = self.spans.lock().unwrap().get_mut(&id.into_u64()) {
-            values.record(&mut Fields(fields));
-        }
-    }
-
-    fn on_event(&self, event: &tracing::Event<'_>, context: LayerContext<'_, S>) {
-        let mut fields = BTreeMap::new();
-        event.record(&mut Fields(&mut fields));
-        let span = context.event_span(event).map(|span| span.id().into_u64());
-        let message = fields.remove("message").unwrap_or_default();
-        self.events.lock().unwrap().push((message, span));
-    }
-}
-
 #[tokio::test]
 async fn one_span_per_request_carries_every_field() {
     let seen = Seen::default();
@@ -443,13 +390,7 @@ async fn one_span_per_request_carries_every_field() {
     assert_eq!(response.status(), 200);
     server.stop().await.unwrap();
 
-    let spans = seen.spans.lock().unwrap().clone();
-    let requests: Vec<_> = spans
-        .iter()
-        .filter(|(_, (name, _))| name == "request")
-        .collect();
-    assert_eq!(requests.len(), 1, "{spans:#?}");
-    let (id, (_, fields)) = requests[0];
+    let (id, fields) = seen.only_request_span();
     for (field, expected) in [
         ("step", "ok"),
         ("method", "POST"),
@@ -473,7 +414,7 @@ async fn one_span_per_request_carries_every_field() {
     let in_request = |message: &str| {
         events
             .iter()
-            .filter(|(text, span)| text == message && *span == Some(*id))
+            .filter(|(text, span)| text == message && *span == Some(id))
             .count()
     };
     assert_eq!(in_request("looking the product up"), 1, "{events:#?}");

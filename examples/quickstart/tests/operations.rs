@@ -462,3 +462,57 @@ fn a_drain_delay_that_cannot_be_used_is_refused_at_start() {
         "{said}"
     );
 }
+
+/// A request to the quickstart runs in one `request` span that carries every field, for
+/// any subscriber that records spans (an exporter, a program's own subscriber).
+#[tokio::test]
+async fn an_order_runs_in_one_span_with_every_field() {
+    use chatlayer_tests::spans::Seen;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    let seen = Seen::default();
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(seen.clone()));
+    let app = quickstart::app().build().unwrap();
+    let server = chatlayer_runtime::testing::TestServer::start(app)
+        .await
+        .unwrap();
+    let answer = reqwest::Client::new()
+        .post(server.url("/order"))
+        .header("content-type", "application/json")
+        .header("traceparent", format!("00-{TRACE_ID}-00f067aa0ba902b7-01"))
+        .body(order_body("session-42"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    server.stop().await.unwrap();
+    let (id, fields) = seen.only_request_span();
+    for (field, expected) in [
+        ("step", "order"),
+        ("method", "POST"),
+        ("path", "/order"),
+        ("session", "session-42"),
+        ("trace_id", TRACE_ID),
+        ("code", "ok"),
+        ("status", "200"),
+        ("fallback", "false"),
+    ] {
+        assert_eq!(
+            fields.get(field).map(String::as_str),
+            Some(expected),
+            "{field}: {fields:?}"
+        );
+    }
+    assert!(fields.contains_key("latency_ms"), "{fields:?}");
+    let events = seen.events.lock().unwrap().clone();
+    let access: Vec<_> = events
+        .iter()
+        .filter(|(message, _)| message == "answered")
+        .collect();
+    assert_eq!(
+        access,
+        [&("answered".to_owned(), Some(id))],
+        "one access line, in the span"
+    );
+}
