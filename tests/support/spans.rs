@@ -73,3 +73,16 @@ impl Seen {
         (id, fields)
     }
 }
+
+/// Asserts that `fields` hold every `(field, value)` of `expected`, and a latency.
+pub fn assert_span_fields(fields: &BTreeMap<String, String>, expected: &[(&str, &str)]) {
+    for (field, value) in expected {
+        assert_eq!(
+            fields.get(*field).map(String::as_str),
+            Some(*value),
+            "{field}: {fields:?}"
+        );
+    }
+    let latency: f64 = fields["latency_ms"].parse().unwrap();
+    assert!(latency > 0.0 && latency < 10_000.0, "{latency}");
+}

@@ -236,34 +236,24 @@ impl RequestWatch {
                 .trace_id
                 .as_ref()
                 .and_then(|id| std::str::from_utf8(id).ok());
-            match status {
-                Some(status) => tracing::info!(
-                    target: "chatlayer::access",
-                    parent: &self.span,
-                    step = %step.name,
-                    method = %step.method,
-                    path = %step.path,
-                    session = session.as_deref().map(display),
-                    trace_id = trace_id.map(display),
-                    status,
-                    code = %code,
-                    latency_ms,
-                    fallback,
-                    "answered"
-                ),
-                None => tracing::info!(
-                    target: "chatlayer::access",
-                    parent: &self.span,
-                    step = %step.name,
-                    method = %step.method,
-                    path = %step.path,
-                    session = session.as_deref().map(display),
-                    trace_id = trace_id.map(display),
-                    code = %code,
-                    latency_ms,
-                    "the client went away before the answer"
-                ),
-            }
+            let what = match status {
+                Some(_) => "answered",
+                None => "the client went away before the answer",
+            };
+            tracing::info!(
+                target: "chatlayer::access",
+                parent: &self.span,
+                step = %step.name,
+                method = %step.method,
+                path = %step.path,
+                session = session.as_deref().map(display),
+                trace_id = trace_id.map(display),
+                status,
+                code = %code,
+                latency_ms,
+                fallback,
+                "{what}"
+            );
         }
         if self.span.is_disabled() {
             return;
