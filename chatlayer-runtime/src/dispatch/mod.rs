@@ -45,7 +45,7 @@ use crate::descriptor::StepDescriptor;
 use crate::error::{ErrorCode, StepError, error_response, json_response};
 use crate::extract::StepRequest;
 use crate::observe::metrics::OK_CODE;
-use crate::observe::{Outcome, RequestWatch, StepObserver};
+use crate::observe::{Outcome, RequestWatch, StepObserver, Wanted};
 use crate::param_map::lenient::Lenient;
 use crate::param_map::{BodyFormat, ParamMap};
 use crate::security::StepGuards;
@@ -201,9 +201,9 @@ pub(crate) fn dispatch(
     // `handle`, which would hold the request's parts a second time.
     let (parts, body) = request.into_parts();
     let watch = step.observer.watch(&parts.headers);
-    let wants_session = step.observer.wants_session(&watch);
+    let wanted = watch.wanted();
     Observed {
-        answer: handle(step, parts, body, wants_session),
+        answer: handle(step, parts, body, wanted),
         watch: Some(watch),
     }
 }
@@ -242,9 +242,9 @@ impl<F: Future<Output = Answer>> Future for Observed<F> {
     }
 }
 
-/// One request, in the order of the module's list. `wants_session`: whether the request's
-/// span or access line shows the session id.
-async fn handle(step: Arc<PreparedStep>, parts: Parts, body: Body, wants_session: bool) -> Answer {
+/// One request, in the order of the module's list. `wanted`: what shows the request's
+/// session id.
+async fn handle(step: Arc<PreparedStep>, parts: Parts, body: Body, wanted: Wanted) -> Answer {
     // Before anything else: a caller from elsewhere, or without credentials, gets nothing.
     if let Err(error) = step.guards.admit(&parts) {
         return step.fail(error, None);
@@ -275,11 +275,7 @@ async fn handle(step: Arc<PreparedStep>, parts: Parts, body: Body, wants_session
         Ok(params) => params,
         Err(error) => return step.fail(error, None),
     };
-    let session = if wants_session {
-        crate::observe::session_of(&params)
-    } else {
-        None
-    };
+    let session = crate::observe::session_of(&params, wanted);
     if let Err(error) = step.known.check(step.descriptor.name, &params) {
         return step.fail(error, Some(&params));
     }

@@ -86,12 +86,13 @@ pub(crate) fn install_default_subscriber() -> Option<LogGuard> {
         return None;
     }
     let rust_log = std::env::var("RUST_LOG").unwrap_or_default();
-    let (mut filter, bad_filter) = match std::env::var("RUST_LOG") {
-        Ok(text) if !text.trim().is_empty() => match EnvFilter::try_new(&text) {
+    let (mut filter, bad_filter) = if rust_log.trim().is_empty() {
+        (EnvFilter::new(DEFAULT_FILTER), None)
+    } else {
+        match EnvFilter::try_new(&rust_log) {
             Ok(filter) => (filter, None),
-            Err(error) => (EnvFilter::new(DEFAULT_FILTER), Some((text, error))),
-        },
-        _ => (EnvFilter::new(DEFAULT_FILTER), None),
+            Err(error) => (EnvFilter::new(DEFAULT_FILTER), Some(error)),
+        }
     };
     let format_text = std::env::var(LOG_FORMAT_ENV).unwrap_or_default();
     let format = Format::parse(&format_text);
@@ -112,7 +113,9 @@ pub(crate) fn install_default_subscriber() -> Option<LogGuard> {
     // formatted when it opens and on every record); the access line carries the same fields,
     // so the output leaves the span out unless asked. An exporter still gets it.
     let show_spans = std::env::var(LOG_SPANS_ENV)
-        .is_ok_and(|value| matches!(value.trim(), "on" | "true" | "1" | "yes"));
+        .ok()
+        .and_then(|value| crate::observe::parse_switch(&value))
+        .unwrap_or(false);
     // With nothing that shows or exports the span, it is not made at all (unless RUST_LOG
     // names its target): a request then pays nothing for it.
     if !show_spans && export.is_none() && !rust_log.contains(REQUEST_SPAN_TARGET) {
@@ -151,8 +154,10 @@ pub(crate) fn install_default_subscriber() -> Option<LogGuard> {
     if !installed {
         return None;
     }
-    if let Some((text, error)) = bad_filter {
-        tracing::warn!("RUST_LOG={text:?} cannot be used ({error}); logging at `{DEFAULT_FILTER}`");
+    if let Some(error) = bad_filter {
+        tracing::warn!(
+            "RUST_LOG={rust_log:?} cannot be used ({error}); logging at `{DEFAULT_FILTER}`"
+        );
     }
     if format.is_none() {
         tracing::warn!(

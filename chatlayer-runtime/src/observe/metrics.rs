@@ -5,6 +5,7 @@
 //! Every label value is a `&'static str` the program defines (a step's method, path and
 //! name, an error code): a caller cannot create series, whatever path or code it sends.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -36,6 +37,18 @@ struct StepLabels {
     method: &'static str,
     path: &'static str,
     step: &'static str,
+}
+
+impl StepLabels {
+    /// The step's labels with an outcome `code`.
+    fn with_code(&self, code: &'static str) -> OutcomeLabels {
+        OutcomeLabels {
+            method: self.method,
+            path: self.path,
+            step: self.step,
+            code,
+        }
+    }
 }
 
 /// A step and how its request ended.
@@ -163,29 +176,21 @@ impl Metrics {
 
     /// The handles of one step, created at zero so that its series exist before its first
     /// request.
-    pub(crate) fn for_step(&self, descriptor: &'static StepDescriptor) -> StepMetrics {
+    pub(crate) fn for_step(self: &Arc<Self>, descriptor: &'static StepDescriptor) -> StepMetrics {
         let labels = StepLabels {
             method: descriptor.method.as_str(),
             path: descriptor.path,
             step: descriptor.name,
         };
-        let outcome = |code| OutcomeLabels {
-            method: labels.method,
-            path: labels.path,
-            step: labels.step,
-            code,
-        };
         StepMetrics {
-            ok: self.requests.get_or_create_owned(&outcome(OK_CODE)),
+            ok: self
+                .requests
+                .get_or_create_owned(&labels.with_code(OK_CODE)),
             duration: self.duration.get_or_create_owned(&labels),
             fallbacks: self.fallbacks.get_or_create_owned(&labels),
             timeouts: self.timeouts.get_or_create_owned(&labels),
             panics: self.panics.get_or_create_owned(&labels),
-            in_flight: self.in_flight.clone(),
-            requests: self.requests.clone(),
-            shed: self.shed.clone(),
-            refused: self.refused.clone(),
-            body_too_large: self.body_too_large.clone(),
+            app: Arc::clone(self),
             labels,
         }
     }
@@ -267,7 +272,8 @@ fn to_prometheus_text(open_metrics: &str) -> String {
     text
 }
 
-/// One step's handles into the app's metrics.
+/// One step's handles into the app's metrics: its own series, resolved once, and the
+/// app-wide ones.
 pub(crate) struct StepMetrics {
     labels: StepLabels,
     ok: Counter,
@@ -275,52 +281,47 @@ pub(crate) struct StepMetrics {
     fallbacks: Counter,
     timeouts: Counter,
     panics: Counter,
-    in_flight: Gauge,
-    requests: Family<OutcomeLabels, Counter>,
-    shed: Counter,
-    refused: Family<RefusalLabels, Counter>,
-    body_too_large: Counter,
+    app: Arc<Metrics>,
 }
 
 impl StepMetrics {
     /// A request started.
     pub(crate) fn started(&self) {
-        self.in_flight.inc();
+        self.app.in_flight.inc();
     }
 
     /// A request ended with `code` (and a jump to the fallback block when `fallback`),
     /// `elapsed` after it started.
     pub(crate) fn finished(&self, code: &'static str, fallback: bool, elapsed: Duration) {
-        self.in_flight.dec();
+        self.app.in_flight.dec();
         self.duration.observe(elapsed.as_secs_f64());
         if code == OK_CODE {
             self.ok.inc();
             return;
         }
         // Failures are rarer: their series are found (or made) as they happen.
-        let labels = OutcomeLabels {
-            method: self.labels.method,
-            path: self.labels.path,
-            step: self.labels.step,
-            code,
-        };
-        self.requests.get_or_create(&labels).inc();
+        let app = &self.app;
+        app.requests
+            .get_or_create(&self.labels.with_code(code))
+            .inc();
         if fallback {
             self.fallbacks.inc();
         }
         let counter = match ErrorCode::from_code(code) {
             Some(ErrorCode::StepTimeout) => &self.timeouts,
             Some(ErrorCode::HandlerPanicked) => &self.panics,
-            Some(ErrorCode::Overloaded) => &self.shed,
-            Some(ErrorCode::BodyTooLarge) => &self.body_too_large,
-            Some(ErrorCode::Unauthorized) => return self.refuse("auth"),
-            Some(ErrorCode::InvalidSignature) => return self.refuse("signature"),
-            Some(ErrorCode::ForbiddenIp) => return self.refuse("ip"),
+            Some(ErrorCode::Overloaded) => &app.shed,
+            Some(ErrorCode::BodyTooLarge) => &app.body_too_large,
+            Some(ErrorCode::Unauthorized) => return app.refuse("auth"),
+            Some(ErrorCode::InvalidSignature) => return app.refuse("signature"),
+            Some(ErrorCode::ForbiddenIp) => return app.refuse("ip"),
             _ => return,
         };
         counter.inc();
     }
+}
 
+impl Metrics {
     fn refuse(&self, reason: &'static str) {
         self.refused.get_or_create(&RefusalLabels { reason }).inc();
     }

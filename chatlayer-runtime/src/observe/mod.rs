@@ -87,7 +87,7 @@ impl ObserveSettings {
 }
 
 /// `on`/`off` and their usual spellings.
-fn parse_switch(text: &str) -> Option<bool> {
+pub(crate) fn parse_switch(text: &str) -> Option<bool> {
     match text.trim().to_ascii_lowercase().as_str() {
         "on" | "true" | "1" | "yes" => Some(true),
         "off" | "false" | "0" | "no" => Some(false),
@@ -130,52 +130,57 @@ impl StepObserver {
             latency_ms = Empty,
             fallback = Empty,
         );
-        let mut trace_id = None;
-        if (self.access_log || !span.is_disabled())
+        let mut watch = RequestWatch {
+            observer: Arc::clone(self),
+            span,
+            trace_id: None,
+            started: Instant::now(),
+            ended: false,
+        };
+        let wanted = watch.wanted();
+        if (wanted.access_line || wanted.span)
             && let Some(parent) = TraceParent::of(headers)
         {
-            join_callers_trace(&span, &parent);
-            trace_id = parent.trace_id.as_bytes().try_into().ok();
+            if wanted.span {
+                join_callers_trace(&watch.span, &parent);
+            }
+            watch.trace_id = parent.trace_id.as_bytes().try_into().ok();
         }
         if let Some(metrics) = &self.metrics {
             metrics.started();
         }
-        RequestWatch {
-            observer: Arc::clone(self),
-            span,
-            trace_id,
-            started: Instant::now(),
-            ended: false,
-        }
-    }
-
-    /// Whether the request's session id is wanted: by its span or its access line.
-    pub(crate) fn wants_session(&self, watch: &RequestWatch) -> bool {
-        self.access_log || !watch.span.is_disabled()
+        watch
     }
 }
 
-/// Makes the request's span part of the trace its `traceparent` names: its trace id in the
-/// logs, and with the `otel` feature, the exported span's parent.
+/// Who shows what is read of a request (its session id, its caller's trace): its access
+/// line, its span, or neither (then nothing is read for them).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Wanted {
+    pub(crate) access_line: bool,
+    pub(crate) span: bool,
+}
+
+/// Makes the request's (enabled) span part of the trace its `traceparent` names: its trace
+/// id in the logs, and with the `otel` feature, the exported span's parent.
 fn join_callers_trace(span: &Span, parent: &TraceParent<'_>) {
-    if span.is_disabled() {
-        return;
-    }
     span.record("trace_id", display(parent.trace_id));
     #[cfg(feature = "otel")]
     otel::set_parent(span, parent);
 }
 
 /// The conversation's session id (the `sessionId` parameter of [`Context`](crate::Context)),
-/// when the request carries one, added to the current request's span (it is entered while
-/// the request runs); returned for the access line.
-pub(crate) fn session_of(params: &ParamMap) -> Option<String> {
+/// when the request carries one: added to the current request's span (it is entered while
+/// the request runs) when the span is recorded, and returned when the access line shows it.
+pub(crate) fn session_of(params: &ParamMap, wanted: Wanted) -> Option<String> {
     let Some(serde_json::Value::String(id)) = params.present("sessionId") else {
         return None;
     };
-    let shown = Bounded(id, SESSION_CHARS).to_string();
-    Span::current().record("session", display(shown.as_str()));
-    Some(shown)
+    let shown = Bounded(id, SESSION_CHARS);
+    if wanted.span {
+        Span::current().record("session", display(shown));
+    }
+    wanted.access_line.then(|| shown.to_string())
 }
 
 /// One request being served: ends exactly once, answered or dropped.
@@ -201,6 +206,14 @@ impl RequestWatch {
     /// The request's span, to run the request in.
     pub(crate) fn span(&self) -> &Span {
         &self.span
+    }
+
+    /// What shows the request's details.
+    pub(crate) fn wanted(&self) -> Wanted {
+        Wanted {
+            access_line: self.observer.access_log,
+            span: !self.span.is_disabled(),
+        }
     }
 
     /// The request was answered.
