@@ -6,13 +6,12 @@
 //! Tests that need environment variables run in a child process of this test binary, so
 //! that no test changes the environment of another.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use chatlayer_runtime::prelude::*;
 use chatlayer_runtime::testing::TestServer;
 use chatlayer_tests::logs::Logs;
+use chatlayer_tests::programs::{start_program, stop_program};
 use serde_json::Value;
 
 const TOKEN: &str = "env-token-51c2";
@@ -150,35 +149,16 @@ async fn ignoring_the_environment_is_not_silent() {
 /// program's JSON, none the framework's default text.
 #[tokio::test]
 async fn a_programs_own_logger_is_kept() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
+    let mut command = Command::new(env!("CARGO_BIN_EXE_own-logger"));
+    command.env("RUST_LOG", "info");
+    let (child, _) = start_program(command).await;
+    let output = stop_program(child);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = std::str::from_utf8(&output.stdout)
         .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_own-logger"))
-        .env("CHATLAYER_ADDR", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
-        .await
-        .is_err()
-    {
-        assert!(Instant::now() < deadline, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let stdout = BufReader::new(child.stdout.take().unwrap());
-    let lines: Vec<String> = stdout.lines().map(Result::unwrap).collect();
-    let stderr = std::io::read_to_string(child.stderr.take().unwrap()).unwrap();
-    assert!(child.wait().unwrap().success(), "{stderr}");
+        .lines()
+        .collect();
+    assert!(output.status.success(), "{stderr}");
     assert!(
         stderr.trim().is_empty(),
         "the default logger wrote: {stderr}"

@@ -2,13 +2,13 @@
 //! request spans over OTLP/HTTP, as children of the caller's `traceparent`, to a receiver
 //! that decodes them with the OpenTelemetry protocol's own definitions.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::routing::post;
+use chatlayer_tests::programs::{start_program, stop_program};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
 use opentelemetry_proto::tonic::trace::v1::Span;
@@ -60,31 +60,15 @@ async fn receiver() -> (u16, Arc<Mutex<Vec<ExportTraceServiceRequest>>>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_spans_are_exported_as_children_of_the_callers_trace() {
     let (receiver_port, received) = receiver().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_otel-server"))
-        .env("CHATLAYER_ADDR", format!("127.0.0.1:{port}"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_otel-server"));
+    command
         .env(
             "OTEL_EXPORTER_OTLP_ENDPOINT",
             format!("http://127.0.0.1:{receiver_port}"),
         )
         .env("OTEL_SERVICE_NAME", "greeter")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
-        .await
-        .is_err()
-    {
-        assert!(Instant::now() < deadline, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        .env("RUST_LOG", "info");
+    let (child, port) = start_program(command).await;
     let answer = reqwest::Client::new()
         .post(format!("http://127.0.0.1:{port}/hello"))
         .header("traceparent", format!("00-{TRACE_ID}-{PARENT_ID}-01"))
@@ -94,13 +78,9 @@ async fn request_spans_are_exported_as_children_of_the_callers_trace() {
         .unwrap();
     assert_eq!(answer.status(), 200);
     // On SIGTERM the server stops and flushes the spans it has not exported yet.
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let stderr = std::io::read_to_string(child.stderr.take().unwrap()).unwrap();
-    assert!(child.wait().unwrap().success(), "{stderr}");
+    let output = stop_program(child);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
 
     let requests = received.lock().unwrap().clone();
     let mut spans = Vec::new();

@@ -3,6 +3,7 @@
 pub mod external;
 pub mod logs;
 pub mod openapi_contract;
+pub mod programs;
 pub mod spans;
 
 use chatlayer_runtime::App;
