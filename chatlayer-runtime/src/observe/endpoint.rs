@@ -1,7 +1,6 @@
 //! `GET /metrics`: the app's metrics for a Prometheus scraper, behind a Bearer token when
 //! one is configured.
 
-use std::fmt;
 use std::sync::Arc;
 
 use axum::Router;
@@ -9,40 +8,25 @@ use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use super::metrics::{Exposition, Metrics};
 use crate::app::METRICS_PATH;
 use crate::error::{ErrorCode, StepError, error_response};
+use crate::security::Auth;
 
-/// The token a scraper must send as `Authorization: Bearer <token>`. Kept as a digest, so
-/// that every comparison takes the same time whatever was sent, and never printed.
-#[derive(Clone)]
-pub(crate) struct MetricsToken([u8; 32]);
+/// The token a scraper must send as `Authorization: Bearer <token>`: checked as the steps'
+/// Bearer credentials are ([`Auth::bearer`]: kept as a digest, compared in constant time,
+/// never printed).
+#[derive(Clone, Debug)]
+pub(crate) struct MetricsToken(Auth);
 
 impl MetricsToken {
-    pub(crate) fn new(token: impl AsRef<[u8]>) -> Self {
-        MetricsToken(Sha256::digest(token.as_ref()).into())
+    pub(crate) fn new(token: impl AsRef<str>) -> Self {
+        MetricsToken(Auth::bearer(token))
     }
 
     fn admits(&self, headers: &HeaderMap) -> bool {
-        let presented = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|text| text.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
-            .map(|(_, token)| token.trim());
-        presented.is_some_and(|token| {
-            let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-            bool::from(digest.ct_eq(&self.0))
-        })
-    }
-}
-
-impl fmt::Debug for MetricsToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("MetricsToken(<redacted>)")
+        self.0.check(headers).is_ok()
     }
 }
 
