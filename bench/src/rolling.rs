@@ -205,33 +205,13 @@ pub fn run(
     Ok(text)
 }
 
-/// `haproxy` from `$HAPROXY` or the path; installed from Debian when missing.
+/// `haproxy` from `$HAPROXY`, else from the path (installed from Debian when missing).
 fn find_haproxy() -> Result<PathBuf> {
     if let Some(path) = std::env::var_os("HAPROXY").filter(|path| !path.is_empty()) {
         return Ok(PathBuf::from(path));
     }
-    let on_path = || {
-        std::env::var_os("PATH").and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|dir| dir.join("haproxy"))
-                .find(|candidate| candidate.is_file())
-        })
-    };
-    if let Some(path) = on_path() {
-        return Ok(path);
-    }
-    eprintln!("installing haproxy (apt-get)");
-    tools::run(
-        "apt-get update",
-        Command::new("apt-get").args(["update", "-qq"]),
-    )?;
-    tools::run(
-        "apt-get install haproxy",
-        Command::new("apt-get")
-            .args(["install", "-y", "-qq", "--no-install-recommends", "haproxy"])
-            .env("DEBIAN_FRONTEND", "noninteractive"),
-    )?;
-    on_path().ok_or_else(|| "haproxy is not on the path after installing it".to_owned())
+    tools::ensure_debian_program("haproxy", "haproxy")?;
+    Ok(PathBuf::from("haproxy"))
 }
 
 /// Starts a quickstart replica on `addr` and waits until it serves the order.

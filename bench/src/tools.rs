@@ -56,18 +56,23 @@ pub fn version_of(program: &str, args: &[&str]) -> String {
 
 /// `wrk`, installed with apt-get when missing (as root, as on CI).
 pub fn ensure_wrk() -> Result<()> {
-    if found("wrk") {
+    ensure_debian_program("wrk", "wrk")
+}
+
+/// `program`, installed from Debian's `package` with apt-get when it is not on the path.
+pub fn ensure_debian_program(program: &str, package: &str) -> Result<()> {
+    if found(program) {
         return Ok(());
     }
-    eprintln!("installing wrk from Debian's packages");
+    eprintln!("installing {package} from Debian's packages");
     run(
         "update apt's package lists",
         Command::new("apt-get").args(["update", "-qq"]),
     )?;
     run(
-        "install wrk",
+        &format!("install {package}"),
         Command::new("apt-get")
-            .args(["install", "-y", "-qq", "--no-install-recommends", "wrk"])
+            .args(["install", "-y", "-qq", "--no-install-recommends", package])
             .env("DEBIAN_FRONTEND", "noninteractive"),
     )?;
     Ok(())
