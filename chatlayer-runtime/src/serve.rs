@@ -25,6 +25,9 @@ pub(crate) struct ServerSettings {
     pub(crate) max_connections: Option<usize>,
     /// Whether the server is draining, shared with `/readyz`.
     pub(crate) draining: Draining,
+    /// Whether requests carry the caller's address (axum's `ConnectInfo`): only an IP
+    /// allow-list reads it, and without one, no request pays for it.
+    pub(crate) peer_address: bool,
 }
 
 impl Default for ServerSettings {
@@ -35,6 +38,7 @@ impl Default for ServerSettings {
             shutdown_timeout: AppBuilder::DEFAULT_SHUTDOWN_TIMEOUT,
             max_connections: None,
             draining: Draining::default(),
+            peer_address: false,
         }
     }
 }

@@ -512,6 +512,7 @@ impl AppBuilder {
             return Err(BuildError { problems });
         }
 
+        server.peer_address = guards.checks_ip();
         let guards = Arc::new(guards);
         let (info, tags) = self.info.resolve(&steps);
         let docs = DocSource::new(

@@ -185,9 +185,7 @@ impl App {
                 ));
                 let filter = MethodFilter::try_from(step.method.clone())
                     .expect("the macros only accept methods axum routes");
-                methods = methods.on(filter, move |request: Request| {
-                    dispatch::dispatch(Arc::clone(&prepared), request)
-                });
+                methods = methods.on(filter, dispatch::StepHandler(prepared));
             }
             // axum would answer HEAD with a GET step, running it: a step runs only for the
             // method it declares.

@@ -7,6 +7,7 @@
 //! Lines are formatted on the thread that logs them and written by a background thread in
 //! batches ([`batch`]), so that a request never waits on a slow terminal or pipe.
 
+mod access;
 mod batch;
 
 use std::io::IsTerminal;
@@ -95,7 +96,7 @@ pub(crate) fn install_default_subscriber() -> Option<LogGuard> {
         }
     };
     let format_text = std::env::var(LOG_FORMAT_ENV).unwrap_or_default();
-    let format = Format::parse(&format_text);
+    let asked_format = Format::parse(&format_text);
     // Colours only for a person at a terminal: log collectors get plain text.
     let colours = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     // When the output cannot keep up, lines are dropped rather than requests slowed; the
@@ -125,11 +126,26 @@ pub(crate) fn install_default_subscriber() -> Option<LogGuard> {
                 .expect("a valid directive"),
         );
     }
+    // The access lines have an encoder of their own (`access`): the general formatter
+    // leaves them out.
     let output_filter = tracing_subscriber::filter::filter_fn(move |metadata| {
-        show_spans || !(metadata.is_span() && metadata.target() == REQUEST_SPAN_TARGET)
+        if metadata.is_span() {
+            show_spans || metadata.target() != REQUEST_SPAN_TARGET
+        } else {
+            metadata.target() != crate::observe::ACCESS_TARGET
+        }
     });
-    let registry = tracing_subscriber::registry().with(filter).with(export);
-    let installed = match format.unwrap_or(Format::Text) {
+    let format = asked_format.unwrap_or(Format::Text);
+    let access_lines = access::AccessLines {
+        writer: writer.clone(),
+        format,
+        colours,
+    };
+    let registry = tracing_subscriber::registry()
+        .with(filter)
+        .with(export)
+        .with(access_lines);
+    let installed = match format {
         Format::Text => registry
             .with(
                 tracing_subscriber::fmt::layer()
@@ -159,7 +175,7 @@ pub(crate) fn install_default_subscriber() -> Option<LogGuard> {
             "RUST_LOG={rust_log:?} cannot be used ({error}); logging at `{DEFAULT_FILTER}`"
         );
     }
-    if format.is_none() {
+    if asked_format.is_none() {
         tracing::warn!(
             "{LOG_FORMAT_ENV}={format_text:?} is neither `text` nor `json`; logging text"
         );

@@ -36,6 +36,9 @@ pub const METRICS_ENV: &str = "CHATLAYER_METRICS";
 /// port may read them.
 pub const METRICS_TOKEN_ENV: &str = "CHATLAYER_METRICS_TOKEN";
 
+/// The target of the access line, one event per request.
+pub(crate) const ACCESS_TARGET: &str = "chatlayer::access";
+
 /// How many characters of a session id the span shows.
 const SESSION_CHARS: usize = 128;
 
@@ -134,10 +137,14 @@ impl StepObserver {
             observer: Arc::clone(self),
             span,
             trace_id: None,
-            started: Instant::now(),
+            started: None,
             ended: false,
         };
         let wanted = watch.wanted();
+        // The clock is read only for what shows the latency.
+        if wanted.access_line || wanted.span || self.metrics.is_some() {
+            watch.started = Some(Instant::now());
+        }
         if (wanted.access_line || wanted.span)
             && let Some(parent) = TraceParent::of(headers)
         {
@@ -173,6 +180,9 @@ fn join_callers_trace(span: &Span, parent: &TraceParent<'_>) {
 /// when the request carries one: added to the current request's span (it is entered while
 /// the request runs) when the span is recorded, and returned when the access line shows it.
 pub(crate) fn session_of(params: &ParamMap, wanted: Wanted) -> Option<String> {
+    if !(wanted.access_line || wanted.span) {
+        return None;
+    }
     let Some(serde_json::Value::String(id)) = params.present("sessionId") else {
         return None;
     };
@@ -189,7 +199,8 @@ pub(crate) struct RequestWatch {
     span: Span,
     /// The caller's trace id (32 hexadecimal digits), for the access line.
     trace_id: Option<[u8; 32]>,
-    started: Instant,
+    /// When the request began, when anything shows its latency.
+    started: Option<Instant>,
     ended: bool,
 }
 
@@ -234,7 +245,10 @@ impl RequestWatch {
         session: Option<String>,
     ) {
         self.ended = true;
-        let elapsed = self.started.elapsed();
+        let Some(started) = self.started else {
+            return;
+        };
+        let elapsed = started.elapsed();
         let observer = &self.observer;
         if let Some(metrics) = &observer.metrics {
             metrics.finished(code, fallback, elapsed);
@@ -254,7 +268,7 @@ impl RequestWatch {
                 None => "the client went away before the answer",
             };
             tracing::info!(
-                target: "chatlayer::access",
+                target: ACCESS_TARGET,
                 parent: &self.span,
                 step = %step.name,
                 method = %step.method,

@@ -131,6 +131,11 @@ pub(crate) struct Guards {
 }
 
 impl Guards {
+    /// Whether any step checks the caller's address.
+    pub(crate) fn checks_ip(&self) -> bool {
+        self.ip_allow_list.is_some()
+    }
+
     /// The protections of `step`: its own auth (the last `auth_for` naming it), else the
     /// app's, plus the app-wide signature and IP checks.
     pub(crate) fn for_step(&self, step: &StepDescriptor) -> StepGuards {

@@ -76,7 +76,7 @@ pub(super) fn spawn(
     let service_state = Arc::clone(&state);
     let service = Served {
         router,
-        remote,
+        remote: settings.peer_address.then_some(remote),
         state: Arc::clone(&state),
     };
     let read_timeout = settings.header_read_timeout;
@@ -138,12 +138,14 @@ async fn quiet_for(state: &ConnectionState, grace: Duration) {
 }
 
 /// The router as hyper calls it, for one connection: counts the requests in flight, gives
-/// each the caller's address, refuses HTTP/1.1 requests without exactly one `Host`, and
+/// each the caller's address when an IP allow-list reads it, refuses HTTP/1.1 requests without exactly one `Host`, and
 /// asks HTTP/1 clients to close while the server drains.
 #[derive(Clone)]
 struct Served {
     router: Router,
-    remote: SocketAddr,
+    /// The caller's address, given to each request as `ConnectInfo`; `None` when nothing
+    /// reads it (inserting it allocates, for every request).
+    remote: Option<SocketAddr>,
     state: Arc<ConnectionState>,
 }
 
@@ -161,7 +163,9 @@ impl hyper::service::Service<Request<Incoming>> for Served {
             return Tracked::ready(missing_host(), guard);
         }
         let mut request = request.map(Body::new);
-        request.extensions_mut().insert(ConnectInfo(self.remote));
+        if let Some(remote) = self.remote {
+            request.extensions_mut().insert(ConnectInfo(remote));
+        }
         let mut router = self.router.clone();
         Tracked {
             inner: Some(router.call(request)),
