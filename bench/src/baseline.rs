@@ -6,6 +6,7 @@
 //! micro-benchmarks call it in-process.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::routing::post;
@@ -124,4 +125,20 @@ pub fn router() -> Router {
     Router::new()
         .route("/order", post(order))
         .with_state(Arc::new(Catalog::demo()))
+}
+
+/// The same order, answered after the handler awaits `delay` (standing for a database
+/// call): the I/O-bound shape of the load benchmark.
+pub fn router_awaiting(delay: Duration) -> Router {
+    let catalog = Arc::new(Catalog::demo());
+    Router::new().route(
+        "/order",
+        post(move |params: Json<OrderParams>| {
+            let catalog = Arc::clone(&catalog);
+            async move {
+                tokio::time::sleep(delay).await;
+                order(State(catalog), params).await
+            }
+        }),
+    )
 }

@@ -11,7 +11,8 @@ use crate::process::Pinning;
 use crate::rolling::{self, RollingSettings};
 use crate::servers::ServerKind;
 use crate::{
-    Result, compile, load, machine, micro, readme, report, target_dir, tools, workspace_root,
+    Result, compile, instructions, load, machine, micro, readme, report, target_dir, tools,
+    workspace_root,
 };
 
 /// What `-- help` prints.
@@ -186,6 +187,7 @@ pub fn run(options: &Options) -> Result<()> {
                     duration: Duration::from_secs(options.duration),
                     warmup: Duration::from_secs(options.warmup),
                     rounds: options.rounds.unwrap_or(5),
+                    new_connection_per_request: false,
                 };
                 let servers = options.only.clone().unwrap_or(ServerKind::ALL.to_vec());
                 run_load(
@@ -195,6 +197,14 @@ pub fn run(options: &Options) -> Result<()> {
                     &results,
                     "bench/results/load.svg",
                 )?;
+                if options.only.is_none() {
+                    run_shapes(settings, pinning, &results)?;
+                    let counting = LoadSettings {
+                        duration: Duration::from_secs(15),
+                        ..settings
+                    };
+                    run_instructions(counting, pinning, &results)?;
+                }
             }
             if matches!(command, "all" | "micro") {
                 micro::run(false)?;
@@ -273,8 +283,18 @@ fn smoke(pinning: Pinning) -> Result<()> {
         duration: Duration::from_secs(1),
         warmup: Duration::ZERO,
         rounds: 2,
+        new_connection_per_request: false,
     };
     run_load(&ServerKind::SMOKE, settings, pinning, &results, "load.svg")?;
+    run_shapes(settings, pinning, &results)?;
+    run_instructions(
+        LoadSettings {
+            duration: Duration::from_secs(2),
+            ..settings
+        },
+        pinning,
+        &results,
+    )?;
     let quickstart = tools::build_rust_servers()?.join("quickstart");
     let report = attack::run(
         AttackSettings::SHORT,
@@ -357,9 +377,70 @@ fn run_load(
         settings.rounds,
         settings.warmup.as_secs(),
         report::markdown_table(&summaries),
-        report::targets(&summaries),
+        report::targets(&summaries, 1.0),
     );
     tools::write(&results.join("load.md"), &section)?;
+    println!("{section}");
+    Ok(())
+}
+
+/// Counts the instructions per request of the Rust servers under callgrind.
+fn run_instructions(
+    settings: LoadSettings,
+    pinning: Pinning,
+    results: &std::path::Path,
+) -> Result<()> {
+    let counts = instructions::run(&instructions::SERVERS, settings, pinning)?;
+    let section = instructions::markdown(&counts, settings);
+    tools::write(&results.join("instructions.md"), &section)?;
+    println!("{section}");
+    Ok(())
+}
+
+/// Connections of the I/O-bound shape: a busy bot's worth of conversations waiting at once.
+const IO_BOUND_CONNECTIONS: u32 = 512;
+
+/// The two other shapes a backend meets, framework against baseline with `settings`' rounds
+/// and durations: a new connection for every request, and a step awaiting a dependency
+/// under [`IO_BOUND_CONNECTIONS`] connections.
+fn run_shapes(settings: LoadSettings, pinning: Pinning, results: &std::path::Path) -> Result<()> {
+    let fresh = LoadSettings {
+        new_connection_per_request: true,
+        ..settings
+    };
+    let fresh_measured = load::run(
+        &[ServerKind::Framework, ServerKind::Baseline],
+        fresh,
+        pinning,
+    )?;
+    let io = LoadSettings {
+        connections: IO_BOUND_CONNECTIONS,
+        ..settings
+    };
+    let io_measured = load::run(&ServerKind::IO_BOUND, io, pinning)?;
+    let fresh = report::summarize(&fresh_measured);
+    let io_bound = report::summarize(&io_measured);
+    let section = format!(
+        "### Two more shapes\n\n\
+         Chatlayer may open a new connection for every API step call, and a real step often \
+         waits on a database or an API. Both shapes run like the load above ({} rounds of {} s, \
+         servers taking turns, answers checked), framework against the hand-written baseline.\n\n\
+         **A new connection per request**: every request carries `Connection: close`, so \
+         `wrk` connects anew for each of its {} connections' requests.\n\n{}\n{}\n\
+         **A step that awaits a dependency**: the order step awaits a {} ms sleep (standing \
+         for a database call) before answering, under {} connections; what counts is latency \
+         and memory, not the CPU loop.\n\n{}\n{}",
+        settings.rounds,
+        settings.duration.as_secs(),
+        settings.connections,
+        report::markdown_table(&fresh),
+        report::targets(&fresh, 1.1),
+        crate::servers::IO_DELAY_MS,
+        IO_BOUND_CONNECTIONS,
+        report::markdown_table(&io_bound),
+        report::targets(&io_bound, 1.1),
+    );
+    tools::write(&results.join("shapes.md"), &section)?;
     println!("{section}");
     Ok(())
 }

@@ -14,6 +14,7 @@ pub mod baseline;
 pub mod cli;
 pub mod compile;
 pub mod http;
+pub mod instructions;
 pub mod load;
 pub mod machine;
 pub mod memory;

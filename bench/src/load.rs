@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::process::{Pinning, Server, free_addr};
 use crate::servers::{Installed, ServerKind};
-use crate::wrk::{Sample, run_wrk};
+use crate::wrk::{Sample, WrkLoad, run_wrk_load};
 use crate::{Result, http, target_dir, tools};
 
 /// How hard and how long each server is loaded.
@@ -21,6 +21,9 @@ pub struct LoadSettings {
     pub warmup: Duration,
     /// How many measured runs each server gets; the servers take turns within a round.
     pub rounds: u32,
+    /// Whether every request comes on a new connection (`Connection: close`), as from a
+    /// caller that does not keep connections alive.
+    pub new_connection_per_request: bool,
 }
 /// What one server did over all rounds.
 #[derive(Clone, Debug)]
@@ -49,7 +52,7 @@ pub fn run(
     if !settings.warmup.is_zero() {
         for server in &running {
             eprintln!("warming up {}", server.kind.label());
-            server.load(pinning, settings.connections, settings.warmup)?;
+            server.load(pinning, settings, settings.warmup)?;
         }
     }
     let mut samples = vec![Vec::new(); running.len()];
@@ -57,7 +60,7 @@ pub fn run(
         for offset in 0..running.len() {
             let index = (offset + round as usize) % running.len();
             let server = &running[index];
-            let sample = server.load(pinning, settings.connections, settings.duration)?;
+            let sample = server.load(pinning, settings, settings.duration)?;
             eprintln!(
                 "round {}/{}: {:<28} {:>9.0} req/s  p50 {:>6} us  p99 {:>6} us",
                 round + 1,
@@ -127,14 +130,17 @@ impl Running {
         check_answer(self.kind, self.addr, &self.body)
     }
 
-    fn load(&self, pinning: Pinning, connections: u32, duration: Duration) -> Result<Sample> {
-        let sample = run_wrk(
+    fn load(&self, pinning: Pinning, settings: LoadSettings, duration: Duration) -> Result<Sample> {
+        let sample = run_wrk_load(
             pinning,
             self.addr,
             self.kind.path(),
             &self.body_file,
-            connections,
-            duration,
+            WrkLoad {
+                connections: settings.connections,
+                duration,
+                new_connection_per_request: settings.new_connection_per_request,
+            },
         )?;
         if sample.failures() > 0 || sample.requests == 0 {
             return Err(format!(

@@ -108,6 +108,11 @@ impl Server {
         })
     }
 
+    /// The process id of the command started (the program itself: `taskset` execs it).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Waits until `ready` succeeds (the server answers correctly), at most `limit`.
     pub fn wait_ready(
         &mut self,

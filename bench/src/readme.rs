@@ -22,7 +22,14 @@ pub struct Block {
 pub const BENCH: Block = Block {
     start: "<!-- bench:start (written by `cargo run --release -p chatlayer-bench`; edit bench/src/readme.rs instead) -->",
     end: "<!-- bench:end -->",
-    parts: &["machine.md", "load.md", "micro.md", "compile.md"],
+    parts: &[
+        "machine.md",
+        "load.md",
+        "instructions.md",
+        "shapes.md",
+        "micro.md",
+        "compile.md",
+    ],
 };
 
 /// The Operations section's figures.

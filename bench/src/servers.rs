@@ -30,7 +30,15 @@ pub enum ServerKind {
     RasaSdk,
     /// A bare hyper server answering a constant (`bench/src/bin/ceiling_hyper.rs`).
     Ceiling,
+    /// The order step awaiting a dependency ([`IO_DELAY_MS`]) first, served by the
+    /// framework (`bench/src/bin/framework_io.rs`): the I/O-bound shape.
+    FrameworkIo,
+    /// The baseline's handler awaiting the same dependency first.
+    BaselineIo,
 }
+
+/// How long the I/O-bound shape's step awaits its stand-in for a database, in milliseconds.
+pub const IO_DELAY_MS: u64 = 5;
 
 impl ServerKind {
     /// Every server of the full run, in the order of the report.
@@ -43,6 +51,9 @@ impl ServerKind {
         ServerKind::Express,
         ServerKind::RasaSdk,
     ];
+
+    /// The servers of the I/O-bound shape.
+    pub const IO_BOUND: [ServerKind; 2] = [ServerKind::FrameworkIo, ServerKind::BaselineIo];
 
     /// The servers of the smoke run.
     pub const SMOKE: [ServerKind; 3] = [
@@ -61,6 +72,8 @@ impl ServerKind {
             ServerKind::FastApi => "FastAPI + uvicorn",
             ServerKind::Express => "Express 5",
             ServerKind::RasaSdk => "Rasa SDK action server",
+            ServerKind::FrameworkIo => "chatlayer-rs, step awaits 5 ms",
+            ServerKind::BaselineIo => "axum by hand, handler awaits 5 ms (baseline)",
         }
     }
 
@@ -74,12 +87,27 @@ impl ServerKind {
             ServerKind::FastApi => "fastapi",
             ServerKind::Express => "express",
             ServerKind::RasaSdk => "rasa-sdk",
+            ServerKind::FrameworkIo => "framework-io",
+            ServerKind::BaselineIo => "baseline-io",
         }
     }
 
     /// The server a slug names.
     pub fn from_slug(slug: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.slug() == slug)
+        Self::ALL
+            .into_iter()
+            .chain(Self::IO_BOUND)
+            .find(|kind| kind.slug() == slug)
+    }
+
+    /// Whether the server is the hand-written baseline the others are compared with.
+    pub fn is_baseline(self) -> bool {
+        matches!(self, ServerKind::Baseline | ServerKind::BaselineIo)
+    }
+
+    /// Whether the server is the framework as it ships.
+    pub fn is_framework(self) -> bool {
+        matches!(self, ServerKind::Framework | ServerKind::FrameworkIo)
     }
 
     /// Whether the server is one of the peers (which need Python or Node.js).
@@ -149,6 +177,16 @@ impl ServerKind {
                 command
             }
             ServerKind::Baseline => rust("baseline-axum")?,
+            ServerKind::FrameworkIo => {
+                let mut command = rust("framework-io")?;
+                command.env("BENCH_STEP_DELAY_MS", IO_DELAY_MS.to_string());
+                command
+            }
+            ServerKind::BaselineIo => {
+                let mut command = rust("baseline-axum")?;
+                command.env("BENCH_STEP_DELAY_MS", IO_DELAY_MS.to_string());
+                command
+            }
             ServerKind::Ceiling => rust("ceiling-hyper")?,
             ServerKind::FastApi => {
                 let mut command = python()?;
@@ -216,7 +254,9 @@ impl ServerKind {
             ServerKind::Framework
             | ServerKind::FrameworkQuiet
             | ServerKind::Baseline
-            | ServerKind::Ceiling => {
+            | ServerKind::Ceiling
+            | ServerKind::FrameworkIo
+            | ServerKind::BaselineIo => {
                 if body != ORDER_REPLY {
                     return wrong(&format!(
                         "other bytes than the framework's reply {ORDER_REPLY}"

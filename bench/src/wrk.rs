@@ -61,7 +61,20 @@ pub fn parse_wrk_output(stdout: &str) -> Result<Sample> {
     serde_json::from_str(line).map_err(|error| format!("cannot read wrk's summary {line}: {error}"))
 }
 
-/// Loads `http://addr{path}` with POSTs of the body in `body_file` for `duration`.
+/// How `wrk` loads a server.
+#[derive(Clone, Copy, Debug)]
+pub struct WrkLoad {
+    /// Open connections, each sending its next request once the last one is answered.
+    pub connections: u32,
+    /// How long.
+    pub duration: Duration,
+    /// Whether each request says `Connection: close`, so that wrk opens a new connection
+    /// for the next one.
+    pub new_connection_per_request: bool,
+}
+
+/// Loads `http://addr{path}` with POSTs of the body in `body_file` for `duration`, on
+/// kept-alive connections.
 pub fn run_wrk(
     pinning: Pinning,
     addr: SocketAddr,
@@ -70,6 +83,27 @@ pub fn run_wrk(
     connections: u32,
     duration: Duration,
 ) -> Result<Sample> {
+    let load = WrkLoad {
+        connections,
+        duration,
+        new_connection_per_request: false,
+    };
+    run_wrk_load(pinning, addr, path, body_file, load)
+}
+
+/// Loads `http://addr{path}` with POSTs of the body in `body_file`, as `load` says.
+pub fn run_wrk_load(
+    pinning: Pinning,
+    addr: SocketAddr,
+    path: &str,
+    body_file: &Path,
+    load: WrkLoad,
+) -> Result<Sample> {
+    let WrkLoad {
+        connections,
+        duration,
+        new_connection_per_request,
+    } = load;
     let script = tools::tools_dir().join("post.lua");
     tools::write(&script, include_str!("../wrk/post.lua"))?;
     // One wrk thread: with the load generator on one core, more threads only contend.
@@ -81,6 +115,11 @@ pub fn run_wrk(
             .args(["-t1", "--latency"])
             .arg(format!("-c{connections}"))
             .arg(format!("-d{seconds}s"))
+            .args(if new_connection_per_request {
+                &["-H", "Connection: close"][..]
+            } else {
+                &[]
+            })
             .arg("-s")
             .arg(&script)
             .arg(format!("http://{addr}{path}"))

@@ -250,7 +250,7 @@ fn push_f64(line: &mut String, value: f64) {
         if fraction > 0 {
             line.push('.');
             let mut width = 3;
-            while fraction % 10 == 0 {
+            while fraction.is_multiple_of(10) {
                 fraction /= 10;
                 width -= 1;
             }

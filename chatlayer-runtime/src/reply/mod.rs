@@ -246,8 +246,13 @@ impl Reply {
         default_namespace: Option<&str>,
     ) -> Result<Vec<u8>, StepError> {
         let wire = self.wire(default_namespace)?;
-        // Most replies fit: one allocation instead of doubling up from 8 bytes.
-        let mut bytes = Vec::with_capacity(REPLY_CAPACITY);
+        // One allocation, sized for the session data (already text) and the rest: a reply of
+        // 1 MB grown by doubling was copied a dozen times through ever larger blocks.
+        let session = wire
+            .session
+            .as_ref()
+            .map_or(0, |session| session.data.get().len());
+        let mut bytes = Vec::with_capacity(REPLY_CAPACITY + session);
         serde_json::to_writer(&mut bytes, &wire)
             .map_err(|error| invalid_reply(vec![error.to_string()]))?;
         Ok(bytes)
