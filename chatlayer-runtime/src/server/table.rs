@@ -142,10 +142,22 @@ impl ConnectionTable {
         if self.open.load(Ordering::Acquire) >= self.max && !self.evict_one() {
             return None;
         }
-        self.open.fetch_add(1, Ordering::AcqRel);
+        let open = self.open.fetch_add(1, Ordering::AcqRel) + 1;
         let state = Arc::new(ConnectionState::new(self.draining.clone()));
-        lock(&self.all).push(Arc::downgrade(&state));
-        lock(&self.silent).push_back(Arc::downgrade(&state));
+        {
+            let mut all = lock(&self.all);
+            all.push(Arc::downgrade(&state));
+            if too_long(all.len(), open) {
+                all.retain(|weak| weak.strong_count() > 0);
+            }
+        }
+        {
+            let mut silent = lock(&self.silent);
+            silent.push_back(Arc::downgrade(&state));
+            if too_long(silent.len(), open) {
+                silent.retain(|weak| weak.upgrade().is_some_and(|state| state.silent()));
+            }
+        }
         Some(Admitted {
             state,
             open: Arc::clone(&self.open),
@@ -213,6 +225,17 @@ impl ConnectionTable {
     }
 }
 
+/// Whether a queue of `len` entries, `open` connections being open, holds enough that have
+/// ended (or, for the silent queue, started a request) to be pruned now. A connection's
+/// entry keeps its state's memory until it leaves the queue: left to the sweeper (every few
+/// seconds) and to evictions (only at the bound), a server taking a new connection per
+/// request kept every connection it ever accepted in the silent queue, 81 MiB after a
+/// minute at 11,000 connections a second. Pruned here, a queue holds at most about twice
+/// the open connections, for an amortized constant cost per admission.
+fn too_long(len: usize, open: usize) -> bool {
+    len > 2 * open + SCAN
+}
+
 /// The sweeps of a server whose read timeout is `timeout`: close enough to close a quiet
 /// connection within one and a half timeouts, rare enough to cost nothing.
 pub(crate) fn sweep_interval(timeout: Duration) -> Duration {
@@ -268,6 +291,43 @@ mod tests {
         assert!(table.admit().is_none(), "every connection is busy");
         drop(third);
         assert!(table.admit().is_some());
+    }
+
+    #[test]
+    fn ended_connections_are_forgotten_as_new_ones_come_not_kept_until_a_sweep() {
+        let table = table(100_000);
+        let open = table.admit().unwrap();
+        let started = table.admit().unwrap();
+        drop(started.state.begin());
+        // A caller that opens a new connection for every request.
+        for _ in 0..10_000 {
+            let connection = table.admit().unwrap();
+            drop(connection.state.begin());
+            drop(connection);
+        }
+        let bound = 2 * 3 + SCAN + 1;
+        assert!(
+            lock(&table.all).len() <= bound,
+            "{}",
+            lock(&table.all).len()
+        );
+        assert!(
+            lock(&table.silent).len() <= bound,
+            "{}",
+            lock(&table.silent).len()
+        );
+        // What is still open stays known: the sweeper and the evictions still find it.
+        assert!(
+            lock(&table.all)
+                .iter()
+                .any(|weak| weak.ptr_eq(&Arc::downgrade(&open.state)))
+        );
+        assert!(
+            lock(&table.silent)
+                .iter()
+                .any(|weak| weak.ptr_eq(&Arc::downgrade(&open.state)))
+        );
+        drop(started);
     }
 
     #[test]
