@@ -4,6 +4,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -62,8 +63,13 @@ pub fn run(
 }
 
 fn spawn_helper(addr: SocketAddr, count: usize) -> Result<Child> {
-    let program =
-        std::env::current_exe().map_err(|error| format!("cannot find myself: {error}"))?;
+    // The running harness itself, through /proc: `cargo bench` (the micro-benchmarks, run
+    // before the attack in a full run) rebuilds the harness's binary in place, and the path
+    // `current_exe` names is then another file, or none.
+    let program = match Path::new("/proc/self/exe") {
+        proc if proc.exists() => proc.to_path_buf(),
+        _ => std::env::current_exe().map_err(|error| format!("cannot find myself: {error}"))?,
+    };
     Command::new(program)
         .args(["attack-hold", &addr.to_string(), &count.to_string()])
         .stdin(Stdio::piped())
