@@ -449,7 +449,7 @@ fn machine_section(pinning: Pinning) -> String {
     let date = tools::version_of("date", &["-u", "+%Y-%m-%d"]);
     format!(
         "### Machine and command\n\n\
-         Measured on {date} with `cargo run --release -p chatlayer-bench` (about 30 minutes; \
+         Measured on {date} with `cargo run --release -p chatlayer-bench` (about 45 minutes; \
          it installs `wrk`, the Python peers and Express itself).\n\n{}\
          - Load: {}; every server gets one core, the load generator the other\n",
         machine::describe(),

@@ -193,8 +193,8 @@ impl Answer {
 /// future next to the closure's future, for the whole request (an async block keeps what it
 /// captured); through this handler, the one future boxed per request is [`dispatch`]'s.
 /// With a closure that box was 1,136 bytes, past the 1,032 bytes glibc serves from its
-/// per-thread cache: each request then took the slow allocator path and, with small blocks
-/// freed since, `malloc_consolidate` (about 3,000 instructions per request in all).
+/// per-thread cache; through this handler a request costs about 800 instructions less
+/// (counted under callgrind, server included).
 #[derive(Clone)]
 pub(crate) struct StepHandler(pub(crate) Arc<PreparedStep>);
 
