@@ -40,6 +40,18 @@ pub enum ServerKind {
 /// How long the I/O-bound shape's step awaits its stand-in for a database, in milliseconds.
 pub const IO_DELAY_MS: u64 = 5;
 
+/// The variable that tells `framework-io` and `baseline-axum` how long the step awaits, in
+/// milliseconds.
+pub const STEP_DELAY_ENV: &str = "BENCH_STEP_DELAY_MS";
+
+/// The delay [`STEP_DELAY_ENV`] asks for, when it is set to a number.
+pub fn step_delay() -> Option<std::time::Duration> {
+    std::env::var(STEP_DELAY_ENV)
+        .ok()
+        .and_then(|millis| millis.parse().ok())
+        .map(std::time::Duration::from_millis)
+}
+
 impl ServerKind {
     /// Every server of the full run, in the order of the report.
     pub const ALL: [ServerKind; 7] = [
@@ -179,12 +191,12 @@ impl ServerKind {
             ServerKind::Baseline => rust("baseline-axum")?,
             ServerKind::FrameworkIo => {
                 let mut command = rust("framework-io")?;
-                command.env("BENCH_STEP_DELAY_MS", IO_DELAY_MS.to_string());
+                command.env(STEP_DELAY_ENV, IO_DELAY_MS.to_string());
                 command
             }
             ServerKind::BaselineIo => {
                 let mut command = rust("baseline-axum")?;
-                command.env("BENCH_STEP_DELAY_MS", IO_DELAY_MS.to_string());
+                command.env(STEP_DELAY_ENV, IO_DELAY_MS.to_string());
                 command
             }
             ServerKind::Ceiling => rust("ceiling-hyper")?,

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use chatlayer_bench::servers::{IO_DELAY_MS, step_delay};
 use chatlayer_runtime::prelude::*;
 use quickstart::shop::Catalog;
 
@@ -16,26 +17,22 @@ async fn order(
     on_success: BlockId,
     on_failure: BlockId,
     catalog: Dep<Catalog>,
+    delay: Dep<Delay>,
 ) -> Result<Reply, StepError> {
-    tokio::time::sleep(delay()).await;
+    tokio::time::sleep(delay.0).await;
     quickstart::steps::order(sku, quantity, on_success, on_failure, catalog).await
 }
 
-fn delay() -> Duration {
-    static DELAY: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
-    *DELAY.get_or_init(|| {
-        let millis = std::env::var("BENCH_STEP_DELAY_MS")
-            .ok()
-            .and_then(|millis| millis.parse().ok())
-            .unwrap_or(5);
-        Duration::from_millis(millis)
-    })
-}
+/// How long the step awaits.
+struct Delay(Duration);
 
 #[tokio::main]
 async fn main() -> Result<(), chatlayer_runtime::ServeError> {
     App::from_steps([order::STEP])
         .provide(Catalog::demo())
+        .provide(Delay(
+            step_delay().unwrap_or(Duration::from_millis(IO_DELAY_MS)),
+        ))
         .serve()
         .await
 }

@@ -142,10 +142,10 @@ impl StepObserver {
         };
         let wanted = watch.wanted();
         // The clock is read only for what shows the latency.
-        if wanted.access_line || wanted.span || self.metrics.is_some() {
+        if wanted.any() || self.metrics.is_some() {
             watch.started = Some(Instant::now());
         }
-        if (wanted.access_line || wanted.span)
+        if wanted.any()
             && let Some(parent) = TraceParent::of(headers)
         {
             if wanted.span {
@@ -168,6 +168,13 @@ pub(crate) struct Wanted {
     pub(crate) span: bool,
 }
 
+impl Wanted {
+    /// Whether anything shows the request's details.
+    pub(crate) fn any(self) -> bool {
+        self.access_line || self.span
+    }
+}
+
 /// Makes the request's (enabled) span part of the trace its `traceparent` names: its trace
 /// id in the logs, and with the `otel` feature, the exported span's parent.
 fn join_callers_trace(span: &Span, parent: &TraceParent<'_>) {
@@ -180,7 +187,7 @@ fn join_callers_trace(span: &Span, parent: &TraceParent<'_>) {
 /// when the request carries one: added to the current request's span (it is entered while
 /// the request runs) when the span is recorded, and returned when the access line shows it.
 pub(crate) fn session_of(params: &ParamMap, wanted: Wanted) -> Option<String> {
-    if !(wanted.access_line || wanted.span) {
+    if !wanted.any() {
         return None;
     }
     let Some(serde_json::Value::String(id)) = params.present("sessionId") else {
