@@ -47,7 +47,7 @@ use crate::extract::StepRequest;
 use crate::observe::metrics::OK_CODE;
 use crate::observe::{Outcome, RequestWatch, StepObserver, Wanted};
 use crate::param_map::lenient::Lenient;
-use crate::param_map::{BodyFormat, ParamMap};
+use crate::param_map::{BodyFormat, SentParams};
 use crate::security::StepGuards;
 use crate::untrusted::Untrusted;
 use failure::Failure;
@@ -124,14 +124,14 @@ impl PreparedStep {
 
     /// The block named by the step's `fallback = ...` parameter, when the request carries one.
     /// Read only when the step failed, so successful requests never pay for it.
-    fn fallback_from(&self, params: &ParamMap) -> Option<BlockId> {
+    fn fallback_from(&self, params: &SentParams) -> Option<BlockId> {
         let value = params.present(self.descriptor.fallback?)?;
-        BlockId::deserialize(Lenient(value)).ok()
+        value.with_node(|node| BlockId::deserialize(Lenient(node)).ok())
     }
 
     /// Answers `error` by the failure policy; `params` are the request's parameters, when
     /// they could be read (they may name the step's fallback block).
-    fn fail(&self, error: StepError, params: Option<&ParamMap>) -> Answer {
+    fn fail(&self, error: StepError, params: Option<&SentParams>) -> Answer {
         let policy = &self.runtime.failure;
         let fallback = if policy.falls_back(error.class()) {
             params
@@ -283,7 +283,7 @@ async fn handle(step: Arc<PreparedStep>, parts: Parts, body: Body, wanted: Wante
     if let Err(error) = step.guards.verify_body(&parts.headers, &body.bytes) {
         return step.fail(error, None);
     }
-    let decoded = ParamMap::decode(
+    let decoded = SentParams::decode(
         format,
         parts.uri.query(),
         &body.bytes,

@@ -61,7 +61,7 @@ impl Context {
 
 impl FromStepRequest for Context {
     fn from_step_request(request: &StepRequest, _arg: &ArgSpec) -> Result<Self, StepError> {
-        let params = request.params();
+        let params = request.sent();
         let [session_id, bot_id, channel, language, locale, version] =
             Context::PARAMETERS.map(|name| read_param::<Option<String>>(params, name));
         Ok(Context {

@@ -28,13 +28,12 @@ use std::sync::Arc;
 use axum::http::request::Parts;
 use axum::http::{Extensions, HeaderMap, Method, Uri};
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 use crate::BlockId;
 use crate::deps::Dependencies;
 use crate::error::StepError;
-use crate::param_map::ParamMap;
-use crate::param_map::lenient::{Absent, Lenient};
+use crate::param_map::lenient::{Absent, Lenient, Node};
+use crate::param_map::{ParamMap, Sent, SentParams};
 
 pub use crate::schema::SchemaFn;
 pub use context::Context;
@@ -44,14 +43,14 @@ pub use raw::RawRequest;
 /// One request to a step, as arguments see it: decoded once, shared by all of them.
 pub struct StepRequest {
     parts: Parts,
-    params: Arc<ParamMap>,
+    params: Arc<SentParams>,
     dependencies: Arc<Dependencies>,
 }
 
 impl StepRequest {
     pub(crate) fn new(
         parts: Parts,
-        params: Arc<ParamMap>,
+        params: Arc<SentParams>,
         dependencies: Arc<Dependencies>,
     ) -> Self {
         StepRequest {
@@ -81,9 +80,39 @@ impl StepRequest {
         &self.parts.extensions
     }
 
-    /// Every parameter Chatlayer sent.
+    /// Every parameter Chatlayer sent, as JSON values.
+    ///
+    /// The map is built on the first call: arguments read their parameters straight from
+    /// the body, so a request whose steps never call this never builds it. To read one
+    /// parameter, [`param`](Self::param) is cheaper.
     pub fn params(&self) -> &ParamMap {
-        &self.params
+        self.params.map()
+    }
+
+    /// Reads parameter `name` into `T` with the framework's lenient coercions, exactly as a
+    /// step argument of type `T` would (`Option<T>` for one that may be absent); the error
+    /// names the parameter.
+    ///
+    /// ```
+    /// use chatlayer_runtime::StepError;
+    /// use chatlayer_runtime::extract::{ArgSpec, FromStepRequest, StepInputs, StepRequest};
+    ///
+    /// /// An amount in cents, sent as `amount` in euros (`"12.50"` or `12.5`).
+    /// struct Cents(u64);
+    ///
+    /// impl FromStepRequest for Cents {
+    ///     fn from_step_request(request: &StepRequest, _arg: &ArgSpec) -> Result<Self, StepError> {
+    ///         let euros: f64 = request.param("amount")?;
+    ///         Ok(Cents((euros * 100.0).round() as u64))
+    ///     }
+    ///
+    ///     fn describe(_arg: &ArgSpec, inputs: &mut StepInputs) {
+    ///         inputs.add_read(&["amount"]);
+    ///     }
+    /// }
+    /// ```
+    pub fn param<T: DeserializeOwned>(&self, name: &str) -> Result<T, StepError> {
+        read_param(&self.params, name)
     }
 
     /// The dependency of type `T` handed to the app, if any.
@@ -92,7 +121,11 @@ impl StepRequest {
     }
 
     pub(crate) fn shared_params(&self) -> Arc<ParamMap> {
-        Arc::clone(&self.params)
+        Arc::clone(self.params.map())
+    }
+
+    pub(crate) fn sent(&self) -> &SentParams {
+        &self.params
     }
 }
 
@@ -382,7 +415,7 @@ impl<T: DeserializeOwned + 'static> FromStepRequest for T {
     const READS_OWN_PARAMETER: bool = true;
 
     fn from_step_request(request: &StepRequest, arg: &ArgSpec) -> Result<Self, StepError> {
-        read_param(request.params(), arg.wire_name)
+        read_param(request.sent(), arg.wire_name)
     }
 
     fn describe(arg: &ArgSpec, inputs: &mut StepInputs) {
@@ -392,35 +425,48 @@ impl<T: DeserializeOwned + 'static> FromStepRequest for T {
 
 /// Reads parameter `name` into `T` with Chatlayer's lenient coercions.
 pub(crate) fn read_param<T: DeserializeOwned>(
-    params: &ParamMap,
+    params: &SentParams,
     name: &str,
 ) -> Result<T, StepError> {
-    if let Some(value) = params.present(name) {
-        return deserialize_value(value, name);
+    let sent = params.get(name);
+    if let Some(value) = sent.filter(|value| !value.is_absent()) {
+        return read_value(value, name);
     }
     T::deserialize(Absent).map_err(|_| {
         let error = StepError::missing_parameter(name);
-        match params.get(name) {
-            Some(Value::Null) => error.with_detail("it was sent as null"),
+        match sent {
+            Some(value) if value.is_null() => error.with_detail("it was sent as null"),
             Some(_) => error.with_detail("it was sent as an empty string"),
             None => error,
         }
     })
 }
 
+/// Reads one parameter value into `T`, naming the path inside it when a nested part is
+/// wrong.
+pub(crate) fn read_value<T: DeserializeOwned>(value: Sent<'_>, name: &str) -> Result<T, StepError> {
+    // An object or array that serde_json reads into `T` as it is needs no `Value` built of
+    // it, nor the coercions: for such a value (see `Sent::plain_container`) the lenient
+    // reading would give the same. When it does not fit as it is, the lenient reading below
+    // decides, and explains.
+    if let Some(text) = value.plain_container()
+        && let Ok(parsed) = serde_json::from_str::<T>(text)
+    {
+        return Ok(parsed);
+    }
+    value.with_node(|node| deserialize_node(node, name))
+}
+
 /// Deserializes one parameter value, naming the path inside it when a nested part is wrong.
-pub(crate) fn deserialize_value<T: DeserializeOwned>(
-    value: &Value,
-    name: &str,
-) -> Result<T, StepError> {
+fn deserialize_node<T: DeserializeOwned>(node: Node<'_>, name: &str) -> Result<T, StepError> {
     // Tracking the path costs on every value; it is only needed to explain a failure, so
     // the value is read plainly first and read again with tracking only when that failed.
     // Deserializing from a borrowed value has no side effects, so the second read fails the
     // same way.
-    if let Ok(parsed) = T::deserialize(Lenient(value)) {
+    if let Ok(parsed) = T::deserialize(Lenient(node)) {
         return Ok(parsed);
     }
-    serde_path_to_error::deserialize(Lenient(value)).map_err(|error| {
+    serde_path_to_error::deserialize(Lenient(node)).map_err(|error| {
         let path = error.path().to_string();
         let reason = error.into_inner();
         if path == "." {
@@ -442,8 +488,8 @@ pub fn param_or_else<T: DeserializeOwned>(
     arg: &ArgSpec,
     default: impl FnOnce() -> T,
 ) -> Result<T, StepError> {
-    match request.params().present(arg.wire_name) {
-        Some(value) => deserialize_value(value, arg.wire_name),
+    match request.sent().present(arg.wire_name) {
+        Some(value) => read_value(value, arg.wire_name),
         None => Ok(default()),
     }
 }
@@ -461,52 +507,76 @@ pub fn describe_param_with_default<T: DeserializeOwned + 'static>(
 mod tests {
     use super::*;
     use serde::Deserialize;
+    use serde_json::Value;
     use serde_json::json;
 
-    fn params(body: Value) -> ParamMap {
-        ParamMap::from_parts(body, json!({}))
+    /// The same parameters both ways a request keeps them: read into a map (a form, or a
+    /// body the scan leaves to the full reader), and scanned JSON text.
+    fn params(body: Value) -> [SentParams; 2] {
+        let text = body.to_string();
+        let format = crate::param_map::BodyFormat::of(&axum::http::HeaderMap::new()).unwrap();
+        [
+            SentParams::decoded(ParamMap::from_parts(body, json!({}))),
+            SentParams::decode(format, None, text.as_bytes(), 1_000).unwrap(),
+        ]
     }
 
     #[test]
     fn numbers_strings_and_bools_coerce_leniently() {
-        let p = params(json!({
+        for p in &params(json!({
             "a": "5", "b": 5, "c": "true", "d": " 2.5 ", "e": 7, "f": "FALSE", "g": 5.0
-        }));
-        assert_eq!(read_param::<u32>(&p, "a").unwrap(), 5);
-        assert_eq!(read_param::<String>(&p, "b").unwrap(), "5");
-        assert!(read_param::<bool>(&p, "c").unwrap());
-        assert_eq!(read_param::<f64>(&p, "d").unwrap(), 2.5);
-        assert_eq!(read_param::<f32>(&p, "e").unwrap(), 7.0);
-        assert!(!read_param::<bool>(&p, "f").unwrap());
-        assert_eq!(read_param::<i64>(&p, "g").unwrap(), 5);
-        assert_eq!(read_param::<BlockId>(&p, "b").unwrap(), BlockId::new("5"));
+        })) {
+            assert_eq!(read_param::<u32>(p, "a").unwrap(), 5);
+            assert_eq!(read_param::<String>(p, "b").unwrap(), "5");
+            assert!(read_param::<bool>(p, "c").unwrap());
+            assert_eq!(read_param::<f64>(p, "d").unwrap(), 2.5);
+            assert_eq!(read_param::<f32>(p, "e").unwrap(), 7.0);
+            assert!(!read_param::<bool>(p, "f").unwrap());
+            assert_eq!(read_param::<i64>(p, "g").unwrap(), 5);
+            assert_eq!(read_param::<String>(p, "g").unwrap(), "5.0");
+            assert_eq!(read_param::<BlockId>(p, "b").unwrap(), BlockId::new("5"));
+        }
     }
 
     #[test]
     fn null_empty_and_missing_are_absent() {
-        let p = params(json!({ "null": null, "empty": "" }));
-        for name in ["null", "empty", "missing"] {
-            assert_eq!(read_param::<Option<u32>>(&p, name).unwrap(), None);
-            let error = read_param::<u32>(&p, name).unwrap_err();
-            assert_eq!(error.code(), "missing_parameter", "{name}");
-            assert_eq!(error.parameter(), Some(name));
-            assert_eq!(error.status(), 400);
+        for p in &params(json!({ "null": null, "empty": "" })) {
+            for name in ["null", "empty", "missing"] {
+                assert_eq!(read_param::<Option<u32>>(p, name).unwrap(), None);
+                let error = read_param::<u32>(p, name).unwrap_err();
+                assert_eq!(error.code(), "missing_parameter", "{name}");
+                assert_eq!(error.parameter(), Some(name));
+                assert_eq!(error.status(), 400);
+            }
+            let detail = |name| {
+                read_param::<u32>(p, name)
+                    .unwrap_err()
+                    .detail()
+                    .map(str::to_owned)
+            };
+            assert_eq!(detail("null").as_deref(), Some("it was sent as null"));
+            assert_eq!(
+                detail("empty").as_deref(),
+                Some("it was sent as an empty string")
+            );
         }
     }
 
     #[test]
     fn wrong_values_name_the_parameter_and_the_problem() {
-        let p = params(json!({ "amount": "lots", "count": -1, "big": 300, "frac": 1.5 }));
-        let error = read_param::<f64>(&p, "amount").unwrap_err();
-        assert_eq!(error.code(), "invalid_parameter");
-        assert!(error.message().contains("`amount`"), "{}", error.message());
-        assert!(error.message().contains("\"lots\""), "{}", error.message());
-        assert!(read_param::<u32>(&p, "count").is_err());
-        assert!(read_param::<u8>(&p, "big").is_err());
-        assert!(read_param::<u32>(&p, "frac").is_err());
+        for p in &params(json!({ "amount": "lots", "count": -1, "big": 300, "frac": 1.5 })) {
+            let error = read_param::<f64>(p, "amount").unwrap_err();
+            assert_eq!(error.code(), "invalid_parameter");
+            assert!(error.message().contains("`amount`"), "{}", error.message());
+            assert!(error.message().contains("\"lots\""), "{}", error.message());
+            assert!(read_param::<u32>(p, "count").is_err());
+            assert!(read_param::<u8>(p, "big").is_err());
+            assert!(read_param::<u32>(p, "frac").is_err());
+        }
         for text in ["NaN", "inf"] {
-            let p = params(json!({ "x": text }));
-            assert!(read_param::<f64>(&p, "x").is_err(), "{text}");
+            for p in &params(json!({ "x": text })) {
+                assert!(read_param::<f64>(p, "x").is_err(), "{text}");
+            }
         }
     }
 
@@ -518,20 +588,68 @@ mod tests {
             age: u8,
             nickname: Option<String>,
         }
-        let p = params(json!({
+        for p in &params(json!({
             "user": { "firstname": "Ada", "age": "36", "nickname": "" },
+            "plain": { "firstname": "Ada", "age": 36, "nickname": "A" },
             "bad": { "firstname": "Ada", "age": "old" },
             "text": "{\"firstname\": \"Bob\", \"age\": 7}",
             "list": "[1, 2]"
-        }));
-        let user: User = read_param(&p, "user").unwrap();
-        assert_eq!(user.age, 36);
-        assert_eq!(user.nickname, None);
-        let error = read_param::<User>(&p, "bad").unwrap_err();
-        assert!(error.message().contains("at `age`"), "{}", error.message());
-        let from_text: User = read_param(&p, "text").unwrap();
-        assert_eq!(from_text.firstname, "Bob");
-        assert_eq!(read_param::<Vec<u32>>(&p, "list").unwrap(), vec![1, 2]);
+        })) {
+            let user: User = read_param(p, "user").unwrap();
+            assert_eq!(user.age, 36);
+            assert_eq!(user.nickname, None);
+            let plain: User = read_param(p, "plain").unwrap();
+            assert_eq!(plain.nickname.as_deref(), Some("A"));
+            let error = read_param::<User>(p, "bad").unwrap_err();
+            assert!(error.message().contains("at `age`"), "{}", error.message());
+            let from_text: User = read_param(p, "text").unwrap();
+            assert_eq!(from_text.firstname, "Bob");
+            assert_eq!(read_param::<Vec<u32>>(p, "list").unwrap(), vec![1, 2]);
+        }
+    }
+
+    #[test]
+    fn empty_and_null_inside_a_value_read_as_absent_in_both_forms() {
+        #[derive(Deserialize, Debug, PartialEq)]
+        struct Note {
+            text: Option<String>,
+        }
+        for p in &params(json!({
+            "note": { "text": "" },
+            "notes": [{ "text": null }, { "text": "hi" }],
+            "any": { "a": null, "b": 1 },
+        })) {
+            assert_eq!(read_param::<Note>(p, "note").unwrap(), Note { text: None });
+            assert_eq!(
+                read_param::<Vec<Note>>(p, "notes").unwrap(),
+                [
+                    Note { text: None },
+                    Note {
+                        text: Some("hi".into())
+                    }
+                ]
+            );
+            // A null inside a value is no entry at all, whatever the target.
+            assert_eq!(read_param::<Value>(p, "any").unwrap(), json!({ "b": 1 }));
+        }
+    }
+
+    #[test]
+    fn escaped_big_and_repeated_values_read_as_the_full_reader_reads_them() {
+        let format = crate::param_map::BodyFormat::of(&axum::http::HeaderMap::new()).unwrap();
+        let body = r#"{"sku": "A\u0031", "n": 1e400, "s": "\ud800", "sku": "B\"2", "k\u0065y": 1}"#;
+        let p = SentParams::decode(format, None, body.as_bytes(), 100).unwrap();
+        assert_eq!(read_param::<String>(&p, "sku").unwrap(), "B\"2");
+        assert_eq!(read_param::<String>(&p, "n").unwrap(), "1e400");
+        assert_eq!(
+            read_param::<f64>(&p, "n").unwrap_err().code(),
+            "invalid_parameter"
+        );
+        assert_eq!(read_param::<String>(&p, "s").unwrap(), "\u{fffd}");
+        assert_eq!(read_param::<u8>(&p, "key").unwrap(), 1);
+        let map = p.map();
+        assert_eq!(map.get("sku"), Some(&json!("B\"2")));
+        assert_eq!(map.len(), 4);
     }
 
     #[test]
@@ -542,14 +660,84 @@ mod tests {
             SavingsAccount,
             Checking,
         }
-        let p = params(json!({ "a": "savings_account", "b": "gold" }));
-        assert_eq!(
-            read_param::<Account>(&p, "a").unwrap(),
-            Account::SavingsAccount
-        );
-        assert_eq!(
-            read_param::<Account>(&p, "b").unwrap_err().code(),
-            "invalid_parameter"
-        );
+        for p in &params(json!({ "a": "savings_account", "b": "gold" })) {
+            assert_eq!(
+                read_param::<Account>(p, "a").unwrap(),
+                Account::SavingsAccount
+            );
+            assert_eq!(
+                read_param::<Account>(p, "b").unwrap_err().code(),
+                "invalid_parameter"
+            );
+        }
+    }
+
+    /// What a step reads from a scanned body is what it read from the body's map, for any
+    /// body: the same value, or the same error.
+    fn read_both_ways<T: DeserializeOwned + PartialEq + std::fmt::Debug>(
+        forms: &[SentParams; 2],
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        let [map, scanned] = forms;
+        for name in ["v", "absent"] {
+            let expected = read_param::<T>(map, name).map_err(|error| format!("{error:?}"));
+            let got = read_param::<T>(scanned, name).map_err(|error| format!("{error:?}"));
+            proptest::prop_assert_eq!(got, expected, "{}", std::any::type_name::<T>());
+        }
+        Ok(())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_scanned_body_reads_as_its_map_reads(value in json_values()) {
+            #[derive(Deserialize, Debug, PartialEq)]
+            struct Item {
+                sku: Option<String>,
+                #[serde(default)]
+                quantity: u32,
+            }
+            let forms = params(json!({ "v": value, "other": 1 }));
+            proptest::prop_assert_eq!(forms[1].map().as_ref(), forms[0].map().as_ref());
+            read_both_ways::<Value>(&forms)?;
+            read_both_ways::<String>(&forms)?;
+            read_both_ways::<Option<String>>(&forms)?;
+            read_both_ways::<f64>(&forms)?;
+            read_both_ways::<Option<u32>>(&forms)?;
+            read_both_ways::<bool>(&forms)?;
+            read_both_ways::<Item>(&forms)?;
+            read_both_ways::<Vec<Item>>(&forms)?;
+            read_both_ways::<Vec<Option<i64>>>(&forms)?;
+            read_both_ways::<std::collections::BTreeMap<String, Value>>(&forms)?;
+        }
+    }
+
+    fn json_values() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            Just(json!("")),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            (0u32..20).prop_map(|n| json!(n)),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(|f| json!(f)),
+            "[a-z0-9 .\"\\\\]{0,8}".prop_map(Value::String),
+            (0u32..20).prop_map(|n| json!(n.to_string())),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map(
+                    prop_oneof![
+                        Just("sku".to_owned()),
+                        Just("quantity".to_owned()),
+                        "[a-z]{1,3}"
+                    ],
+                    inner,
+                    0..4
+                )
+                .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
     }
 }

@@ -7,7 +7,7 @@ use serde::forward_to_deserialize_any;
 
 use super::{ArgSpec, FromStepRequest, ParamInfo, StepInputs, StepRequest};
 use crate::error::StepError;
-use crate::param_map::ParamMap;
+use crate::param_map::SentParams;
 use crate::param_map::lenient::LenientMap;
 
 /// All of a step's parameters as one struct, deserialized with serde (so `#[serde(rename)]`,
@@ -60,7 +60,7 @@ impl<T> DerefMut for Params<T> {
 
 impl<T: DeserializeOwned + 'static> FromStepRequest for Params<T> {
     fn from_step_request(request: &StepRequest, _arg: &ArgSpec) -> Result<Self, StepError> {
-        read_all(request.params()).map(Params)
+        read_all(request.sent()).map(Params)
     }
 
     /// Documents the struct's schema, and reads exactly its fields; a struct whose fields
@@ -108,7 +108,7 @@ impl<'de> Deserializer<'de> for FieldProbe<'_> {
     }
 }
 
-fn read_all<T: DeserializeOwned>(params: &ParamMap) -> Result<T, StepError> {
+fn read_all<T: DeserializeOwned>(params: &SentParams) -> Result<T, StepError> {
     // As for single parameters: the path is tracked only to explain a failure.
     if let Ok(parsed) = T::deserialize(AllParams(params)) {
         return Ok(parsed);
@@ -140,14 +140,14 @@ fn missing_field(reason: &str) -> Option<&str> {
     reason.strip_prefix("missing field `")?.split('`').next()
 }
 
-/// The whole parameter map as one deserializer: a map of every parameter, body first.
-struct AllParams<'a>(&'a ParamMap);
+/// Every parameter as one deserializer: a map of each name once, sorted.
+struct AllParams<'a>(&'a SentParams);
 
 impl<'de> Deserializer<'de> for AllParams<'_> {
     type Error = serde_json::Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        visitor.visit_map(LenientMap::new(self.0.iter()))
+        visitor.visit_map(LenientMap::new(self.0.entries().into_iter()))
     }
 
     forward_to_deserialize_any! {
@@ -161,6 +161,7 @@ impl<'de> Deserializer<'de> for AllParams<'_> {
 mod tests {
     use super::*;
     use crate::BlockId;
+    use crate::param_map::ParamMap;
     use serde::Deserialize;
     use serde_json::json;
 
@@ -176,15 +177,39 @@ mod tests {
 
     #[test]
     fn reads_body_and_query_together_with_coercion() {
-        let params = ParamMap::from_parts(
+        let params = SentParams::decoded(ParamMap::from_parts(
             json!({ "amount": "500", "accountType": "savings", "note": "" }),
             json!({ "transactionSuccess": "ok-block", "amount": "1" }),
-        );
+        ));
         let transfer: Transfer = read_all(&params).unwrap();
         assert_eq!(transfer.amount, 500.0);
         assert_eq!(transfer.account_type, "savings");
         assert_eq!(transfer.transaction_success, BlockId::new("ok-block"));
         assert_eq!(transfer.note, None);
+    }
+
+    #[test]
+    fn a_scanned_body_reads_as_its_map_would() {
+        let format = crate::param_map::BodyFormat::of(&axum::http::HeaderMap::new()).unwrap();
+        let body = br#"{"amount": "1", "accountType": "savings", "note": "", "amount": "500"}"#;
+        let params = SentParams::decode(
+            format,
+            Some("transactionSuccess=ok-block&amount=2"),
+            body,
+            100,
+        )
+        .unwrap();
+        // The last `amount` of the body wins, over the query's too.
+        let transfer: Transfer = read_all(&params).unwrap();
+        assert_eq!(transfer.amount, 500.0);
+        assert_eq!(transfer.account_type, "savings");
+        assert_eq!(transfer.transaction_success, BlockId::new("ok-block"));
+        assert_eq!(transfer.note, None);
+        let names: Vec<&str> = params.entries().iter().map(|(name, _)| *name).collect();
+        assert_eq!(
+            names,
+            ["accountType", "amount", "note", "transactionSuccess"]
+        );
     }
 
     #[test]
@@ -206,7 +231,10 @@ mod tests {
 
     #[test]
     fn a_missing_field_is_a_missing_parameter() {
-        let params = ParamMap::from_parts(json!({ "amount": 1, "accountType": "x" }), json!({}));
+        let params = SentParams::decoded(ParamMap::from_parts(
+            json!({ "amount": 1, "accountType": "x" }),
+            json!({}),
+        ));
         let error = read_all::<Transfer>(&params).unwrap_err();
         assert_eq!(error.code(), "missing_parameter");
         assert_eq!(error.parameter(), Some("transactionSuccess"));
@@ -214,10 +242,10 @@ mod tests {
 
     #[test]
     fn a_wrong_field_is_an_invalid_parameter() {
-        let params = ParamMap::from_parts(
+        let params = SentParams::decoded(ParamMap::from_parts(
             json!({ "amount": "much", "accountType": "x", "transactionSuccess": "b" }),
             json!({}),
-        );
+        ));
         let error = read_all::<Transfer>(&params).unwrap_err();
         assert_eq!(error.code(), "invalid_parameter");
         assert_eq!(error.parameter(), Some("amount"));

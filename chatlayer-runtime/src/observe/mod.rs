@@ -21,7 +21,8 @@ use tracing::Span;
 use tracing::field::{Empty, display};
 
 use crate::descriptor::StepDescriptor;
-use crate::param_map::ParamMap;
+use crate::param_map::SentParams;
+use crate::param_map::lenient::Node;
 use crate::security::Lookup;
 use crate::untrusted::Bounded;
 pub(crate) use endpoint::MetricsToken;
@@ -186,18 +187,20 @@ fn join_callers_trace(span: &Span, parent: &TraceParent<'_>) {
 /// The conversation's session id (the `sessionId` parameter of [`Context`](crate::Context)),
 /// when the request carries one: added to the current request's span (it is entered while
 /// the request runs) when the span is recorded, and returned when the access line shows it.
-pub(crate) fn session_of(params: &ParamMap, wanted: Wanted) -> Option<String> {
+pub(crate) fn session_of(params: &SentParams, wanted: Wanted) -> Option<String> {
     if !wanted.any() {
         return None;
     }
-    let Some(serde_json::Value::String(id)) = params.present("sessionId") else {
-        return None;
-    };
-    let shown = Bounded(id, SESSION_CHARS);
-    if wanted.span {
-        Span::current().record("session", display(shown));
-    }
-    wanted.access_line.then(|| shown.to_string())
+    params.present("sessionId")?.with_node(|node| {
+        let Node::Text(id) = node else {
+            return None;
+        };
+        let shown = Bounded(id, SESSION_CHARS);
+        if wanted.span {
+            Span::current().record("session", display(shown));
+        }
+        wanted.access_line.then(|| shown.to_string())
+    })
 }
 
 /// One request being served: ends exactly once, answered or dropped.

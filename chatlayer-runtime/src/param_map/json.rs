@@ -53,6 +53,23 @@ pub(crate) fn parse_object(text: &str, limit: usize) -> Result<Map<String, Value
     }
 }
 
+/// Reads one value's JSON text, already checked by the scan (so within the limits): with
+/// serde_json, or with the tolerant reader when serde_json refuses it.
+pub(crate) fn parse_value(text: &str) -> Value {
+    serde_json::from_str(text)
+        .ok()
+        .or_else(|| tolerant::parse_value(text, usize::MAX).ok())
+        .unwrap_or(Value::Null)
+}
+
+/// Decodes a JSON string literal (quotes included), already checked by the scan.
+pub(crate) fn decode_string(quoted: &str) -> String {
+    match parse_value(quoted) {
+        Value::String(text) => text,
+        _ => String::new(),
+    }
+}
+
 /// How many values may still be made.
 struct Budget {
     left: Cell<usize>,
@@ -189,6 +206,14 @@ mod tolerant {
     }
 
     pub(super) fn parse(text: &str, limit: usize) -> Result<Map<String, Value>, JsonProblem> {
+        match parse_value(text, limit)? {
+            Value::Object(map) => Ok(map),
+            _ => Err(JsonProblem::NotAnObject),
+        }
+    }
+
+    /// Reads any JSON value.
+    pub(super) fn parse_value(text: &str, limit: usize) -> Result<Value, JsonProblem> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut reader = Reader {
             bytes: text.as_bytes(),
@@ -257,10 +282,7 @@ mod tolerant {
         if reader.at != reader.bytes.len() {
             return Err(reader.invalid("trailing characters"));
         }
-        match document {
-            Value::Object(map) => Ok(map),
-            _ => Err(JsonProblem::NotAnObject),
-        }
+        Ok(document)
     }
 
     /// Puts `value` into the container being read and moves past the separator; returns the

@@ -16,35 +16,70 @@ use serde::de::{
 use serde::forward_to_deserialize_any;
 use serde_json::{Map, Number, Value};
 
+use super::Sent;
+
 /// Deserializes from a borrowed JSON value with Chatlayer's lenient coercions.
 #[derive(Clone, Copy)]
-pub(crate) struct Lenient<'a>(pub(crate) &'a Value);
+pub(crate) struct Lenient<'a>(pub(crate) Node<'a>);
+
+/// A JSON value as [`Lenient`] reads it: a scalar may be borrowed from wherever it was
+/// found (a parsed `Value`, or a body's text), containers are parsed values.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Node<'a> {
+    Null,
+    Bool(bool),
+    Number(&'a Number),
+    Text(&'a str),
+    Array(&'a [Value]),
+    Object(&'a Map<String, Value>),
+}
+
+impl<'a> From<&'a Value> for Node<'a> {
+    fn from(value: &'a Value) -> Self {
+        match value {
+            Value::Null => Node::Null,
+            Value::Bool(b) => Node::Bool(*b),
+            Value::Number(n) => Node::Number(n),
+            Value::String(s) => Node::Text(s),
+            Value::Array(items) => Node::Array(items),
+            Value::Object(map) => Node::Object(map),
+        }
+    }
+}
+
+impl Node<'_> {
+    /// Whether the value counts as "not sent": `null` and `""` do.
+    pub(crate) fn is_absent(self) -> bool {
+        matches!(self, Node::Null | Node::Text(""))
+    }
+}
 
 type Error = serde_json::Error;
 
 /// Whether a parameter value counts as "not sent": `null` and `""` do.
 pub(crate) fn is_absent(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::String(text) => text.is_empty(),
-        _ => false,
-    }
+    Node::from(value).is_absent()
 }
 
 impl<'a> Lenient<'a> {
+    /// Reads `value`.
+    pub(crate) fn of(value: &'a Value) -> Self {
+        Lenient(Node::from(value))
+    }
+
     fn unexpected(&self) -> Unexpected<'a> {
         match self.0 {
-            Value::Null => Unexpected::Unit,
-            Value::Bool(b) => Unexpected::Bool(*b),
-            Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            Node::Null => Unexpected::Unit,
+            Node::Bool(b) => Unexpected::Bool(b),
+            Node::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
                 (Some(u), _, _) => Unexpected::Unsigned(u),
                 (_, Some(i), _) => Unexpected::Signed(i),
                 (_, _, Some(f)) => Unexpected::Float(f),
                 _ => Unexpected::Other("number"),
             },
-            Value::String(s) => Unexpected::Str(s),
-            Value::Array(_) => Unexpected::Seq,
-            Value::Object(_) => Unexpected::Map,
+            Node::Text(s) => Unexpected::Str(s),
+            Node::Array(_) => Unexpected::Seq,
+            Node::Object(_) => Unexpected::Map,
         }
     }
 
@@ -55,8 +90,8 @@ impl<'a> Lenient<'a> {
     /// A number, from a JSON number or from text that parses as one.
     fn number(&self) -> Option<Number> {
         match self.0 {
-            Value::Number(n) => Some(n.clone()),
-            Value::String(text) => parse_number(text.trim()),
+            Node::Number(n) => Some(n.clone()),
+            Node::Text(text) => parse_number(text.trim()),
             _ => None,
         }
     }
@@ -64,7 +99,7 @@ impl<'a> Lenient<'a> {
     /// A string holding JSON, decoded, for object and array targets.
     fn embedded_json(&self) -> Option<Value> {
         match self.0 {
-            Value::String(text) => {
+            Node::Text(text) => {
                 let trimmed = text.trim_start();
                 if trimmed.starts_with('{') || trimmed.starts_with('[') {
                     serde_json::from_str(text).ok()
@@ -119,9 +154,9 @@ impl<'de> Deserializer<'de> for Lenient<'_> {
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0 {
-            Value::Null => visitor.visit_unit(),
-            Value::Bool(b) => visitor.visit_bool(*b),
-            Value::Number(n) => {
+            Node::Null => visitor.visit_unit(),
+            Node::Bool(b) => visitor.visit_bool(b),
+            Node::Number(n) => {
                 if let Some(u) = n.as_u64() {
                     visitor.visit_u64(u)
                 } else if let Some(i) = n.as_i64() {
@@ -130,16 +165,16 @@ impl<'de> Deserializer<'de> for Lenient<'_> {
                     visitor.visit_f64(n.as_f64().unwrap_or(f64::NAN))
                 }
             }
-            Value::String(s) => visitor.visit_str(s),
-            Value::Array(items) => visit_array(items, visitor),
-            Value::Object(map) => visit_object(map, visitor),
+            Node::Text(s) => visitor.visit_str(s),
+            Node::Array(items) => visit_array(items, visitor),
+            Node::Object(map) => visit_object(map, visitor),
         }
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0 {
-            Value::Bool(b) => visitor.visit_bool(*b),
-            Value::String(text) => match text.trim() {
+            Node::Bool(b) => visitor.visit_bool(b),
+            Node::Text(text) => match text.trim() {
                 t if t.eq_ignore_ascii_case("true") => visitor.visit_bool(true),
                 t if t.eq_ignore_ascii_case("false") => visitor.visit_bool(false),
                 _ => self.invalid(&visitor),
@@ -196,9 +231,9 @@ impl<'de> Deserializer<'de> for Lenient<'_> {
 
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0 {
-            Value::String(text) => visitor.visit_str(text),
-            Value::Number(n) => visitor.visit_string(n.to_string()),
-            Value::Bool(b) => visitor.visit_str(if *b { "true" } else { "false" }),
+            Node::Text(text) => visitor.visit_str(text),
+            Node::Number(n) => visitor.visit_string(n.to_string()),
+            Node::Bool(b) => visitor.visit_str(if b { "true" } else { "false" }),
             _ => self.invalid(&visitor),
         }
     }
@@ -216,7 +251,7 @@ impl<'de> Deserializer<'de> for Lenient<'_> {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        if is_absent(self.0) {
+        if self.0.is_absent() {
             visitor.visit_none()
         } else {
             visitor.visit_some(self)
@@ -225,7 +260,7 @@ impl<'de> Deserializer<'de> for Lenient<'_> {
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0 {
-            Value::Null => visitor.visit_unit(),
+            Node::Null => visitor.visit_unit(),
             _ => self.invalid(&visitor),
         }
     }
@@ -248,7 +283,7 @@ impl<'de> Deserializer<'de> for Lenient<'_> {
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match (self.0, self.embedded_json()) {
-            (Value::Array(items), _) => visit_array(items, visitor),
+            (Node::Array(items), _) => visit_array(items, visitor),
             (_, Some(Value::Array(items))) => visit_array(&items, visitor),
             _ => self.invalid(&visitor),
         }
@@ -273,7 +308,7 @@ impl<'de> Deserializer<'de> for Lenient<'_> {
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match (self.0, self.embedded_json()) {
-            (Value::Object(map), _) => visit_object(map, visitor),
+            (Node::Object(map), _) => visit_object(map, visitor),
             (_, Some(Value::Object(map))) => visit_object(&map, visitor),
             _ => self.invalid(&visitor),
         }
@@ -285,7 +320,12 @@ impl<'de> Deserializer<'de> for Lenient<'_> {
         _fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        self.deserialize_map(visitor)
+        // A struct may also be sent as the array of its fields in order, as serde_json
+        // reads it.
+        match self.0 {
+            Node::Array(items) => visit_array(items, visitor),
+            _ => self.deserialize_map(visitor),
+        }
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
@@ -295,8 +335,8 @@ impl<'de> Deserializer<'de> for Lenient<'_> {
         visitor: V,
     ) -> Result<V::Value, Error> {
         match self.0 {
-            Value::String(variant) => visitor.visit_enum(variant.as_str().into_deserializer()),
-            Value::Object(map) if map.len() == 1 => {
+            Node::Text(variant) => visitor.visit_enum(variant.into_deserializer()),
+            Node::Object(map) if map.len() == 1 => {
                 let (variant, content) = map.iter().next().expect("one entry");
                 visitor.visit_enum(LenientEnum { variant, content })
             }
@@ -332,7 +372,10 @@ fn visit_object<'de, V: Visitor<'de>>(
     map: &Map<String, Value>,
     visitor: V,
 ) -> Result<V::Value, Error> {
-    visitor.visit_map(LenientMap::new(map.iter()))
+    visitor.visit_map(LenientMap::new(
+        map.iter()
+            .map(|(key, value)| (key.as_str(), Sent::Value(value))),
+    ))
 }
 
 struct LenientSeq<'a> {
@@ -347,7 +390,7 @@ impl<'de> SeqAccess<'de> for LenientSeq<'_> {
         seed: T,
     ) -> Result<Option<T::Value>, Error> {
         match self.items.next() {
-            Some(item) => seed.deserialize(Lenient(item)).map(Some),
+            Some(item) => seed.deserialize(Lenient::of(item)).map(Some),
             None => Ok(None),
         }
     }
@@ -362,10 +405,10 @@ impl<'de> SeqAccess<'de> for LenientSeq<'_> {
 /// `Option` fields become `None`, `#[serde(default)]` applies, required fields are missing.
 pub(crate) struct LenientMap<'a, I> {
     entries: I,
-    pending: Option<&'a Value>,
+    pending: Option<Sent<'a>>,
 }
 
-impl<'a, I: Iterator<Item = (&'a String, &'a Value)>> LenientMap<'a, I> {
+impl<'a, I: Iterator<Item = (&'a str, Sent<'a>)>> LenientMap<'a, I> {
     pub(crate) fn new(entries: I) -> Self {
         LenientMap {
             entries,
@@ -374,7 +417,7 @@ impl<'a, I: Iterator<Item = (&'a String, &'a Value)>> LenientMap<'a, I> {
     }
 }
 
-impl<'de, 'a, I: Iterator<Item = (&'a String, &'a Value)>> MapAccess<'de> for LenientMap<'a, I> {
+impl<'de, 'a, I: Iterator<Item = (&'a str, Sent<'a>)>> MapAccess<'de> for LenientMap<'a, I> {
     type Error = Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
@@ -382,11 +425,11 @@ impl<'de, 'a, I: Iterator<Item = (&'a String, &'a Value)>> MapAccess<'de> for Le
         seed: K,
     ) -> Result<Option<K::Value>, Error> {
         for (key, value) in self.entries.by_ref() {
-            if is_absent(value) {
+            if value.is_absent() {
                 continue;
             }
             self.pending = Some(value);
-            return seed.deserialize(key.as_str().into_deserializer()).map(Some);
+            return seed.deserialize(key.into_deserializer()).map(Some);
         }
         Ok(None)
     }
@@ -396,7 +439,7 @@ impl<'de, 'a, I: Iterator<Item = (&'a String, &'a Value)>> MapAccess<'de> for Le
             .pending
             .take()
             .ok_or_else(|| <Error as de::Error>::custom("value requested before its key"))?;
-        seed.deserialize(Lenient(value))
+        value.read_seed(seed)
     }
 }
 
@@ -414,7 +457,7 @@ impl<'de, 'a> EnumAccess<'de> for LenientEnum<'a> {
         seed: V,
     ) -> Result<(V::Value, Lenient<'a>), Error> {
         let variant = seed.deserialize(self.variant.as_str().into_deserializer())?;
-        Ok((variant, Lenient(self.content)))
+        Ok((variant, Lenient::of(self.content)))
     }
 }
 
@@ -423,7 +466,7 @@ impl<'de> VariantAccess<'de> for Lenient<'_> {
 
     fn unit_variant(self) -> Result<(), Error> {
         match self.0 {
-            Value::Null => Ok(()),
+            Node::Null => Ok(()),
             _ => self.invalid(&"a unit variant"),
         }
     }

@@ -4,13 +4,13 @@ mod form;
 mod format;
 mod json;
 pub(crate) mod lenient;
+mod scan;
+mod sent;
 
 use serde_json::{Map, Value};
 
-use crate::error::{ErrorCode, StepError};
-use json::JsonProblem;
-
 pub(crate) use format::BodyFormat;
+pub(crate) use sent::{Sent, SentParams};
 
 /// The parameters Chatlayer sent, as the bot builder mapped them in the API step.
 ///
@@ -59,11 +59,6 @@ impl ParamMap {
         self.body.get(name).or_else(|| self.query.get(name))
     }
 
-    /// The value of parameter `name` when it was really sent: not missing, `null` or `""`.
-    pub(crate) fn present(&self, name: &str) -> Option<&Value> {
-        self.get(name).filter(|value| !lenient::is_absent(value))
-    }
-
     /// The parameters from the request body.
     pub fn body(&self) -> &Map<String, Value> {
         &self.body
@@ -99,62 +94,6 @@ impl ParamMap {
             .map(|(name, value)| (name.clone(), value.clone()))
             .collect()
     }
-
-    /// Decodes the query string and the body of one request, the body as `format` says and
-    /// with at most `value_limit` JSON values.
-    pub(crate) fn decode(
-        format: BodyFormat,
-        query: Option<&str>,
-        body: &[u8],
-        value_limit: usize,
-    ) -> Result<Self, StepError> {
-        let query = query
-            .map(|query| form::decode(query.as_bytes(), None))
-            .unwrap_or_default();
-        let raw = body.strip_prefix(BOM).unwrap_or(body);
-        let first = raw.iter().find(|byte| !byte.is_ascii_whitespace());
-        let body = if first.is_none() {
-            Map::new()
-        } else if first != Some(&b'{') && format.form {
-            // A JSON object is parsed as JSON even when the request claims to be a form
-            // (curl's `-d` does that by default); anything else under that claim is a form,
-            // whose bytes (raw or %-escaped) are text in its charset.
-            form::decode(raw, format.charset)
-        } else {
-            let text = match format.charset {
-                Some(charset) => charset.decode_without_bom_handling(raw).0,
-                None => std::str::from_utf8(raw)
-                    .map(std::borrow::Cow::Borrowed)
-                    .map_err(|error| {
-                        StepError::invalid_body(format!(
-                            "the request body is not UTF-8 text ({error}); name its charset \
-                             in the Content-Type"
-                        ))
-                    })?,
-            };
-            json::parse_object(&text, value_limit).map_err(|problem| match problem {
-                JsonProblem::TooManyValues => StepError::of(
-                    ErrorCode::BodyTooLarge,
-                    format!("the request body holds more than {value_limit} JSON values"),
-                )
-                .with_hint("send fewer values, or raise the app's body_value_limit"),
-                JsonProblem::TooDeep => StepError::of(
-                    ErrorCode::BodyTooLarge,
-                    format!(
-                        "the request body nests arrays and objects deeper than {} levels",
-                        json::MAX_DEPTH
-                    ),
-                ),
-                JsonProblem::NotAnObject => StepError::invalid_body(
-                    "the request body is JSON, but not an object of parameters".to_owned(),
-                ),
-                JsonProblem::Invalid(why) => StepError::invalid_body(format!(
-                    "the request body is not a JSON object of parameters: {why}"
-                )),
-            })?
-        };
-        Ok(ParamMap { body, query })
-    }
 }
 
 /// The UTF-8 byte-order mark, which some senders put before JSON.
@@ -174,24 +113,33 @@ mod tests {
         BodyFormat::of(&headers).unwrap()
     }
 
+    /// Every parameter of a request, as a map.
+    fn decode(
+        format: BodyFormat,
+        query: Option<&str>,
+        body: &[u8],
+        value_limit: usize,
+    ) -> Result<ParamMap, crate::StepError> {
+        SentParams::decode(format, query, body, value_limit).map(|sent| (**sent.map()).clone())
+    }
+
     #[test]
     fn json_body_is_parsed_without_a_content_type() {
-        let params = ParamMap::decode(headers(None), None, br#"{"amount": 500}"#, 100).unwrap();
+        let params = decode(headers(None), None, br#"{"amount": 500}"#, 100).unwrap();
         assert_eq!(params.get("amount"), Some(&json!(500)));
     }
 
     #[test]
     fn json_body_is_parsed_whatever_the_content_type_says() {
         for content_type in ["text/plain", "text/html", "application/json;"] {
-            let params =
-                ParamMap::decode(headers(Some(content_type)), None, br#"{"a": "b"}"#, 100).unwrap();
+            let params = decode(headers(Some(content_type)), None, br#"{"a": "b"}"#, 100).unwrap();
             assert_eq!(params.get("a"), Some(&json!("b")), "{content_type}");
         }
     }
 
     #[test]
     fn form_body_and_query_are_decoded_with_repeats_kept() {
-        let params = ParamMap::decode(
+        let params = decode(
             headers(Some("application/x-www-form-urlencoded; charset=utf-8")),
             Some("source=Chatlayer&tag=a&tag=b&sku=query"),
             b"sku=A%201&quantity=2",
@@ -207,7 +155,7 @@ mod tests {
 
     #[test]
     fn a_json_object_wins_over_a_form_content_type() {
-        let params = ParamMap::decode(
+        let params = decode(
             headers(Some("application/x-www-form-urlencoded")),
             None,
             br#" {"amount": 500, "destination": "Elon Musk"}"#,
@@ -221,18 +169,14 @@ mod tests {
     #[test]
     fn empty_and_blank_bodies_carry_no_parameters() {
         for body in [&b""[..], b"  \n"] {
-            assert!(
-                ParamMap::decode(headers(None), None, body, 100)
-                    .unwrap()
-                    .is_empty()
-            );
+            assert!(decode(headers(None), None, body, 100).unwrap().is_empty());
         }
     }
 
     #[test]
     fn a_body_that_is_not_a_json_object_is_rejected() {
         for body in [&b"[1, 2]"[..], b"\"text\"", b"{\"a\": ", b"sku=A1"] {
-            let error = ParamMap::decode(headers(None), None, body, 100).unwrap_err();
+            let error = decode(headers(None), None, body, 100).unwrap_err();
             assert_eq!(error.code(), "invalid_body");
         }
     }
