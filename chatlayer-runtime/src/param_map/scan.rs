@@ -13,6 +13,20 @@ use std::ops::Range;
 
 use super::json::{JsonProblem, MAX_DEPTH};
 
+/// The bytes that end a run of plain characters in a string: its closing quote, an escape,
+/// and the control characters JSON does not allow there.
+const ENDS_RUN: [bool; 256] = {
+    let mut ends = [false; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        ends[byte] = true;
+        byte += 1;
+    }
+    ends[b'"' as usize] = true;
+    ends[b'\\' as usize] = true;
+    ends
+};
+
 /// One `"key": value` of the body's top-level object.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct RawEntry {
@@ -39,6 +53,16 @@ impl Key {
             Key::Decoded(text) => text,
         }
     }
+
+    /// Whether the key is `name` (lengths first: most keys differ in length).
+    pub(crate) fn is(&self, name: &str, body: &str) -> bool {
+        match self {
+            Key::At(range) => {
+                range.len() == name.len() && body.as_bytes()[range.clone()] == *name.as_bytes()
+            }
+            Key::Decoded(text) => **text == *name,
+        }
+    }
 }
 
 /// What a scan found.
@@ -59,6 +83,10 @@ pub(crate) fn scan(text: &str, limit: usize) -> Result<Scanned, JsonProblem> {
         at: start,
         values: 0,
         limit,
+        open: Open {
+            bits: [0; MAX_DEPTH.div_ceil(64)],
+            depth: 0,
+        },
     };
     match scanner.object(text) {
         Ok(entries) => Ok(Scanned::Object(entries)),
@@ -83,6 +111,8 @@ struct Scanner<'a> {
     /// Values seen so far.
     values: usize,
     limit: usize,
+    /// The containers open inside the top-level value being scanned.
+    open: Open,
 }
 
 /// The containers open inside one top-level value, one bit each (set: an object).
@@ -194,10 +224,9 @@ impl Scanner<'_> {
     /// One top-level value, whatever it nests (inside the body's object, so one level deep
     /// already); whether it is plain (see [`RawEntry::plain`]).
     fn value(&mut self) -> Step<bool> {
-        let mut open = Open {
-            bits: [0; MAX_DEPTH.div_ceil(64)],
-            depth: 0,
-        };
+        // Every container a value opens it closes, or the scan stops: so `open` is empty
+        // here, and its bits are set before they are read.
+        debug_assert_eq!(self.open.depth, 0);
         let mut plain = true;
         loop {
             // At the start of a value.
@@ -205,7 +234,7 @@ impl Scanner<'_> {
             match self.peek() {
                 Some(opening @ (b'{' | b'[')) => {
                     // The body's object is one level.
-                    if open.depth + 1 == MAX_DEPTH {
+                    if self.open.depth + 1 == MAX_DEPTH {
                         return Err(Stop::Limit(JsonProblem::TooDeep));
                     }
                     self.at += 1;
@@ -214,7 +243,7 @@ impl Scanner<'_> {
                     if self.peek() == Some(closing) {
                         self.at += 1;
                     } else {
-                        open.push(opening == b'{');
+                        self.open.push(opening == b'{');
                         if opening == b'{' {
                             self.member_key()?;
                         }
@@ -224,7 +253,7 @@ impl Scanner<'_> {
                 Some(b'"') => {
                     let start = self.at;
                     self.string()?;
-                    if open.depth > 0 && self.at - start == 2 {
+                    if self.open.depth > 0 && self.at - start == 2 {
                         plain = false;
                     }
                 }
@@ -232,7 +261,7 @@ impl Scanner<'_> {
                 Some(b'f') => self.word(b"false")?,
                 Some(b'n') => {
                     self.word(b"null")?;
-                    if open.depth > 0 {
+                    if self.open.depth > 0 {
                         plain = false;
                     }
                 }
@@ -241,11 +270,11 @@ impl Scanner<'_> {
             }
             // After a value: close what it ends, until another value starts.
             loop {
-                if open.depth == 0 {
+                if self.open.depth == 0 {
                     return Ok(plain);
                 }
                 self.skip_space();
-                let object = open.innermost_is_object();
+                let object = self.open.innermost_is_object();
                 match self.peek() {
                     Some(b',') => {
                         self.at += 1;
@@ -255,8 +284,8 @@ impl Scanner<'_> {
                         }
                         break;
                     }
-                    Some(b'}') if object => open.depth -= 1,
-                    Some(b']') if !object => open.depth -= 1,
+                    Some(b'}') if object => self.open.depth -= 1,
+                    Some(b']') if !object => self.open.depth -= 1,
                     _ => return Err(Stop::NotHandled),
                 }
                 self.at += 1;
@@ -287,9 +316,17 @@ impl Scanner<'_> {
         self.expect(b'"')?;
         let mut escaped = false;
         loop {
-            let byte = *self.bytes.get(self.at).ok_or(Stop::NotHandled)?;
-            self.at += 1;
-            match byte {
+            // Most of a body is the text of its strings: one tight loop finds where a run of
+            // plain characters ends.
+            let mut end = self.at;
+            while let Some(&byte) = self.bytes.get(end)
+                && !ENDS_RUN[usize::from(byte)]
+            {
+                end += 1;
+            }
+            let &stop = self.bytes.get(end).ok_or(Stop::NotHandled)?;
+            self.at = end + 1;
+            match stop {
                 b'"' => return Ok(escaped),
                 b'\\' => {
                     escaped = true;
@@ -307,8 +344,7 @@ impl Scanner<'_> {
                         _ => return Err(Stop::NotHandled),
                     }
                 }
-                0..0x20 => return Err(Stop::NotHandled),
-                _ => {}
+                _ => return Err(Stop::NotHandled),
             }
         }
     }

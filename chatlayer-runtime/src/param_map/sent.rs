@@ -195,7 +195,7 @@ impl SentParams {
             } => entries
                 .iter()
                 .rev()
-                .find(|entry| entry.key.text(text) == name)
+                .find(|entry| entry.key.is(name, text))
                 .map(|entry| sent(text, entry))
                 .or_else(|| query.get(name).map(Sent::Value)),
             Form::Decoded => self.map().get(name).map(Sent::Value),
