@@ -20,6 +20,16 @@ enum Command {
         input: Option<String>,
     },
     Help,
+    /// Replay a recording against this app, in-process.
+    Replay {
+        dir: String,
+        ignore: Vec<String>,
+        headers: Vec<(String, String)>,
+    },
+    /// Report what a recording shows.
+    Contract {
+        dir: String,
+    },
     /// `emulate` or `converse`, with the `emulator` feature.
     #[cfg(feature = "emulator")]
     Emulator(crate::emulator::EmulatorCommand),
@@ -38,6 +48,16 @@ commands:
                               200, else 1 (a container's HEALTHCHECK, with no curl needed)
   sign [--timestamp T] [FILE] print the signature headers a sender must send with the
                               body in FILE (or stdin), with this app's signature settings
+  replay DIR [--ignore POINTER]... [--header 'NAME: VALUE']...
+                              send every request recorded in DIR to this app again
+                              (in-process) and compare the replies with the recorded ones;
+                              exit status 1 with a diff when one differs. --ignore leaves a
+                              part of the replies out (a JSON pointer, `*` for any key);
+                              --header adds a header (credentials the recording redacted);
+                              bodies are signed again when the app verifies signatures
+  contract DIR                report what the recording in DIR shows: content types,
+                              each parameter's kinds of values, parameters no step reads,
+                              header names
   help                        show this text
 {emulator}
 environment (serve, emulate): CHATLAYER_ADDR=host:port, or PORT=port";
@@ -149,6 +169,39 @@ impl App {
                 println!("{}", usage());
                 Ok(())
             }
+            Command::Replay {
+                dir,
+                ignore,
+                headers,
+            } => {
+                let mut replay = crate::record::Replay::from_dir(&dir);
+                for pointer in ignore {
+                    replay = replay.ignore(pointer);
+                }
+                for (name, value) in &headers {
+                    replay = replay.header(name, value);
+                }
+                if let Some(verifier) = self.guards().signature() {
+                    replay = replay.sign_with(verifier.clone());
+                }
+                let report = replay
+                    .run(&self)
+                    .await
+                    .map_err(|error| ServeError::Usage(error.to_string()))?;
+                if report.is_green() {
+                    print!("{report}");
+                    Ok(())
+                } else {
+                    Err(ServeError::Usage(report.to_string()))
+                }
+            }
+            Command::Contract { dir } => {
+                let report = crate::record::ContractReport::from_dir(&dir, Some(&self))
+                    .map_err(ServeError::Usage)?;
+                std::io::stdout()
+                    .write_all(report.to_string().as_bytes())
+                    .map_err(ServeError::Io)
+            }
             #[cfg(feature = "emulator")]
             Command::Emulator(command) => crate::emulator::run_command(command, Some(&self)).await,
         }
@@ -174,6 +227,16 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
             return Ok(Command::Sign { timestamp, input });
         }
         Some(name @ ("emulate" | "converse")) => return emulator_command(name, args),
+        Some("replay") => return replay_command(args),
+        Some("contract") => {
+            let dir = args
+                .next()
+                .ok_or_else(|| format!("contract: which folder?\n\n{}", usage()))?;
+            if let Some(extra) = args.next() {
+                return Err(format!("unexpected argument `{extra}`\n\n{}", usage()));
+            }
+            return Ok(Command::Contract { dir });
+        }
         Some("openapi") => {
             let (prefix, output) = option_and_file(args, "--prefix")?;
             let prefix = prefix.unwrap_or_default();
@@ -185,6 +248,45 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
         Some(extra) => Err(format!("unexpected argument `{extra}`\n\n{}", usage())),
         None => Ok(command),
     }
+}
+
+/// `replay DIR [--ignore POINTER]... [--header 'NAME: VALUE']...`
+fn replay_command(mut args: impl Iterator<Item = String>) -> Result<Command, String> {
+    let (mut dir, mut ignore, mut headers) = (None, Vec::new(), Vec::new());
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--ignore" => ignore.push(
+                args.next()
+                    .ok_or_else(|| format!("--ignore needs a JSON pointer\n\n{}", usage()))?,
+            ),
+            "--header" => {
+                let header = args
+                    .next()
+                    .ok_or_else(|| format!("--header needs 'NAME: VALUE'\n\n{}", usage()))?;
+                let (name, value) = header
+                    .split_once(':')
+                    .filter(|(name, _)| axum::http::HeaderName::try_from(name.trim()).is_ok())
+                    .ok_or_else(|| format!("--header {header:?}: expected 'NAME: VALUE'"))?;
+                if axum::http::HeaderValue::try_from(value.trim()).is_err() {
+                    return Err(format!(
+                        "--header {header:?}: the value is not a header value"
+                    ));
+                }
+                headers.push((name.trim().to_owned(), value.trim().to_owned()));
+            }
+            other if other.starts_with("--") => {
+                return Err(format!("unknown option `{other}`\n\n{}", usage()));
+            }
+            _ if dir.is_none() => dir = Some(arg),
+            _ => return Err(format!("unexpected argument `{arg}`\n\n{}", usage())),
+        }
+    }
+    let dir = dir.ok_or_else(|| format!("replay: which folder?\n\n{}", usage()))?;
+    Ok(Command::Replay {
+        dir,
+        ignore,
+        headers,
+    })
 }
 
 #[cfg(feature = "emulator")]

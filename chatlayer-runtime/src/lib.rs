@@ -76,6 +76,7 @@ mod logging;
 pub mod observe;
 pub mod openapi;
 mod param_map;
+pub mod record;
 mod reply;
 mod schema;
 pub mod security;

@@ -349,3 +349,35 @@ impl Drop for TestServer {
         }
     }
 }
+
+/// Replays the exchanges recorded in `dir` against `target` in-process, and panics with a
+/// readable diff when a reply differs from the recorded one. For more control (values to
+/// ignore, headers to add), use [`Replay`](crate::record::Replay).
+///
+/// ```no_run
+/// use chatlayer_runtime::prelude::*;
+///
+/// # #[api_step("/order")] fn order() -> Reply { Reply::new() }
+/// #[tokio::test]
+/// async fn the_recorded_traffic_still_gets_the_same_replies() {
+///     let app = App::from_steps([order::STEP]).build().unwrap();
+///     chatlayer_runtime::testing::replay(&app, "tests/recordings").await;
+/// }
+/// ```
+#[track_caller]
+pub fn replay<'a>(
+    target: impl Servable + 'a,
+    dir: impl AsRef<std::path::Path> + 'a,
+) -> impl std::future::Future<Output = crate::record::ReplayReport> + 'a {
+    let caller = std::panic::Location::caller();
+    async move {
+        let report = crate::record::Replay::from_dir(dir)
+            .run(target)
+            .await
+            .unwrap_or_else(|error| panic!("{caller}: the replay could not run: {error}"));
+        if !report.is_green() {
+            panic!("{caller}: {report}");
+        }
+        report
+    }
+}

@@ -13,6 +13,7 @@ use crate::dispatch::{FailurePolicy, Runtime};
 use crate::observe::ObserveSettings;
 use crate::openapi::Info;
 use crate::openapi::routes::DocSource;
+use crate::record::{self, Recording};
 use crate::security::{Auth, IpAllowList, SecuritySettings, SignatureVerifier, process_env};
 use crate::serve::{DRAIN_DELAY_ENV, SHUTDOWN_TIMEOUT_ENV, ServerSettings, duration_from_env};
 
@@ -39,6 +40,7 @@ pub struct AppBuilder {
     shutdown_timeout_set: bool,
     security: SecuritySettings,
     observe: ObserveSettings,
+    recording: Option<Recording>,
 }
 
 /// What the builder was told for the OpenAPI document's `info` and `tags`.
@@ -106,6 +108,7 @@ impl AppBuilder {
             shutdown_timeout_set: false,
             security: SecuritySettings::default(),
             observe: ObserveSettings::default(),
+            recording: None,
         }
     }
 
@@ -391,6 +394,19 @@ impl AppBuilder {
         self
     }
 
+    /// Records every request a step answers, and its reply, into a folder: real traffic to
+    /// replay as regression tests ([`Replay`](crate::record::Replay)) and to learn what
+    /// Chatlayer sends ([`ContractReport`](crate::record::ContractReport)). Secrets are
+    /// redacted before anything is written, and the folder is bounded: see [`Recording`].
+    /// Off by default; without this call, `CHATLAYER_RECORD=dir` switches it on.
+    ///
+    /// Recordings hold what users told the bot: keep them where personal data may be kept,
+    /// and delete them when they have served.
+    pub fn record(mut self, recording: Recording) -> Self {
+        self.recording = Some(recording);
+        self
+    }
+
     /// Keeps only the steps for which `keep` returns true, e.g. those of one module.
     pub fn retain(mut self, mut keep: impl FnMut(&StepDescriptor) -> bool) -> Self {
         self.steps.retain(|step| keep(step));
@@ -458,6 +474,13 @@ impl AppBuilder {
         }
         let (observe, observe_problems) = self.observe.resolve(read);
         env_problems.extend(observe_problems);
+        let recording = match self.recording {
+            Some(recording) => Some(recording),
+            None => Recording::from_lookup(read).unwrap_or_else(|problems| {
+                env_problems.extend(problems);
+                None
+            }),
+        };
         problems.extend(
             env_problems
                 .into_iter()
@@ -524,6 +547,7 @@ impl AppBuilder {
             Arc::clone(&guards),
         );
         Ok(App {
+            recorder: recording.map(record::start),
             docs: Arc::new(docs),
             guards,
             serve_openapi: self.serve_openapi,

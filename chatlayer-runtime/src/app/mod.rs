@@ -23,6 +23,7 @@ use crate::observe::endpoint as metrics_endpoint;
 use crate::observe::{Observe, StepObserver};
 use crate::openapi::OpenApi;
 use crate::openapi::routes::{self as doc_routes, DocSource};
+use crate::record::{RecordLayer, Recorder};
 use crate::security::Guards;
 use crate::serve::ServerSettings;
 
@@ -83,6 +84,7 @@ pub struct App {
     guards: Arc<Guards>,
     docs: Arc<DocSource>,
     server: ServerSettings,
+    recorder: Option<Recorder>,
     serve_openapi: bool,
     serve_docs: bool,
     serve_health: bool,
@@ -175,6 +177,10 @@ impl App {
         let mut router = Router::new();
         for (path, steps) in by_path {
             let allowed: Vec<Method> = steps.iter().map(|step| step.method.clone()).collect();
+            let names: Vec<(Method, &'static str)> = steps
+                .iter()
+                .map(|step| (step.method.clone(), step.name))
+                .collect();
             let mut methods = MethodRouter::new();
             for step in steps {
                 let prepared = Arc::new(PreparedStep::new(
@@ -195,6 +201,10 @@ impl App {
                     dispatch::method_not_allowed(refused.clone())
                 })
                 .fallback(move || dispatch::method_not_allowed(allowed.clone()));
+            let methods = match &self.recorder {
+                Some(recorder) => methods.layer(RecordLayer::new(Arc::clone(recorder), names)),
+                None => methods,
+            };
             router = router.route(path, methods);
         }
         if self.serve_health {

@@ -129,6 +129,18 @@ impl PreparedStep {
         value.with_node(|node| BlockId::deserialize(Lenient(node)).ok())
     }
 
+    /// Answers a request the guards refused (its caller, credentials or signature): as the
+    /// failure policy says, and never recorded, since it is not the bot's traffic (and a
+    /// stranger must not fill a recording's caps).
+    fn refuse(&self, error: StepError) -> Answer {
+        let mut answer = self.fail(error, None);
+        answer
+            .response
+            .extensions_mut()
+            .insert(crate::record::Unrecorded);
+        answer
+    }
+
     /// Answers `error` by the failure policy; `params` are the request's parameters, when
     /// they could be read (they may name the step's fallback block).
     fn fail(&self, error: StepError, params: Option<&SentParams>) -> Answer {
@@ -267,7 +279,7 @@ impl<F: Future<Output = Answer>> Future for Observed<F> {
 async fn handle(step: Arc<PreparedStep>, parts: Parts, body: Body, wanted: Wanted) -> Answer {
     // Before anything else: a caller from elsewhere, or without credentials, gets nothing.
     if let Err(error) = step.guards.admit(&parts) {
-        return step.fail(error, None);
+        return step.refuse(error);
     }
     let format = match BodyFormat::of(&parts.headers) {
         Ok(format) => format,
@@ -281,7 +293,7 @@ async fn handle(step: Arc<PreparedStep>, parts: Parts, body: Body, wanted: Wante
         Err(TimedOut) => return step.fail(body_timeout(runtime.read_timeout), None),
     };
     if let Err(error) = step.guards.verify_body(&parts.headers, &body.bytes) {
-        return step.fail(error, None);
+        return step.refuse(error);
     }
     let decoded = SentParams::decode(
         format,

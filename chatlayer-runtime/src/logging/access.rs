@@ -263,7 +263,7 @@ fn push_f64(line: &mut String, value: f64) {
 
 /// RFC 3339 in UTC with microseconds, e.g. `2026-11-21T10:49:03.123456Z`, the general
 /// formatter's format.
-fn push_timestamp(line: &mut String, since_epoch: std::time::Duration) {
+pub(crate) fn push_timestamp(line: &mut String, since_epoch: std::time::Duration) {
     let seconds = since_epoch.as_secs();
     let (year, month, day) = civil_from_days(seconds / 86_400);
     let of_day = seconds % 86_400;

@@ -7,7 +7,7 @@
 //! Lines are formatted on the thread that logs them and written by a background thread in
 //! batches ([`batch`]), so that a request never waits on a slow terminal or pipe.
 
-mod access;
+pub(crate) mod access;
 mod batch;
 
 use std::io::IsTerminal;

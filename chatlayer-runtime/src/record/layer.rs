@@ -1,0 +1,261 @@
+//! The layer that records the steps of one path: it copies the request body's bytes as the
+//! step reads them, and the reply's as they are sent, and hands both over when the reply
+//! has ended. The step reads its body as always, limits and timeouts included.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, ready};
+use std::time::{Instant, SystemTime};
+
+use axum::body::{Body, Bytes};
+use axum::extract::Request;
+use axum::http::Method;
+use axum::response::Response;
+use http_body::{Frame, SizeHint};
+
+use super::Recorder;
+use super::writer::Captured;
+
+/// Records the requests to one path (one step per method).
+#[derive(Clone)]
+pub(crate) struct RecordLayer {
+    recorder: Recorder,
+    steps: Arc<[(Method, &'static str)]>,
+    body_cap: usize,
+}
+
+impl RecordLayer {
+    pub(crate) fn new(recorder: Recorder, steps: Vec<(Method, &'static str)>) -> Self {
+        RecordLayer {
+            recorder,
+            steps: steps.into(),
+            body_cap: super::Recording::BODY_CAP,
+        }
+    }
+}
+
+impl<S> tower::Layer<S> for RecordLayer {
+    type Service = RecordService<S>;
+
+    fn layer(&self, inner: S) -> RecordService<S> {
+        RecordService {
+            inner,
+            layer: self.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct RecordService<S> {
+    inner: S,
+    layer: RecordLayer,
+}
+
+impl<S> tower::Service<Request> for RecordService<S>
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let started = Instant::now();
+        let arrived = SystemTime::now();
+        let (parts, body) = request.into_parts();
+        let step = self
+            .layer
+            .steps
+            .iter()
+            .find(|(method, _)| *method == parts.method)
+            .map(|(_, name)| *name);
+        let read = Arc::new(Mutex::new(Copied::new(self.layer.body_cap)));
+        let body = Body::new(Tee {
+            inner: body,
+            copied: Arc::clone(&read),
+        });
+        let pending = Pending {
+            recorder: Arc::clone(&self.layer.recorder),
+            started,
+            arrived,
+            step,
+            method: parts.method.clone(),
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(str::to_owned),
+            headers: parts.headers.clone(),
+            request: read,
+        };
+        // The service was made ready for this call: the clone takes its place.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let answer = inner.call(Request::from_parts(parts, body));
+        let body_cap = self.layer.body_cap;
+        Box::pin(async move {
+            let response = answer.await?;
+            if response.extensions().get::<super::Unrecorded>().is_some() {
+                return Ok(response);
+            }
+            let status = response.status().as_u16();
+            Ok(response.map(|body| {
+                Body::new(ReplyTee {
+                    inner: body,
+                    copied: Copied::new(body_cap),
+                    pending: Some((pending, status)),
+                })
+            }))
+        })
+    }
+}
+
+/// The bytes of a body seen so far, the first `cap` of them kept.
+struct Copied {
+    bytes: Vec<u8>,
+    length: usize,
+    cap: usize,
+}
+
+impl Copied {
+    fn new(cap: usize) -> Self {
+        Copied {
+            bytes: Vec::new(),
+            length: 0,
+            cap,
+        }
+    }
+
+    fn push(&mut self, data: &[u8]) {
+        let room = self.cap.saturating_sub(self.bytes.len());
+        self.bytes.extend_from_slice(&data[..data.len().min(room)]);
+        self.length += data.len();
+    }
+}
+
+/// What the reply's end completes into a [`Captured`].
+struct Pending {
+    recorder: Recorder,
+    started: Instant,
+    arrived: SystemTime,
+    step: Option<&'static str>,
+    method: Method,
+    path: String,
+    query: Option<String>,
+    headers: axum::http::HeaderMap,
+    request: Arc<Mutex<Copied>>,
+}
+
+pin_project_lite::pin_project! {
+    /// The request body, copied as it is read.
+    struct Tee {
+        #[pin]
+        inner: Body,
+        copied: Arc<Mutex<Copied>>,
+    }
+}
+
+impl http_body::Body for Tee {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        let this = self.project();
+        let frame = ready!(this.inner.poll_frame(cx));
+        if let Some(Ok(frame)) = &frame
+            && let Some(data) = frame.data_ref()
+            && let Ok(mut copied) = this.copied.lock()
+        {
+            copied.push(data);
+        }
+        Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The reply body, copied as it is sent; at its end (or when the connection drops it),
+    /// the exchange is handed to the recorder.
+    struct ReplyTee {
+        #[pin]
+        inner: Body,
+        copied: Copied,
+        pending: Option<(Pending, u16)>,
+    }
+
+    impl PinnedDrop for ReplyTee {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            finish(this.pending, this.copied);
+        }
+    }
+}
+
+impl http_body::Body for ReplyTee {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        let this = self.project();
+        let frame = ready!(this.inner.poll_frame(cx));
+        match &frame {
+            Some(Ok(frame)) => {
+                if let Some(data) = frame.data_ref() {
+                    this.copied.push(data);
+                }
+            }
+            Some(Err(_)) | None => finish(this.pending, this.copied),
+        }
+        Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Hands the exchange over, once.
+fn finish(pending: &mut Option<(Pending, u16)>, reply: &mut Copied) {
+    let Some((pending, status)) = pending.take() else {
+        return;
+    };
+    let (request, request_length) = match pending.request.lock() {
+        Ok(mut copied) => (std::mem::take(&mut copied.bytes), copied.length),
+        Err(_) => (Vec::new(), 0),
+    };
+    pending.recorder.record(Captured {
+        arrived: pending.arrived,
+        step: pending.step,
+        method: pending.method,
+        path: pending.path,
+        query: pending.query,
+        headers: pending.headers,
+        request,
+        request_length,
+        status,
+        reply: std::mem::take(&mut reply.bytes),
+        reply_length: reply.length,
+        latency: pending.started.elapsed(),
+    });
+}

@@ -1,0 +1,366 @@
+//! Recording the quickstart's real traffic and replaying it: no secret reaches the disk, a
+//! replay of the unchanged app is green, and a changed reply turns it red with a diff that
+//! names the field. The caps bound the folder, and a folder that cannot be written never
+//! fails a request.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chatlayer_runtime::StepError;
+use chatlayer_runtime::prelude::*;
+use chatlayer_runtime::record::{ContractReport, Exchange, Recording, Replay};
+use chatlayer_runtime::testing::TestClient;
+use hmac::{KeyInit, Mac};
+use quickstart::shop::{Catalog, Shipping};
+use serde_json::json;
+
+mod support;
+
+use support::{start_binary, stop_binary};
+
+const TOKEN: &str = "bearer-t0ken-for-the-recorder";
+const SIGNING_SECRET: &str = "hmac-s3cret-for-the-recorder";
+const PASSWORD: &str = "hunter2-password-value";
+const COOKIE: &str = "c00kie-for-the-recorder";
+
+/// A folder of its own for each test, empty.
+fn folder(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("chatlayer-recording-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn signature(body: &str) -> String {
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SIGNING_SECRET.as_bytes()).unwrap();
+    mac.update(body.as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// The recorded files in `dir`.
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|path| {
+        path.extension()
+            .is_some_and(|extension| extension == "json")
+    });
+    files.sort();
+    files
+}
+
+/// Waits until `dir` holds `count` recorded files (the recorder writes on its own thread).
+async fn wait_for_files(dir: &Path, count: usize) -> Vec<PathBuf> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let found = files(dir);
+        if found.len() >= count || Instant::now() > deadline {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Runs the quickstart with credentials, signatures and recording on, and sends it a small
+/// session: two orders (one placed, one for a product that does not exist) and an order
+/// status, plus one request with a wrong token. Returns the folder and the secrets sent.
+async fn record_a_session(dir: &Path) -> Vec<String> {
+    let dir_text = dir.to_str().unwrap();
+    let (child, port) = start_binary(
+        &[],
+        &[
+            ("CHATLAYER_RECORD", dir_text),
+            ("CHATLAYER_BEARER_TOKEN", TOKEN),
+            ("CHATLAYER_SIGNATURE_SECRET", SIGNING_SECRET),
+        ],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let mut secrets = vec![
+        TOKEN.to_owned(),
+        SIGNING_SECRET.to_owned(),
+        PASSWORD.to_owned(),
+        COOKIE.to_owned(),
+    ];
+    let orders = [
+        json!({ "sku": "A1", "quantity": "2", "on_success": "thanks", "on_failure": "sorry",
+                "sessionId": "session-1", "password": PASSWORD }),
+        json!({ "sku": "Z9", "quantity": 1, "on_success": "thanks", "on_failure": "sorry",
+                "sessionId": "session-1" }),
+    ];
+    for body in orders {
+        let body = body.to_string();
+        let signed = signature(&body);
+        let response = client
+            .post(format!("http://127.0.0.1:{port}/order"))
+            .bearer_auth(TOKEN)
+            .header("content-type", "application/json")
+            .header("x-chatlayer-signature", &signed)
+            .header("cookie", format!("session={COOKIE}"))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        secrets.push(signed);
+    }
+    let status = client
+        .get(format!("http://127.0.0.1:{port}/order/status?orderId=1001"))
+        .bearer_auth(TOKEN)
+        .header("x-chatlayer-signature", signature(""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status.status(), 200);
+    // Refused by the guards: not the bot's traffic, so not recorded.
+    let refused = client
+        .post(format!("http://127.0.0.1:{port}/order"))
+        .bearer_auth("a-guessed-t0ken")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    let recorded = wait_for_files(dir, 3).await;
+    let (status, log) = stop_binary(child);
+    assert!(status.success(), "exit {status:?}:\n{log}");
+    assert_eq!(files(dir).len(), 3, "{recorded:?}\n{log}");
+    secrets
+}
+
+/// The quickstart's app, as its binary builds it, without the credentials the recording
+/// redacted (they are in the binary's environment only).
+fn quickstart_app() -> App {
+    quickstart::app()
+        .retain(|step| step.module_path().starts_with("quickstart"))
+        .build()
+        .unwrap()
+}
+
+mod changed {
+    use super::*;
+
+    /// The quickstart's order step, with its message reworded.
+    #[api_step("/order", namespace = "order", fallback = on_failure,
+               fallback_message = "Sorry, we could not place that order.")]
+    pub async fn order(
+        sku: String,
+        #[param(default = 1)] quantity: u32,
+        on_success: BlockId,
+        on_failure: BlockId,
+        catalog: Dep<Catalog>,
+    ) -> Result<Reply, StepError> {
+        let product = catalog
+            .get(&sku)
+            .ok_or_else(|| StepError::bad_request(format!("there is no product `{sku}`")))?;
+        let total = product.price * f64::from(quantity);
+        Ok(Reply::new()
+            .add_session_data(json!({ "sku": sku, "quantity": quantity, "total": total }))
+            .add_message(format!(
+                "Thanks! {quantity} x {} for EUR {total:.2}.",
+                product.name
+            ))
+            .set_next_dialog_state(on_success))
+    }
+}
+
+#[tokio::test]
+async fn a_recorded_session_holds_no_secret_and_replays_green_until_a_reply_changes() {
+    let dir = folder("quickstart");
+    let secrets = record_a_session(&dir).await;
+
+    // No secret on disk, in any file.
+    for file in files(&dir) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for secret in &secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "{secret} in {}:\n{text}",
+                file.display()
+            );
+        }
+    }
+    let exchanges = Exchange::read_dir(&dir).unwrap();
+    let (_, placed) = &exchanges[0];
+    assert_eq!(placed.step.as_deref(), Some("order"));
+    assert_eq!(placed.headers["authorization"], "[redacted]");
+    assert_eq!(placed.headers["x-chatlayer-signature"], "[redacted]");
+    assert_eq!(placed.headers["cookie"], "[redacted]");
+    assert_eq!(placed.headers["content-type"], "application/json");
+    let body = placed.body.to_json();
+    assert_eq!(body["password"], "[redacted]");
+    assert_eq!(body["sku"], "A1");
+    assert_eq!(placed.reply.status, 200);
+    assert_eq!(
+        placed.reply.body.to_json()["messages"][0]["config"]["textMessages"][0]["text"],
+        "You ordered 2 x Red sneakers for EUR 118.00."
+    );
+    assert!(placed.latency_ms > 0.0);
+    let (_, status) = &exchanges[2];
+    assert_eq!(
+        (status.method.as_str(), status.path.as_str()),
+        ("GET", "/order/status")
+    );
+    assert_eq!(status.query.as_deref(), Some("orderId=1001"));
+
+    // The unchanged app answers as recorded.
+    let report = Replay::from_dir(&dir).run(&quickstart_app()).await.unwrap();
+    assert!(report.is_green(), "{report}");
+    assert_eq!(report.replayed.len(), 3);
+    chatlayer_runtime::testing::replay(&quickstart_app(), &dir).await;
+
+    // A reworded message turns the replay red, naming the field.
+    let changed = App::from_steps([changed::order::STEP, quickstart::steps::order_status::STEP])
+        .provide(Catalog::demo())
+        .provide(Shipping)
+        .build()
+        .unwrap();
+    let report = Replay::from_dir(&dir).run(&changed).await.unwrap();
+    assert!(!report.is_green());
+    let text = report.to_string();
+    assert!(
+        text.contains(
+            "/messages/0/config/textMessages/0/text: recorded \"You ordered 2 x Red sneakers \
+             for EUR 118.00.\", now \"Thanks! 2 x Red sneakers for EUR 118.00.\""
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("3 exchanges") && text.contains("1 differ"),
+        "{text}"
+    );
+    // ... unless that field is ignored.
+    let report = Replay::from_dir(&dir)
+        .ignore("/messages/*/config/textMessages/*/text")
+        .run(&changed)
+        .await
+        .unwrap();
+    assert!(report.is_green(), "{report}");
+
+    // The contract report says what Chatlayer sent.
+    let contract = ContractReport::from_dir(&dir, Some(&quickstart_app())).unwrap();
+    assert_eq!(contract.content_types.get("application/json"), Some(&2));
+    let order = &contract.parameters["order"];
+    assert_eq!(order["quantity"].get("number as text"), Some(&1));
+    assert_eq!(order["quantity"].get("number"), Some(&1));
+    assert!(contract.unread["order"].contains("password"));
+    assert!(!contract.unread["order"].contains("sku"));
+    let text = contract.to_string();
+    assert!(
+        text.contains("`password`: text (1) (no argument reads it)"),
+        "{text}"
+    );
+
+    // The same, from the binary's command line.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_quickstart"))
+        .args(["replay", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("3 match, 0 differ"), "{stdout}");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_quickstart"))
+        .args(["contract", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success());
+    assert!(
+        stdout.contains("`quantity`: number (1), number as text (1)"),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A step that answers whatever it is sent.
+#[api_step("/echo")]
+fn echo(text: Option<String>) -> Reply {
+    Reply::new().add_message(text.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn the_caps_bound_the_folder() {
+    for (name, cap) in [
+        (
+            "files",
+            (|dir| Recording::to(dir).max_files(4)) as fn(&Path) -> Recording,
+        ),
+        // Each file is a few hundred bytes: 1,500 bytes hold a handful, never all 20.
+        ("bytes", |dir| Recording::to(dir).max_bytes(1_500)),
+    ] {
+        let dir = folder(name);
+        let recording = cap(&dir);
+        let app = App::from_steps([echo::STEP])
+            .record(recording)
+            .build()
+            .unwrap();
+        let client = TestClient::new(&app);
+        for n in 0..20 {
+            let response = client
+                .post("/echo", json!({ "text": format!("message {n}") }))
+                .await;
+            assert_eq!(response.status(), 200);
+        }
+        // Dropping the app waits for the recorder to write what it was handed.
+        drop(client);
+        drop(app);
+        let written = files(&dir);
+        let bytes: u64 = written
+            .iter()
+            .map(|file| file.metadata().unwrap().len())
+            .sum();
+        if name == "bytes" {
+            assert!(
+                written.len() > 1 && written.len() < 20,
+                "{} files",
+                written.len()
+            );
+            assert!(bytes <= 1_500, "{bytes} bytes");
+        } else {
+            assert_eq!(written.len(), 4);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[tokio::test]
+async fn a_folder_that_cannot_be_written_never_fails_a_request() {
+    // Root may write anywhere on a normal file system, so these are folders no one can
+    // create: one inside /proc, one below a regular file.
+    let file =
+        std::env::temp_dir().join(format!("chatlayer-recording-file-{}", std::process::id()));
+    std::fs::write(&file, "a file, not a folder").unwrap();
+    for dir in [
+        PathBuf::from("/proc/chatlayer-recordings"),
+        file.join("recordings"),
+    ] {
+        let app = App::from_steps([echo::STEP])
+            .record(Recording::to(&dir))
+            .build()
+            .unwrap();
+        let client = TestClient::new(&app);
+        for n in 0..5 {
+            let response = client
+                .post("/echo", json!({ "text": format!("message {n}") }))
+                .await;
+            assert_eq!(response.status(), 200, "{}", dir.display());
+            assert_eq!(
+                response.json()["messages"][0]["config"]["textMessages"][0]["text"],
+                format!("message {n}")
+            );
+        }
+        drop(client);
+        drop(app);
+        assert!(!dir.exists());
+    }
+    let _ = std::fs::remove_file(&file);
+}
