@@ -79,7 +79,7 @@ where
         let read = Arc::new(Mutex::new(Copied::new(self.layer.body_cap)));
         let body = Body::new(Tee {
             inner: body,
-            copied: Arc::clone(&read),
+            sink: Arc::clone(&read),
         });
         let pending = Pending {
             recorder: Arc::clone(&self.layer.recorder),
@@ -104,10 +104,12 @@ where
             }
             let status = response.status().as_u16();
             Ok(response.map(|body| {
-                Body::new(ReplyTee {
+                Body::new(Tee {
                     inner: body,
-                    copied: Copied::new(body_cap),
-                    pending: Some((pending, status)),
+                    sink: ReplySink {
+                        copied: Copied::new(body_cap),
+                        pending: Some((pending, status)),
+                    },
                 })
             }))
         })
@@ -150,62 +152,58 @@ struct Pending {
     request: Arc<Mutex<Copied>>,
 }
 
-pin_project_lite::pin_project! {
-    /// The request body, copied as it is read.
-    struct Tee {
-        #[pin]
-        inner: Body,
-        copied: Arc<Mutex<Copied>>,
-    }
+/// Where a [`Tee`] puts what passes.
+trait Sink {
+    fn data(&mut self, data: &[u8]);
+    /// The body ended, failed, or was dropped before its end: called at least once.
+    fn end(&mut self);
 }
 
-impl http_body::Body for Tee {
-    type Data = Bytes;
-    type Error = axum::Error;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
-        let this = self.project();
-        let frame = ready!(this.inner.poll_frame(cx));
-        if let Some(Ok(frame)) = &frame
-            && let Some(data) = frame.data_ref()
-            && let Ok(mut copied) = this.copied.lock()
-        {
+/// The request body's copy, shared with the reply's end, which hands it over.
+impl Sink for Arc<Mutex<Copied>> {
+    fn data(&mut self, data: &[u8]) {
+        if let Ok(mut copied) = self.lock() {
             copied.push(data);
         }
-        Poll::Ready(frame)
     }
 
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+    fn end(&mut self) {}
+}
+
+/// The reply's copy, and what its end completes into an exchange.
+struct ReplySink {
+    copied: Copied,
+    pending: Option<(Pending, u16)>,
+}
+
+impl Sink for ReplySink {
+    fn data(&mut self, data: &[u8]) {
+        self.copied.push(data);
     }
 
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
+    fn end(&mut self) {
+        finish(&mut self.pending, &mut self.copied);
     }
 }
 
 pin_project_lite::pin_project! {
-    /// The reply body, copied as it is sent; at its end (or when the connection drops it),
-    /// the exchange is handed to the recorder.
-    struct ReplyTee {
+    /// A body, copied into its sink as it passes: the request's as the step reads it, the
+    /// reply's as it is sent (at its end, or when the connection drops it, the exchange is
+    /// handed to the recorder).
+    struct Tee<S: Sink> {
         #[pin]
         inner: Body,
-        copied: Copied,
-        pending: Option<(Pending, u16)>,
+        sink: S,
     }
 
-    impl PinnedDrop for ReplyTee {
+    impl<S: Sink> PinnedDrop for Tee<S> {
         fn drop(this: Pin<&mut Self>) {
-            let this = this.project();
-            finish(this.pending, this.copied);
+            this.project().sink.end();
         }
     }
 }
 
-impl http_body::Body for ReplyTee {
+impl<S: Sink> http_body::Body for Tee<S> {
     type Data = Bytes;
     type Error = axum::Error;
 
@@ -218,10 +216,10 @@ impl http_body::Body for ReplyTee {
         match &frame {
             Some(Ok(frame)) => {
                 if let Some(data) = frame.data_ref() {
-                    this.copied.push(data);
+                    this.sink.data(data);
                 }
             }
-            Some(Err(_)) | None => finish(this.pending, this.copied),
+            Some(Err(_)) | None => this.sink.end(),
         }
         Poll::Ready(frame)
     }

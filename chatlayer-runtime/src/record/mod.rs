@@ -115,21 +115,13 @@ impl Recording {
         };
         let mut recording = Recording::to(dir.trim());
         let mut problems = Vec::new();
-        if let Some(text) = read(RECORD_MAX_FILES_ENV) {
-            match text.trim().parse() {
-                Ok(files) => recording.max_files = files,
-                Err(_) => problems.push(format!(
-                    "{RECORD_MAX_FILES_ENV}={text:?} cannot be used: expected a number of files"
-                )),
-            }
+        match number_from_env(read, RECORD_MAX_FILES_ENV, "files") {
+            Ok(files) => recording.max_files = files.unwrap_or(recording.max_files),
+            Err(problem) => problems.push(problem),
         }
-        if let Some(text) = read(RECORD_MAX_BYTES_ENV) {
-            match text.trim().parse() {
-                Ok(bytes) => recording.max_bytes = bytes,
-                Err(_) => problems.push(format!(
-                    "{RECORD_MAX_BYTES_ENV}={text:?} cannot be used: expected a number of bytes"
-                )),
-            }
+        match number_from_env(read, RECORD_MAX_BYTES_ENV, "bytes") {
+            Ok(bytes) => recording.max_bytes = bytes.unwrap_or(recording.max_bytes),
+            Err(problem) => problems.push(problem),
         }
         if let Some(text) = read(RECORD_REDACT_ENV) {
             recording = recording.redact(
@@ -145,6 +137,21 @@ impl Recording {
             Err(problems)
         }
     }
+}
+
+/// The number in `variable`, when it is set; `what` names what it counts, for the problem.
+fn number_from_env<T: std::str::FromStr>(
+    read: Lookup<'_>,
+    variable: &str,
+    what: &str,
+) -> Result<Option<T>, String> {
+    let Some(text) = read(variable) else {
+        return Ok(None);
+    };
+    text.trim()
+        .parse()
+        .map(Some)
+        .map_err(|_| format!("{variable}={text:?} cannot be used: expected a number of {what}"))
 }
 
 /// Marks a response whose exchange is not recorded (a request the guards refused).

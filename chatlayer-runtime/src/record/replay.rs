@@ -279,10 +279,7 @@ impl fmt::Display for ReplayReport {
 
 /// Compares `recorded` with `now` under `path` (a JSON pointer), one line per difference.
 fn compare(path: &str, recorded: &Value, now: &Value, ignore: &[String], out: &mut Vec<String>) {
-    if ignore.iter().any(|pattern| matches(pattern, path)) {
-        return;
-    }
-    if recorded.as_str() == Some(REDACTED) {
+    if ignored(path, ignore) || recorded.as_str() == Some(REDACTED) {
         return;
     }
     match (recorded, now) {
@@ -292,31 +289,13 @@ fn compare(path: &str, recorded: &Value, now: &Value, ignore: &[String], out: &m
             keys.dedup();
             for key in keys {
                 let child = format!("{path}/{}", escape(key));
-                match (a.get(key), b.get(key)) {
-                    (Some(x), Some(y)) => compare(&child, x, y, ignore, out),
-                    (Some(x), None) if !ignored(&child, ignore) => {
-                        out.push(format!("{child}: recorded {x}, now missing"))
-                    }
-                    (None, Some(y)) if !ignored(&child, ignore) => {
-                        out.push(format!("{child}: not recorded, now {y}"))
-                    }
-                    _ => {}
-                }
+                compare_child(&child, a.get(key), b.get(key), ignore, out);
             }
         }
         (Value::Array(a), Value::Array(b)) => {
             for index in 0..a.len().max(b.len()) {
                 let child = format!("{path}/{index}");
-                match (a.get(index), b.get(index)) {
-                    (Some(x), Some(y)) => compare(&child, x, y, ignore, out),
-                    (Some(x), None) if !ignored(&child, ignore) => {
-                        out.push(format!("{child}: recorded {x}, now missing"))
-                    }
-                    (None, Some(y)) if !ignored(&child, ignore) => {
-                        out.push(format!("{child}: not recorded, now {y}"))
-                    }
-                    _ => {}
-                }
+                compare_child(&child, a.get(index), b.get(index), ignore, out);
             }
         }
         (a, b) if a == b => {}
@@ -324,6 +303,23 @@ fn compare(path: &str, recorded: &Value, now: &Value, ignore: &[String], out: &m
             "{}: recorded {a}, now {b}",
             if path.is_empty() { "body" } else { path }
         )),
+    }
+}
+
+/// Compares a key or index that may be on one side only.
+fn compare_child(
+    path: &str,
+    recorded: Option<&Value>,
+    now: Option<&Value>,
+    ignore: &[String],
+    out: &mut Vec<String>,
+) {
+    match (recorded, now) {
+        (Some(x), Some(y)) => compare(path, x, y, ignore, out),
+        _ if ignored(path, ignore) => {}
+        (Some(x), None) => out.push(format!("{path}: recorded {x}, now missing")),
+        (None, Some(y)) => out.push(format!("{path}: not recorded, now {y}")),
+        (None, None) => {}
     }
 }
 

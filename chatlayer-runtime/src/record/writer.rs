@@ -147,8 +147,8 @@ impl Folder {
             self.full();
             return;
         }
-        let name = self.file_name(&captured);
         let exchange = self.exchange(captured);
+        let name = self.file_name(&exchange);
         let mut text = match serde_json::to_vec_pretty(&exchange) {
             Ok(text) => text,
             Err(error) => {
@@ -195,16 +195,14 @@ impl Folder {
 
     /// `20261121T104903.123456Z-000001-post-order.json`: the arrival time first, so that
     /// names sort in the order of arrival, across runs too.
-    fn file_name(&mut self, captured: &Captured) -> String {
+    fn file_name(&mut self, exchange: &Exchange) -> String {
         self.sequence += 1;
-        let mut time = String::new();
-        let since = captured
-            .arrived
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        crate::logging::access::push_timestamp(&mut time, since);
-        let time: String = time.chars().filter(|c| *c != '-' && *c != ':').collect();
-        let slug: String = captured
+        let time: String = exchange
+            .recorded_at
+            .chars()
+            .filter(|c| *c != '-' && *c != ':')
+            .collect();
+        let slug: String = exchange
             .path
             .trim_matches('/')
             .chars()
@@ -220,7 +218,7 @@ impl Folder {
         format!(
             "{time}-{:06}-{}-{}.json",
             self.sequence,
-            captured.method.as_str().to_ascii_lowercase(),
+            exchange.method.to_ascii_lowercase(),
             if slug.is_empty() { "root" } else { &slug }
         )
     }
