@@ -7,7 +7,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chatlayer_tests::external::find_tool;
-use hmac::{KeyInit, Mac};
 use serde_json::{Value, json};
 
 mod support;
@@ -31,15 +30,9 @@ fn order_body(session: &str) -> String {
     .to_string()
 }
 
-/// The HMAC-SHA256 of `body`, hex: what Chatlayer's side would send.
+/// What Chatlayer's side would send as the signature of `body`.
 fn signature(body: &str) -> String {
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SIGNING_SECRET.as_bytes()).unwrap();
-    mac.update(body.as_bytes());
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    support::hmac_sha256_hex(SIGNING_SECRET, body)
 }
 
 /// Serves the quickstart with credentials, signatures and a metrics token, sends three

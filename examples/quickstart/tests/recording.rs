@@ -10,7 +10,6 @@ use chatlayer_runtime::StepError;
 use chatlayer_runtime::prelude::*;
 use chatlayer_runtime::record::{ContractReport, Exchange, Recording, Replay};
 use chatlayer_runtime::testing::TestClient;
-use hmac::{KeyInit, Mac};
 use quickstart::shop::{Catalog, Shipping};
 use serde_json::json;
 
@@ -31,14 +30,9 @@ fn folder(name: &str) -> PathBuf {
     dir
 }
 
+/// What Chatlayer's side would send as the signature of `body`.
 fn signature(body: &str) -> String {
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SIGNING_SECRET.as_bytes()).unwrap();
-    mac.update(body.as_bytes());
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    support::hmac_sha256_hex(SIGNING_SECRET, body)
 }
 
 /// The recorded files in `dir`.
@@ -287,6 +281,21 @@ fn echo(text: Option<String>) -> Reply {
     Reply::new().add_message(text.unwrap_or_default())
 }
 
+/// Sends `count` messages to the echo step, each answered in full whatever the recording
+/// into `dir` does.
+async fn send_echoes(client: &TestClient, count: usize, dir: &Path) {
+    for n in 0..count {
+        let response = client
+            .post("/echo", json!({ "text": format!("message {n}") }))
+            .await;
+        assert_eq!(response.status(), 200, "{}", dir.display());
+        assert_eq!(
+            response.json()["messages"][0]["config"]["textMessages"][0]["text"],
+            format!("message {n}")
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_caps_bound_the_folder() {
     for (name, cap) in [
@@ -304,12 +313,7 @@ async fn the_caps_bound_the_folder() {
             .build()
             .unwrap();
         let client = TestClient::new(&app);
-        for n in 0..20 {
-            let response = client
-                .post("/echo", json!({ "text": format!("message {n}") }))
-                .await;
-            assert_eq!(response.status(), 200);
-        }
+        send_echoes(&client, 20, &dir).await;
         // Dropping the app waits for the recorder to write what it was handed.
         drop(client);
         drop(app);
@@ -348,16 +352,7 @@ async fn a_folder_that_cannot_be_written_never_fails_a_request() {
             .build()
             .unwrap();
         let client = TestClient::new(&app);
-        for n in 0..5 {
-            let response = client
-                .post("/echo", json!({ "text": format!("message {n}") }))
-                .await;
-            assert_eq!(response.status(), 200, "{}", dir.display());
-            assert_eq!(
-                response.json()["messages"][0]["config"]["textMessages"][0]["text"],
-                format!("message {n}")
-            );
-        }
+        send_echoes(&client, 5, &dir).await;
         drop(client);
         drop(app);
         assert!(!dir.exists());

@@ -25,3 +25,15 @@ pub fn stop_binary(child: Child) -> (std::process::ExitStatus, String) {
         + &String::from_utf8_lossy(&output.stderr);
     (output.status, log)
 }
+
+/// The HMAC-SHA256 of `body` with `secret`, in hex: the default signature header's value.
+pub fn hmac_sha256_hex(secret: &str, body: &str) -> String {
+    use hmac::{KeyInit, Mac};
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body.as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
