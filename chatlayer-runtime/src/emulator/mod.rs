@@ -28,6 +28,7 @@ pub mod page;
 mod request;
 mod session;
 mod starter;
+mod story;
 mod transcript;
 
 pub use backend::{Backend, CHATLAYER_TIMEOUT};
