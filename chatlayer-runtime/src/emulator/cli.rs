@@ -4,6 +4,8 @@
 //! * `emulate BOT_FILE [--backend URL]`: serve the page at `/emulator` (with the app's
 //!   steps, in-process, or the backend at URL);
 //! * `emulate --init [FILE]`: write a starter bot file from the app's steps;
+//! * `emulate --recording DIR`: serve the page showing a recording, each recorded session
+//!   as a conversation;
 //! * `converse BOT_FILE SCRIPT... [--backend URL]`: run conversation scripts, print their
 //!   transcripts, fail on the first unmet expectation.
 
@@ -16,6 +18,7 @@ use super::backend::Backend;
 use super::bot::BotFile;
 use super::convo::run_scripts;
 use super::page;
+use super::recording::RecordedConversation;
 use super::starter::starter_file;
 use crate::App;
 use crate::serve::{ServeError, ServerSettings, listen_address, shutdown_signal};
@@ -30,6 +33,9 @@ pub(crate) enum EmulatorCommand {
     Init {
         output: Option<String>,
     },
+    Recording {
+        dir: String,
+    },
     Converse {
         bot: String,
         scripts: Vec<String>,
@@ -43,6 +49,8 @@ pub(crate) const USAGE: &str = "\
                               serve the conversation emulator at /emulator, calling
                               the steps in-process (or the backend at URL)
   emulate --init [FILE]       write a starter bot file for these steps
+  emulate --recording DIR     show a recording (CHATLAYER_RECORD) at /emulator, each
+                              recorded session as a conversation
   converse BOT_FILE SCRIPT... [--backend URL]
                               run conversation scripts (*.convo.txt, or folders of
                               them); exits non-zero on the first unmet expectation";
@@ -56,6 +64,7 @@ pub(crate) fn parse_command(
         return None;
     }
     let mut backend = None;
+    let mut recording = None;
     let mut init = false;
     let mut files = Vec::new();
     let mut args = args;
@@ -66,6 +75,10 @@ pub(crate) fn parse_command(
                 None => return Some(Err("--backend needs a URL".to_owned())),
             },
             "--init" if command == "emulate" => init = true,
+            "--recording" if command == "emulate" => match args.next() {
+                Some(dir) => recording = Some(dir),
+                None => return Some(Err("--recording needs a folder".to_owned())),
+            },
             option if option.starts_with('-') => {
                 return Some(Err(format!("unknown option `{option}` for `{command}`")));
             }
@@ -73,6 +86,18 @@ pub(crate) fn parse_command(
         }
     }
     let mut files = files.into_iter();
+    if let Some(dir) = recording {
+        return Some(match (init, backend, files.next()) {
+            (false, None, None) => Ok(EmulatorCommand::Recording { dir }),
+            (true, _, _) => Err("`emulate --recording` and `--init` do not go together".to_owned()),
+            (_, Some(_), _) => {
+                Err("`emulate --recording` calls no backend: it shows what was recorded".to_owned())
+            }
+            (_, _, Some(extra)) => Err(format!(
+                "unexpected argument `{extra}`: `emulate --recording DIR` takes no bot file"
+            )),
+        });
+    }
     Some(match (command, init) {
         ("emulate", true) => match (files.next(), files.next(), backend) {
             (output, None, None) => Ok(EmulatorCommand::Init { output }),
@@ -167,6 +192,12 @@ pub(crate) async fn run_command(
                     .map_err(ServeError::Io),
             }
         }
+        EmulatorCommand::Recording { dir } => {
+            let conversations =
+                RecordedConversation::read(dir.as_ref()).map_err(ServeError::Usage)?;
+            let page = page::recording_router(conversations, &dir);
+            serve_page(app, page, &format!("recording in {dir}")).await
+        }
         EmulatorCommand::Emulate { bot, backend } => {
             let bot = load(&bot)?;
             let backend = choose_backend(app, backend.as_deref(), &bot)?;
@@ -206,13 +237,21 @@ fn choose_backend(
 }
 
 async fn emulate(app: Option<&App>, bot: BotFile, backend: Backend) -> Result<(), ServeError> {
+    let described = format!("steps: {}", backend.describe());
+    serve_page(app, page::router(bot, backend), &described).await
+}
+
+/// Serves `page` (with the app's own routes, when there is an app) until a shutdown signal.
+async fn serve_page(
+    app: Option<&App>,
+    page: axum::Router,
+    described: &str,
+) -> Result<(), ServeError> {
     let _log = crate::logging::install_default_subscriber();
     let address = listen_address(
         std::env::var("CHATLAYER_ADDR").ok(),
         std::env::var("PORT").ok(),
     )?;
-    let described = backend.describe();
-    let page = page::router(bot, backend);
     let (router, settings) = match app {
         Some(app) => {
             if app
@@ -240,7 +279,7 @@ async fn emulate(app: Option<&App>, bot: BotFile, backend: Backend) -> Result<()
         })?;
     let local = listener.local_addr().map_err(ServeError::Io)?;
     tracing::info!(
-        "conversation emulator on http://{local}{} (steps: {described})",
+        "conversation emulator on http://{local}{} ({described})",
         page::PATH
     );
     crate::server::run(listener, router, settings, shutdown_signal())
@@ -315,6 +354,21 @@ mod tests {
             }))
         );
         assert!(parse(&["converse", "bot.yaml"]).unwrap().is_err());
+        assert_eq!(
+            parse(&["emulate", "--recording", "recordings"]),
+            Some(Ok(EmulatorCommand::Recording {
+                dir: "recordings".into()
+            }))
+        );
+        for wrong in [
+            &["emulate", "--recording"][..],
+            &["emulate", "--recording", "dir", "bot.yaml"],
+            &["emulate", "--recording", "dir", "--backend", "http://x"],
+            &["emulate", "--recording", "dir", "--init"],
+            &["converse", "bot.yaml", "--recording", "dir"],
+        ] {
+            assert!(parse(wrong).unwrap().is_err(), "{wrong:?}");
+        }
         assert_eq!(parse(&["serve"]), None);
     }
 }

@@ -11,7 +11,8 @@ use super::bot::{ApiStep, Block, BlockKind, BotFile, Rule, Test};
 use super::messages::{self, Choice, ChoiceAction};
 use super::request;
 use super::session::{Session, same_value, value_number, value_text};
-use super::transcript::{Entry, Exchange};
+use super::story::{Applied, Story};
+use super::transcript::{Entry, Exchange, shown_texts};
 
 /// How many blocks one user action may pass through before the emulator calls it a loop.
 const MAX_BLOCKS_PER_TURN: usize = 100;
@@ -51,8 +52,7 @@ const MAX_BLOCKS_PER_TURN: usize = 100;
 pub struct Conversation {
     bot: Arc<BotFile>,
     backend: Backend,
-    session: Session,
-    transcript: Vec<Entry>,
+    story: Story,
     current: Option<String>,
     stopped: bool,
     /// Where the latest user action's entries begin.
@@ -71,14 +71,6 @@ pub enum Waiting {
     Stopped,
 }
 
-/// What a reply asked for, once applied.
-enum Applied {
-    /// Go to this block (the reply's `nextDialogstate`), or follow the block's go-to.
-    Jump(Option<String>),
-    /// The call failed; the error is in the transcript.
-    Failed,
-}
-
 impl Conversation {
     /// A conversation with `bot`, whose API steps `backend` answers. It begins with the
     /// bot file's session and `internal` values; call [`start`](Self::start).
@@ -91,8 +83,7 @@ impl Conversation {
         Conversation {
             bot,
             backend,
-            session,
-            transcript: Vec::new(),
+            story: Story::new(session),
             current: None,
             stopped: false,
             turn_start: 0,
@@ -109,7 +100,7 @@ impl Conversation {
     pub async fn start_at(&mut self, id: &str) -> &[Entry] {
         self.begin_turn();
         self.stopped = false;
-        self.session.record_user_message("", "intro");
+        self.story.session.record_user_message("", "intro");
         self.run_from(Some(id.to_owned())).await;
         self.last_turn()
     }
@@ -127,11 +118,11 @@ impl Conversation {
             self.apply_choice(choice).await;
             return self.last_turn();
         }
-        self.transcript.push(Entry::User {
+        self.story.transcript.push(Entry::User {
             text: text.to_owned(),
             clicked: false,
         });
-        self.session.record_user_message(text, "text");
+        self.story.session.record_user_message(text, "text");
         if let Some(Block {
             kind: BlockKind::Input { variable, .. },
             goto,
@@ -139,7 +130,8 @@ impl Conversation {
         }) = self.current_block_definition()
         {
             let (variable, goto) = (variable.clone(), goto.clone());
-            self.write(|session| session.set(&variable, Value::from(text)));
+            self.story
+                .write(|session| session.set(&variable, Value::from(text)));
             self.run_from(goto).await;
         } else if let Some(block) = self.bot.triggered_by(text) {
             let id = block.id.clone();
@@ -187,7 +179,7 @@ impl Conversation {
     /// The user clicks choice `choice` of the transcript's entry `entry` (a bot message),
     /// as the page does.
     pub(crate) async fn click_at(&mut self, entry: usize, choice: usize) -> &[Entry] {
-        let found = match self.transcript.get(entry) {
+        let found = match self.story.transcript.get(entry) {
             Some(Entry::Bot { message, .. }) => messages::choices(message).into_iter().nth(choice),
             _ => None,
         };
@@ -204,32 +196,29 @@ impl Conversation {
 
     /// Every entry so far.
     pub fn transcript(&self) -> &[Entry] {
-        &self.transcript
+        &self.story.transcript
     }
 
     /// The API calls so far, oldest first.
     pub fn exchanges(&self) -> impl Iterator<Item = &Exchange> {
-        self.transcript.iter().filter_map(|entry| match entry {
-            Entry::Exchange(exchange) => Some(&**exchange),
-            _ => None,
-        })
+        self.story
+            .transcript
+            .iter()
+            .filter_map(|entry| match entry {
+                Entry::Exchange(exchange) => Some(&**exchange),
+                _ => None,
+            })
     }
 
     /// The entries the latest user action added.
     pub fn last_turn(&self) -> &[Entry] {
-        &self.transcript[self.turn_start..]
+        &self.story.transcript[self.turn_start..]
     }
 
     /// The texts the bot showed in the latest turn (the first variant of each message, as
     /// shown).
     pub fn last_texts(&self) -> Vec<String> {
-        self.last_turn()
-            .iter()
-            .filter_map(|entry| match entry {
-                Entry::Bot { message, .. } => messages::texts(message).into_iter().next(),
-                _ => None,
-            })
-            .collect()
+        shown_texts(self.last_turn())
     }
 
     /// The error of the latest turn, if any.
@@ -246,12 +235,12 @@ impl Conversation {
 
     /// The value of a session variable (`order.total`, `internal.channel`), when set.
     pub fn variable(&self, path: &str) -> Option<&Value> {
-        self.session.get(path)
+        self.story.session.get(path)
     }
 
     /// The whole session.
     pub fn session(&self) -> Value {
-        self.session.to_value()
+        self.story.session.to_value()
     }
 
     /// What the bot waits for.
@@ -277,7 +266,7 @@ impl Conversation {
     }
 
     fn begin_turn(&mut self) {
-        self.turn_start = self.transcript.len();
+        self.turn_start = self.story.transcript.len();
     }
 
     fn refuse_when_stopped(&mut self) -> bool {
@@ -295,7 +284,8 @@ impl Conversation {
     /// action, or, when that action showed nothing (a URL button, an unknown text), the
     /// ones before it, which are still on screen.
     fn latest_bot_messages(&self) -> impl Iterator<Item = &Value> {
-        self.transcript
+        self.story
+            .transcript
             .iter()
             .rev()
             .skip_while(|entry| !matches!(entry, Entry::Bot { .. }))
@@ -324,64 +314,40 @@ impl Conversation {
     }
 
     async fn apply_choice(&mut self, choice: Choice) {
-        self.transcript.push(Entry::User {
+        self.story.transcript.push(Entry::User {
             text: choice.title.clone(),
             clicked: true,
         });
-        self.session.record_user_message(&choice.title, "postback");
+        self.story
+            .session
+            .record_user_message(&choice.title, "postback");
         match choice.action {
             ChoiceAction::Postback { block, params } => {
-                self.write(|session| {
+                self.story.write(|session| {
                     params
                         .into_iter()
                         .try_for_each(|(key, value)| session.set(&key, value))
                 });
                 match block {
                     Some(block) => self.run_from(Some(block)).await,
-                    None => self.note(format!(
+                    None => self.story.note(format!(
                         "`{}` names no block (`nextDialogstateId`): the conversation stays here",
                         choice.title
                     )),
                 }
             }
-            ChoiceAction::OpenUrl(url) => self.note(format!("opens {url}")),
-            ChoiceAction::Call(number) => self.note(format!("calls {number}")),
-            ChoiceAction::Location => {
-                self.note("shares the user's location: the emulator has none to share".to_owned())
-            }
+            ChoiceAction::OpenUrl(url) => self.story.note(format!("opens {url}")),
+            ChoiceAction::Call(number) => self.story.note(format!("calls {number}")),
+            ChoiceAction::Location => self
+                .story
+                .note("shares the user's location: the emulator has none to share".to_owned()),
         }
-    }
-
-    /// Changes the session, recording what changed or why it could not.
-    fn write(&mut self, change: impl FnOnce(&mut Session) -> Result<(), String>) {
-        let before = self.session.clone();
-        if let Err(problem) = change(&mut self.session) {
-            self.note(problem);
-        }
-        let changes = self.session.changes_since(&before);
-        if !changes.is_empty() {
-            self.transcript.push(Entry::Session { changes });
-        }
-    }
-
-    fn note(&mut self, text: String) {
-        self.transcript.push(Entry::Note { text });
-    }
-
-    /// Records an error at `block`.
-    fn fail(&mut self, block: &str, message: String) {
-        self.transcript.push(Entry::Error {
-            block: block.to_owned(),
-            message,
-            code: None,
-            hint: None,
-        });
     }
 
     /// Records an error at the block the conversation is at.
     fn fail_here(&mut self, message: String) {
         let block = self.current.clone().unwrap_or_default();
-        self.fail(&block, message);
+        self.story.fail(&block, message);
     }
 
     /// Runs blocks from `next` until one waits for the user.
@@ -390,7 +356,7 @@ impl Conversation {
         while let Some(id) = next.take() {
             passed += 1;
             if passed > MAX_BLOCKS_PER_TURN {
-                self.fail(
+                self.story.fail(
                     &id,
                     format!(
                         "the flow went through {MAX_BLOCKS_PER_TURN} blocks without waiting for \
@@ -412,9 +378,10 @@ impl Conversation {
                 self.stopped = true;
                 return;
             };
-            self.session
+            self.story
+                .session
                 .enter_block(&block.id, block.name(), block.kind());
-            self.transcript.push(Entry::Block {
+            self.story.transcript.push(Entry::Block {
                 id: block.id.clone(),
                 name: block.name().to_owned(),
                 block_type: block.kind(),
@@ -422,14 +389,14 @@ impl Conversation {
             self.current = Some(block.id.clone());
             next = match &block.kind {
                 BlockKind::Message { messages } => {
-                    self.show(
+                    self.story.show(
                         &block.id,
                         messages.iter().map(|message| message.to_message()),
                     );
                     block.goto.clone()
                 }
                 BlockKind::Input { messages, .. } => {
-                    self.show(
+                    self.story.show(
                         &block.id,
                         messages.iter().map(|message| message.to_message()),
                     );
@@ -450,42 +417,26 @@ impl Conversation {
         }
     }
 
-    /// Shows messages, with the session's values filled in.
-    fn show(&mut self, block: &str, messages: impl Iterator<Item = Value>) {
-        for message in messages {
-            let mut unset = Vec::new();
-            let message = messages::interpolate(&message, &self.session, &mut unset);
-            self.transcript.push(Entry::Bot {
-                block: block.to_owned(),
-                message,
-            });
-            for path in unset {
-                self.note(format!(
-                    "the message names `{{{path}}}`, which is not set: it shows as written"
-                ));
-            }
-        }
-    }
-
     fn route(&self, rules: &[Rule]) -> Option<String> {
         rules
             .iter()
-            .find(|rule| holds(&rule.test, self.session.get(&rule.variable)))
+            .find(|rule| holds(&rule.test, self.story.session.get(&rule.variable)))
             .map(|rule| rule.goto.clone())
     }
 
     /// Calls an API step and applies its reply.
     async fn call(&mut self, block: &str, api: &ApiStep) -> Applied {
         let mut notes = Vec::new();
-        let outgoing = match request::build(api, &self.session, &mut notes) {
+        let outgoing = match request::build(api, &self.story.session, &mut notes) {
             Ok(outgoing) => outgoing,
             Err(problem) => {
-                self.fail(block, format!("cannot build the request: {problem}"));
+                self.story
+                    .fail(block, format!("cannot build the request: {problem}"));
                 return Applied::Failed;
             }
         };
         for note in notes {
-            self.note(note);
+            self.story.note(note);
         }
         let Answer {
             sent,
@@ -500,21 +451,23 @@ impl Conversation {
             ),
             Err(_) => (None, None, None),
         };
-        self.transcript.push(Entry::Exchange(Box::new(Exchange {
-            block: block.to_owned(),
-            request: sent,
-            status,
-            latency_ms: latency.as_secs_f64() * 1000.0,
-            response: body.clone(),
-        })));
+        self.story
+            .transcript
+            .push(Entry::Exchange(Box::new(Exchange {
+                block: block.to_owned(),
+                request: sent,
+                status,
+                latency_ms: latency.as_secs_f64() * 1000.0,
+                response: body.clone(),
+            })));
         if let Some(reason) = fallback {
-            self.note(format!(
+            self.story.note(format!(
                 "the step failed with `{reason}` and answered with its fallback block (see the server's log)"
             ));
         }
         match outcome {
             Err(CallFailure::Timeout(timeout)) => {
-                self.fail(
+                self.story.fail(
                     block,
                     format!(
                         "no answer within {} s: Chatlayer gives up on a step after 20 s",
@@ -524,79 +477,10 @@ impl Conversation {
                 Applied::Failed
             }
             Err(CallFailure::Transport(problem)) => {
-                self.fail(block, problem);
+                self.story.fail(block, problem);
                 Applied::Failed
             }
-            Ok(answered) if !(200..300).contains(&answered.status) => {
-                let error = body.as_ref().map(|body| &body["error"]);
-                let text = |key: &str| {
-                    error
-                        .and_then(|error| error[key].as_str())
-                        .map(str::to_owned)
-                };
-                let message = match text("message") {
-                    Some(message) => format!("HTTP {}: {message}", answered.status),
-                    None => format!("HTTP {}", answered.status),
-                };
-                self.transcript.push(Entry::Error {
-                    block: block.to_owned(),
-                    message,
-                    code: text("code"),
-                    hint: text("hint"),
-                });
-                Applied::Failed
-            }
-            Ok(_) => match body {
-                Some(Value::Object(reply)) => self.apply_reply(block, reply),
-                None => Applied::Jump(None),
-                Some(other) => {
-                    self.fail(
-                        block,
-                        format!(
-                            "the answer is not a Chatlayer reply (a JSON object): {}",
-                            shorten(&value_text(&other))
-                        ),
-                    );
-                    Applied::Failed
-                }
-            },
-        }
-    }
-
-    /// Applies a reply in Chatlayer's order: the session, then the messages, then the jump.
-    fn apply_reply(&mut self, block: &str, reply: serde_json::Map<String, Value>) -> Applied {
-        if let Some(session) = reply.get("session") {
-            match (session["namespace"].as_str(), session.get("data")) {
-                (Some(namespace), Some(data)) => {
-                    let (namespace, data) = (namespace.to_owned(), data.clone());
-                    let mut note = None;
-                    self.write(|session| {
-                        note = session.merge_namespace(&namespace, data)?;
-                        Ok(())
-                    });
-                    if let Some(note) = note {
-                        self.note(note);
-                    }
-                }
-                _ => self.note(
-                    "the reply's `session` needs both `namespace` (text) and `data`: it is ignored"
-                        .to_owned(),
-                ),
-            }
-        }
-        match reply.get("messages") {
-            Some(Value::Array(messages)) => self.show(block, messages.iter().cloned()),
-            Some(_) => self.note("the reply's `messages` is not a list: it is ignored".to_owned()),
-            None => {}
-        }
-        let jump = reply
-            .get("action")
-            .and_then(|action| action.get("nextDialogstate"))
-            .or_else(|| reply.get("nextDialogstate"));
-        match jump {
-            None | Some(Value::Null) => Applied::Jump(None),
-            Some(Value::String(id)) => Applied::Jump(Some(id.clone())),
-            Some(other) => Applied::Jump(Some(value_text(other))),
+            Ok(answered) => self.story.answered(block, answered.status, body),
         }
     }
 }
@@ -622,13 +506,5 @@ fn holds(test: &Test, value: Option<&Value>) -> bool {
             Some(Value::String(text)) => text.contains(&value_text(needle)),
             _ => false,
         },
-    }
-}
-
-fn shorten(text: &str) -> String {
-    const LIMIT: usize = 300;
-    match text.char_indices().nth(LIMIT) {
-        Some((cut, _)) => format!("{}...", &text[..cut]),
-        None => text.to_owned(),
     }
 }

@@ -14,6 +14,9 @@
 //!   [`run_scripts`] (the `converse` command).
 //! * In a browser: the page at `/emulator`, served by the `emulate` command or mounted
 //!   with [`page::router`].
+//! * For a recording of real traffic ([`record`](crate::record)): the same page shows each
+//!   recorded session as a conversation ([`RecordedConversation`], the
+//!   `emulate --recording DIR` command, [`page::recording_router`]).
 //!
 //! `docs/emulator.md` in the repository describes the bot file and the semantics.
 
@@ -25,15 +28,18 @@ mod convo;
 mod engine;
 mod messages;
 pub mod page;
+mod recording;
 mod request;
 mod session;
 mod starter;
+mod story;
 mod transcript;
 
 pub use backend::{Backend, CHATLAYER_TIMEOUT};
 pub use bot::{Block, BotFile, BotFileError};
 pub use convo::{Script, ScriptFailure, ScriptReport, run_scripts};
 pub use engine::{Conversation, Waiting};
+pub use recording::RecordedConversation;
 pub use session::Change;
 pub use starter::starter_file;
 pub use transcript::{Entry, Exchange, SentRequest, render};

@@ -28,6 +28,7 @@ use serde_json::{Value, json};
 use super::backend::Backend;
 use super::bot::BotFile;
 use super::engine::Conversation;
+use super::recording::RecordedConversation;
 
 /// Where the page is served.
 pub const PATH: &str = "/emulator";
@@ -57,10 +58,7 @@ pub fn router(bot: BotFile, backend: Backend) -> Router {
         next_id: AtomicU64::new(1),
         conversations: Mutex::new(BTreeMap::new()),
     });
-    Router::new()
-        .route(PATH, get(index))
-        .route(&format!("{PATH}/app.js"), get(script))
-        .route(&format!("{PATH}/style.css"), get(style))
+    assets()
         .route(&format!("{PATH}/api/bot"), get(describe_bot))
         .route(&format!("{PATH}/api/conversations"), post(start))
         .route(&format!("{PATH}/api/conversations/{{id}}"), get(show))
@@ -70,6 +68,36 @@ pub fn router(bot: BotFile, backend: Backend) -> Router {
             post(click),
         )
         .with_state(state)
+}
+
+/// The page showing a recording (the files [`Recording`](crate::record::Recording) writes)
+/// under [`PATH`], each recorded session as a conversation; `source` says where it was read
+/// from. Read only: nothing is sent to any backend.
+///
+/// ```no_run
+/// use chatlayer_runtime::emulator::{page, RecordedConversation};
+///
+/// let recorded = RecordedConversation::read("recordings".as_ref()).unwrap();
+/// let dev_routes: axum::Router = page::recording_router(recorded, "recordings/");
+/// # let _ = dev_routes;
+/// ```
+pub fn recording_router(conversations: Vec<RecordedConversation>, source: &str) -> Router {
+    let state = Arc::new(RecordingState {
+        source: source.to_owned(),
+        conversations,
+    });
+    assets()
+        .route(&format!("{PATH}/api/bot"), get(describe_recording))
+        .route(&format!("{PATH}/api/recordings/{{id}}"), get(show_recorded))
+        .with_state(state)
+}
+
+/// The page and its script and style, the same for a live bot and a recording.
+fn assets<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    Router::new()
+        .route(PATH, get(index))
+        .route(&format!("{PATH}/app.js"), get(script))
+        .route(&format!("{PATH}/style.css"), get(style))
 }
 
 async fn index() -> Response {
@@ -218,6 +246,54 @@ fn snapshot(id: u64, conversation: &Conversation) -> Value {
         "block": conversation.current_block(),
         "waiting": conversation.waiting(),
     })
+}
+
+struct RecordingState {
+    source: String,
+    conversations: Vec<RecordedConversation>,
+}
+
+async fn describe_recording(State(state): State<Arc<RecordingState>>) -> Json<Value> {
+    let conversations: Vec<Value> = state
+        .conversations
+        .iter()
+        .enumerate()
+        .map(|(index, conversation)| json!({ "id": index + 1, "title": conversation.title() }))
+        .collect();
+    Json(json!({
+        "name": "Recording",
+        "backend": format!("recorded in {}", state.source),
+        "recording": conversations,
+    }))
+}
+
+/// Recorded conversation `id` (from 1, in the order `/api/bot` lists them), as the page
+/// shows a live one.
+async fn show_recorded(
+    State(state): State<Arc<RecordingState>>,
+    Path(id): Path<usize>,
+) -> Response {
+    let Some(conversation) = id
+        .checked_sub(1)
+        .and_then(|index| state.conversations.get(index))
+    else {
+        return problem(
+            StatusCode::NOT_FOUND,
+            format!(
+                "there is no recorded conversation {id}: the recording holds {}",
+                state.conversations.len()
+            ),
+        );
+    };
+    Json(json!({
+        "id": id,
+        "transcript": conversation.transcript(),
+        "turn_start": 0,
+        "session": conversation.session(),
+        "block": conversation.current_block(),
+        "waiting": "recording",
+    }))
+    .into_response()
 }
 
 fn problem(status: StatusCode, message: String) -> Response {

@@ -111,6 +111,18 @@ impl Entry {
     }
 }
 
+/// The texts the bot showed in `entries`, in order: the first variant of each message, as
+/// shown.
+pub(crate) fn shown_texts(entries: &[Entry]) -> Vec<String> {
+    entries
+        .iter()
+        .filter_map(|entry| match entry {
+            Entry::Bot { message, .. } => super::messages::texts(message).into_iter().next(),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The transcript as text, one line per entry, for terminals and test failures:
 ///
 /// ```text

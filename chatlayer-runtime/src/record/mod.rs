@@ -11,7 +11,9 @@
 //!
 //! [`Replay`] sends every recorded request to an app again and compares the replies with
 //! the recorded ones; [`ContractReport`] tells what a recording shows about what Chatlayer
-//! sends.
+//! sends. With the `emulator` feature, the emulator's page shows a recording as
+//! conversations, one per session (`emulate --recording DIR`, or
+//! `emulator::RecordedConversation`).
 
 mod exchange;
 mod layer;

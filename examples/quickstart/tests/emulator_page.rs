@@ -70,31 +70,27 @@ async fn wait_for_text(client: &Client, css: &str, text: &str) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_user_clicks_types_and_sees_the_flow_the_session_and_the_exchanges() {
-    let Some(chromedriver) = find_tool(
+/// Headless Chromium, driven over WebDriver; every host but 127.0.0.1 is unresolvable.
+struct Browser {
+    client: Client,
+    _driver: Running,
+}
+
+/// Starts chromedriver and a browser session; `None` (the test is skipped) when the tools
+/// are not installed and CI is not set.
+async fn browser() -> Option<Browser> {
+    let chromedriver = find_tool(
         "CHROMEDRIVER",
         &["chromedriver"],
         "apt-get install chromium-driver",
-    ) else {
-        return;
-    };
-    let Some(chromium) = find_tool(
+    )?;
+    let chromium = find_tool(
         "CHROMIUM",
         &["chromium", "chromium-browser", "google-chrome"],
         "apt-get install chromium",
-    ) else {
-        return;
-    };
-
-    let (emulator, page_port) = start_binary(
-        &["emulate", concat!(env!("CARGO_MANIFEST_DIR"), "/bot.yaml")],
-        &[("RUST_LOG", "warn")],
-    )
-    .await;
-    let _emulator = Running(emulator);
+    )?;
     let driver_port = free_port();
-    let _driver = Running(
+    let driver = Running(
         Command::new(&chromedriver)
             .arg(format!("--port={driver_port}"))
             .stdout(Stdio::null())
@@ -121,9 +117,25 @@ async fn a_user_clicks_types_and_sees_the_flow_the_session_and_the_exchanges() {
         .connect(&format!("http://127.0.0.1:{driver_port}"))
         .await
         .expect("a WebDriver session");
+    Some(Browser {
+        client,
+        _driver: driver,
+    })
+}
 
-    let result = drive(&client, page_port).await;
-    let _ = client.close().await;
+#[tokio::test(flavor = "multi_thread")]
+async fn a_user_clicks_types_and_sees_the_flow_the_session_and_the_exchanges() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let (emulator, page_port) = start_binary(
+        &["emulate", concat!(env!("CARGO_MANIFEST_DIR"), "/bot.yaml")],
+        &[("RUST_LOG", "warn")],
+    )
+    .await;
+    let _emulator = Running(emulator);
+    let result = drive(&browser.client, page_port).await;
+    let _ = browser.client.close().await;
     result.unwrap();
 }
 
@@ -227,4 +239,142 @@ fn save_screenshot(png: &[u8]) {
         std::fs::create_dir_all(root.join("docs/images")).unwrap();
         std::fs::write(root.join("docs/images/emulator.png"), png).unwrap();
     }
+}
+
+/// Records real traffic from the quickstart (two sessions, three calls), then shows the
+/// recording in the page (`quickstart emulate --recording DIR`): each session is a
+/// conversation with the replies' messages, the session they built and the calls made.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_recording_shows_each_session_as_a_conversation() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("chatlayer-page-recording-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let dir_text = dir.to_str().unwrap();
+
+    let (recorder, port) =
+        start_binary(&[], &[("CHATLAYER_RECORD", dir_text), ("RUST_LOG", "warn")]).await;
+    let http = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let order = |body: serde_json::Value| http.post(format!("{base}/order")).json(&body).send();
+    let first = json!({ "sku": "A1", "quantity": 2, "on_success": "thanks", "on_failure": "sorry", "sessionId": "s-1" });
+    assert_eq!(order(first).await.unwrap().status(), 200);
+    let unknown =
+        json!({ "sku": "Z9", "on_success": "thanks", "on_failure": "sorry", "sessionId": "s-2" });
+    assert_eq!(order(unknown).await.unwrap().status(), 200);
+    let status = http
+        .get(format!("{base}/order/status?orderId=1001&sessionId=s-1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status.status(), 200);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let recorded = |dir: &std::path::Path| {
+        std::fs::read_dir(dir).map_or(0, |entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|entry| entry.file_name().to_string_lossy().ends_with(".json"))
+                .count()
+        })
+    };
+    while recorded(&dir) < 3 {
+        assert!(
+            Instant::now() < deadline,
+            "the three exchanges were not recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (exit, log) = support::stop_binary(recorder);
+    assert!(exit.success(), "{log}");
+
+    let (page, page_port) = start_binary(
+        &["emulate", "--recording", dir_text],
+        &[("RUST_LOG", "warn")],
+    )
+    .await;
+    let _page = Running(page);
+    let result = show_recording(&browser.client, page_port).await;
+    let _ = browser.client.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result.unwrap();
+}
+
+async fn show_recording(client: &Client, port: u16) -> Result<(), fantoccini::error::CmdError> {
+    client
+        .goto(&format!("http://127.0.0.1:{port}/emulator"))
+        .await?;
+
+    // The first session: both calls, their replies' messages, the session they built.
+    wait_for_text(client, ".bubble.bot", "You ordered 2 x").await;
+    wait_for_text(client, ".bubble.bot", "Order 1001 is").await;
+    wait_for_text(client, ".call", "order · POST /order → 200").await;
+    wait_for_text(
+        client,
+        ".call",
+        "order_status · GET /order/status?orderId=1001&sessionId=s-1 → 200",
+    )
+    .await;
+    assert_eq!(text_of(client, "#start-label").await, "Conversation");
+    let options: Vec<String> = {
+        let mut titles = Vec::new();
+        for option in client.find_all(Locator::Css("#start-block option")).await? {
+            titles.push(option.text().await?);
+        }
+        titles
+    };
+    assert_eq!(options.len(), 2, "{options:?}");
+    assert!(
+        options[0].starts_with("session s-1 · 2 calls · "),
+        "{options:?}"
+    );
+    assert!(
+        options[1].starts_with("session s-2 · 1 call · "),
+        "{options:?}"
+    );
+    assert!(
+        text_of(client, "#current-block")
+            .await
+            .contains("at block thanks")
+    );
+    let session = text_of(client, "#session").await;
+    assert!(
+        session.contains("\"total\"") && session.contains("\"status\""),
+        "{session}"
+    );
+    assert_eq!(text_of(client, "#exchange-count").await, "2");
+    let message = client.find(Locator::Css("#message")).await?;
+    assert_eq!(message.prop("disabled").await?.as_deref(), Some("true"));
+    assert!(
+        !client
+            .find(Locator::Css("#restart"))
+            .await?
+            .is_displayed()
+            .await?
+    );
+
+    // The second session, chosen in the list: the fallback the unknown product took.
+    client
+        .find(Locator::Css("#start-block"))
+        .await?
+        .select_by_index(1)
+        .await?;
+    wait_for_text(
+        client,
+        ".bubble.bot",
+        "Sorry, we could not place that order.",
+    )
+    .await;
+    wait_for_text(client, "#exchange-count", "1").await;
+    assert!(
+        text_of(client, "#current-block")
+            .await
+            .contains("at block sorry")
+    );
+    let chat = text_of(client, "#chat").await;
+    assert!(
+        !chat.contains("You ordered"),
+        "only the chosen session is shown: {chat}"
+    );
+    Ok(())
 }

@@ -23,6 +23,8 @@ const el = (tag, className, text) => {
 
 let conversation = null;
 let busy = false;
+// Set when the page shows a recording: its conversations are read only.
+let recording = false;
 
 async function boot() {
   const bot = await api("/bot");
@@ -31,6 +33,7 @@ async function boot() {
   $("widget-title").textContent = bot.name;
   $("backend").textContent = bot.backend;
   const select = $("start-block");
+  if (bot.recording) return bootRecording(bot.recording, select);
   for (const block of bot.blocks) {
     const option = el("option", "", block.name === block.id ? block.id : block.name + " (" + block.id + ")");
     option.value = block.id;
@@ -43,6 +46,26 @@ async function boot() {
 async function restart() {
   await act(() => api("/conversations", { start: $("start-block").value }));
 }
+
+// A recording: the select lists its conversations, and choosing one shows it.
+async function bootRecording(conversations, select) {
+  recording = true;
+  document.body.classList.add("recording");
+  $("start-label").textContent = "Conversation";
+  select.setAttribute("aria-label", "Recorded conversation");
+  for (const recorded of conversations) {
+    const option = el("option", "", recorded.title);
+    option.value = recorded.id;
+    select.appendChild(option);
+  }
+  select.addEventListener("change", showRecorded);
+  $("restart").hidden = true;
+  $("message").disabled = true;
+  $("send").disabled = true;
+  await showRecorded();
+}
+
+const showRecorded = () => act(() => api("/recordings/" + $("start-block").value));
 
 async function act(call) {
   if (busy) return;
@@ -77,13 +100,18 @@ function render() {
       row.appendChild(el("div", "bubble user" + (entry.clicked ? " clicked" : ""), entry.text));
       chat.appendChild(row);
     } else if (entry.kind === "error") chat.appendChild(errorCard(entry));
+    else if (entry.kind === "exchange" && recording) chat.appendChild(callRow(entry));
   });
   chat.scrollTop = chat.scrollHeight;
 
   const block = conversation.block;
-  $("current-block").textContent = block ? "at block " + block + " · " + describeWaiting(conversation.waiting) : "—";
+  $("current-block").textContent = block
+    ? "at block " + block + " · " + describeWaiting(conversation.waiting)
+    : recording ? describeWaiting(conversation.waiting) : "—";
   $("composer").classList.toggle("stopped", conversation.waiting === "stopped");
-  $("message").placeholder = conversation.waiting === "stopped"
+  $("message").placeholder = recording
+    ? "A recording holds the calls only, not what the user typed"
+    : conversation.waiting === "stopped"
     ? "The conversation stopped at an error: restart"
     : conversation.waiting === "input" ? "Type your answer…" : "Type a message or a button's title…";
 
@@ -93,7 +121,7 @@ function render() {
 }
 
 function describeWaiting(waiting) {
-  return { input: "waiting for an answer", choice: "waiting for the user", stopped: "stopped" }[waiting] || waiting;
+  return { input: "waiting for an answer", choice: "waiting for the user", stopped: "stopped", recording: "as recorded" }[waiting] || waiting;
 }
 
 function botMessage(message, index, latest) {
@@ -160,6 +188,16 @@ function botMessage(message, index, latest) {
     default:
       if (!texts.length) row.appendChild(el("div", "raw", message.type + " message\n" + JSON.stringify(config, null, 2)));
   }
+  return row;
+}
+
+// In a recording, each call stands where the user's turn would: the step, what it was
+// sent to, and how it answered.
+function callRow(exchange) {
+  const row = el("div", "row call");
+  const ok = exchange.status !== null && exchange.status >= 200 && exchange.status < 300;
+  row.appendChild(el("div", "call" + (ok ? "" : " bad"),
+    exchange.block + " · " + exchange.request.method + " " + exchange.request.url + " → " + exchange.status));
   return row;
 }
 
