@@ -29,6 +29,7 @@ use super::backend::Backend;
 use super::bot::BotFile;
 use super::engine::Conversation;
 use super::recording::RecordedConversation;
+use super::transcript::Entry;
 
 /// Where the page is served.
 pub const PATH: &str = "/emulator";
@@ -238,13 +239,33 @@ async fn click(
 
 /// Everything the page shows of a conversation.
 fn snapshot(id: u64, conversation: &Conversation) -> Value {
+    shown(
+        id,
+        conversation.transcript(),
+        conversation.transcript().len() - conversation.last_turn().len(),
+        conversation.session(),
+        conversation.current_block(),
+        json!(conversation.waiting()),
+    )
+}
+
+/// What the page's script renders, for a live conversation and a recorded one alike:
+/// `turn_start` is where the latest turn's entries begin, `waiting` what the bot waits for.
+fn shown(
+    id: impl Into<Value>,
+    transcript: &[Entry],
+    turn_start: usize,
+    session: Value,
+    block: Option<&str>,
+    waiting: Value,
+) -> Value {
     json!({
-        "id": id,
-        "transcript": conversation.transcript(),
-        "turn_start": conversation.transcript().len() - conversation.last_turn().len(),
-        "session": conversation.session(),
-        "block": conversation.current_block(),
-        "waiting": conversation.waiting(),
+        "id": id.into(),
+        "transcript": transcript,
+        "turn_start": turn_start,
+        "session": session,
+        "block": block,
+        "waiting": waiting,
     })
 }
 
@@ -285,14 +306,15 @@ async fn show_recorded(
             ),
         );
     };
-    Json(json!({
-        "id": id,
-        "transcript": conversation.transcript(),
-        "turn_start": 0,
-        "session": conversation.session(),
-        "block": conversation.current_block(),
-        "waiting": "recording",
-    }))
+    // Read only: the whole recorded conversation is one turn, as recorded.
+    Json(shown(
+        id,
+        conversation.transcript(),
+        0,
+        conversation.session(),
+        conversation.current_block(),
+        json!("recording"),
+    ))
     .into_response()
 }
 

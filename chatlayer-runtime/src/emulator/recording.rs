@@ -112,7 +112,7 @@ impl RecordedConversation {
         let when = self
             .first_recorded_at
             .get(..19)
-            .map_or(self.first_recorded_at.as_str(), |start| start)
+            .unwrap_or(&self.first_recorded_at)
             .replace('T', " ");
         format!(
             "{who} · {} call{} · {when}",

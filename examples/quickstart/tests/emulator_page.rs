@@ -269,22 +269,12 @@ async fn a_recording_shows_each_session_as_a_conversation() {
         .await
         .unwrap();
     assert_eq!(status.status(), 200);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let recorded = |dir: &std::path::Path| {
-        std::fs::read_dir(dir).map_or(0, |entries| {
-            entries
-                .filter_map(Result::ok)
-                .filter(|entry| entry.file_name().to_string_lossy().ends_with(".json"))
-                .count()
-        })
-    };
-    while recorded(&dir) < 3 {
-        assert!(
-            Instant::now() < deadline,
-            "the three exchanges were not recorded"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let recorded = support::wait_for_files(&dir, 3).await;
+    assert_eq!(
+        recorded.len(),
+        3,
+        "the three exchanges were not recorded: {recorded:?}"
+    );
     let (exit, log) = support::stop_binary(recorder);
     assert!(exit.success(), "{log}");
 

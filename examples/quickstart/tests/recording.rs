@@ -4,7 +4,6 @@
 //! fails a request.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use chatlayer_runtime::StepError;
 use chatlayer_runtime::prelude::*;
@@ -15,7 +14,7 @@ use serde_json::json;
 
 mod support;
 
-use support::{start_binary, stop_binary};
+use support::{files, start_binary, stop_binary, wait_for_files};
 
 const TOKEN: &str = "bearer-t0ken-for-the-recorder";
 const SIGNING_SECRET: &str = "hmac-s3cret-for-the-recorder";
@@ -33,31 +32,6 @@ fn folder(name: &str) -> PathBuf {
 /// What Chatlayer's side would send as the signature of `body`.
 fn signature(body: &str) -> String {
     support::hmac_sha256_hex(SIGNING_SECRET, body)
-}
-
-/// The recorded files in `dir`.
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
-        .unwrap_or_default();
-    files.retain(|path| {
-        path.extension()
-            .is_some_and(|extension| extension == "json")
-    });
-    files.sort();
-    files
-}
-
-/// Waits until `dir` holds `count` recorded files (the recorder writes on its own thread).
-async fn wait_for_files(dir: &Path, count: usize) -> Vec<PathBuf> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let found = files(dir);
-        if found.len() >= count || Instant::now() > deadline {
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// Runs the quickstart with credentials, signatures and recording on, and sends it a small

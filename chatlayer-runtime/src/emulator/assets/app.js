@@ -50,7 +50,6 @@ async function restart() {
 // A recording: the select lists its conversations, and choosing one shows it.
 async function bootRecording(conversations, select) {
   recording = true;
-  document.body.classList.add("recording");
   $("start-label").textContent = "Conversation";
   select.setAttribute("aria-label", "Recorded conversation");
   for (const recorded of conversations) {

@@ -3,7 +3,9 @@
 // Each test binary compiles this module and uses part of it.
 #![allow(dead_code)]
 
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
+use std::time::{Duration, Instant};
 
 use chatlayer_tests::programs::{start_program, stop_program};
 
@@ -36,4 +38,29 @@ pub fn hmac_sha256_hex(secret: &str, body: &str) -> String {
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect()
+}
+
+/// The recorded exchanges in `dir` (`*.json`, sorted: the order they were recorded).
+pub fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|path| {
+        path.extension()
+            .is_some_and(|extension| extension == "json")
+    });
+    files.sort();
+    files
+}
+
+/// Waits until `dir` holds `count` recorded files (the recorder writes on its own thread).
+pub async fn wait_for_files(dir: &Path, count: usize) -> Vec<PathBuf> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let found = files(dir);
+        if found.len() >= count || Instant::now() > deadline {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
