@@ -218,7 +218,10 @@ fn an_arc_handed_to_provide_is_named_with_the_fix() {
 #[test]
 fn problems_of_settings_are_reported_with_the_others() {
     let error = App::from_steps([needs_deps::STEP])
-        .auth_for(a_get::STEP, chatlayer_runtime::Auth::none())
+        .security(
+            chatlayer_runtime::security::Security::new()
+                .auth_for(a_get::STEP, chatlayer_runtime::security::Auth::none()),
+        )
         .build()
         .unwrap_err();
     let kinds: Vec<&str> = error
@@ -238,8 +241,11 @@ fn problems_of_settings_are_reported_with_the_others() {
 #[test]
 fn a_body_budget_below_the_body_limit_is_a_problem() {
     let error = App::from_steps([a_get::STEP])
-        .body_limit(1_000)
-        .body_budget(999)
+        .limits(
+            chatlayer_runtime::Limits::new()
+                .body(1_000)
+                .body_budget(999),
+        )
         .build()
         .unwrap_err();
     assert_eq!(
@@ -249,11 +255,17 @@ fn a_body_budget_below_the_body_limit_is_a_problem() {
             limit: 1_000
         }]
     );
-    assert!(error.to_string().contains("raise body_budget"), "{error}");
+    assert!(
+        error.to_string().contains("raise Limits::body_budget"),
+        "{error}"
+    );
     assert!(
         App::from_steps([a_get::STEP])
-            .body_limit(1_000)
-            .body_budget(1_000)
+            .limits(
+                chatlayer_runtime::Limits::new()
+                    .body(1_000)
+                    .body_budget(1_000)
+            )
             .build()
             .is_ok()
     );

@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use chatlayer_runtime::prelude::*;
+use chatlayer_runtime::server::Server;
 use chatlayer_runtime::testing::TestServer;
-use chatlayer_tests::{post_json, serve};
+use chatlayer_tests::{post_json, serve_on};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -36,11 +37,9 @@ async fn closed_within(stream: &mut TcpStream, within: Duration) -> bool {
 /// starts with the first byte, and version detection has none).
 #[tokio::test]
 async fn a_connection_that_sends_nothing_is_closed_after_the_read_timeout() {
-    let server = serve(
-        App::from_steps([ping::STEP])
-            .read_timeout(Duration::from_millis(300))
-            .build()
-            .unwrap(),
+    let server = serve_on(
+        Server::new().read_timeout(Duration::from_millis(300)),
+        App::from_steps([ping::STEP]).build().unwrap(),
     )
     .await;
     let started = Instant::now();
@@ -69,12 +68,11 @@ async fn a_connection_that_sends_nothing_is_closed_after_the_read_timeout() {
 /// included. Now the bound is below it, and silent ones make room for new clients.
 #[tokio::test]
 async fn silent_connections_cannot_lock_clients_out() {
-    let server = serve(
-        App::from_steps([ping::STEP])
+    let server = serve_on(
+        Server::new()
             .max_connections(20)
-            .read_timeout(Duration::from_secs(30))
-            .build()
-            .unwrap(),
+            .read_timeout(Duration::from_secs(30)),
+        App::from_steps([ping::STEP]).build().unwrap(),
     )
     .await;
     let mut silent = Vec::new();
@@ -106,10 +104,10 @@ async fn trickle(server: &TestServer) -> TcpStream {
 /// slow bodies kept every valid request at `503 overloaded` until they timed out.
 #[tokio::test]
 async fn slow_bodies_do_not_starve_the_steps() {
-    let server = serve(
+    let server = serve_on(
+        Server::new().read_timeout(Duration::from_secs(30)),
         App::from_steps([ping::STEP])
-            .max_concurrent_requests(4)
-            .read_timeout(Duration::from_secs(30))
+            .limits(chatlayer_runtime::Limits::new().concurrent_requests(4))
             .build()
             .unwrap(),
     )
@@ -140,10 +138,10 @@ async fn h2_client(server: &TestServer) -> h2::client::SendRequest<Bytes> {
 /// Over HTTP/2 the same: many streams trickling bodies leave valid requests served.
 #[tokio::test]
 async fn slow_http2_streams_do_not_starve_the_steps() {
-    let server = serve(
+    let server = serve_on(
+        Server::new().read_timeout(Duration::from_secs(30)),
         App::from_steps([ping::STEP])
-            .max_concurrent_requests(4)
-            .read_timeout(Duration::from_secs(30))
+            .limits(chatlayer_runtime::Limits::new().concurrent_requests(4))
             .build()
             .unwrap(),
     )
@@ -175,11 +173,9 @@ async fn slow_http2_streams_do_not_starve_the_steps() {
 /// Before, an HTTP/2 connection stalled in the middle of a frame stayed open (130 s seen).
 #[tokio::test]
 async fn a_stalled_http2_connection_is_closed() {
-    let server = serve(
-        App::from_steps([ping::STEP])
-            .read_timeout(Duration::from_millis(300))
-            .build()
-            .unwrap(),
+    let server = serve_on(
+        Server::new().read_timeout(Duration::from_millis(300)),
+        App::from_steps([ping::STEP]).build().unwrap(),
     )
     .await;
     let mut stream = TcpStream::connect(server.address()).await.unwrap();

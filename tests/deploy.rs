@@ -106,17 +106,11 @@ fn the_deployment_fits_the_framework() {
     let port = container["ports"][0]["containerPort"].as_u64().unwrap();
     assert_eq!(value("CHATLAYER_ADDR"), format!("0.0.0.0:{port}"));
     // Every CHATLAYER_ variable is one the framework reads.
-    let known = [
-        "CHATLAYER_ADDR",
-        "CHATLAYER_LOG_FORMAT",
-        "CHATLAYER_DRAIN_DELAY",
-        "CHATLAYER_SHUTDOWN_TIMEOUT",
-        "CHATLAYER_METRICS_TOKEN",
-    ];
     for (name, _) in &env {
         assert!(
-            known.contains(name)
-                || chatlayer_runtime::security::SECURITY_ENV_VARIABLES.contains(name),
+            chatlayer_runtime::config::Variable::ALL
+                .iter()
+                .any(|variable| variable.name() == *name),
             "{name} is no variable of the framework"
         );
     }

@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::post;
-use chatlayer_runtime::emulator::Entry;
+use chatlayer_emulator::Entry;
+use chatlayer_emulator::{Backend, BotFile, Conversation};
 use chatlayer_runtime::prelude::*;
-use chatlayer_runtime::testing::{Backend, BotFile, Conversation, TestServer};
+use chatlayer_runtime::testing::TestServer;
 use serde_json::Value;
 
 /// A hand-written backend (any axum router): each path answers a fixed JSON body, except
@@ -186,10 +187,7 @@ async fn a_json_error_stops_the_conversation_with_its_code_and_hint() {
         hint.as_deref(),
         Some("add a Body row `sku` to the API step")
     );
-    assert_eq!(
-        conversation.waiting(),
-        chatlayer_runtime::emulator::Waiting::Stopped
-    );
+    assert_eq!(conversation.waiting(), chatlayer_emulator::Waiting::Stopped);
     conversation.say("hello").await;
     conversation.assert_error("stopped at an error");
 }
@@ -321,10 +319,7 @@ blocks:
         Backend::url("http://127.0.0.1:9"),
     );
     conversation.start().await;
-    assert_eq!(
-        conversation.waiting(),
-        chatlayer_runtime::emulator::Waiting::Input
-    );
+    assert_eq!(conversation.waiting(), chatlayer_emulator::Waiting::Input);
     conversation.say("18").await;
     conversation
         .assert_variable("user.age", "18")

@@ -125,7 +125,7 @@ async fn ignoring_the_environment_is_not_silent() {
     }
     let logs = Logs::capture();
     let app = App::from_steps([hello::STEP])
-        .security_from_env(false)
+        .security(chatlayer_runtime::security::Security::new().from_env(false))
         .build()
         .unwrap();
     let text = logs.text();

@@ -415,8 +415,7 @@ async fn without_the_fallback_parameter_the_error_is_answered() {
 #[tokio::test]
 async fn an_app_wide_fallback_block_catches_every_step() {
     let app = App::from_steps([strict::STEP, fails::STEP, guarded::STEP])
-        .fallback_block("app-fallback")
-        .fallback_message("Let me get a human.")
+        .fallback(chatlayer_runtime::Fallback::to("app-fallback").message("Let me get a human."))
         .build()
         .unwrap();
     let server = serve(app).await;
@@ -462,7 +461,7 @@ async fn unknown_paths_and_methods_answer_json() {
 #[tokio::test]
 async fn an_oversized_body_is_a_413() {
     let app = App::from_steps([strict::STEP])
-        .body_limit(1024)
+        .limits(chatlayer_runtime::Limits::new().body(1024))
         .build()
         .unwrap();
     let server = serve(app).await;

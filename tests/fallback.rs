@@ -94,7 +94,7 @@ async fn every_fallback_says_why_in_a_header_and_in_the_log() {
 #[tokio::test]
 async fn request_errors_can_go_to_chatlayers_error_log_instead() {
     let app = App::from_steps([book::STEP])
-        .fallback_for_request_errors(false)
+        .fallback(chatlayer_runtime::Fallback::none().request_errors(false))
         .build()
         .unwrap();
     let server = serve(app).await;

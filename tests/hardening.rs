@@ -6,8 +6,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chatlayer_runtime::prelude::*;
+use chatlayer_runtime::server::Server;
 use chatlayer_tests::external::validate_openapi_text;
-use chatlayer_tests::{get_json, post_json, send, serve};
+use chatlayer_tests::{get_json, post_json, send, serve, serve_on};
 
 /// Set when a sleeping step ran to its end (it must not, once cancelled).
 static SLEEPER_FINISHED: AtomicBool = AtomicBool::new(false);
@@ -31,7 +32,7 @@ async fn slow(ms: u64) -> Reply {
 #[tokio::test]
 async fn a_step_past_its_deadline_is_cancelled_and_the_failure_policy_answers() {
     let app = App::from_steps([sleepy::STEP, slow::STEP])
-        .step_timeout(Duration::from_millis(400))
+        .limits(chatlayer_runtime::Limits::new().step_timeout(Duration::from_millis(400)))
         .build()
         .unwrap();
     let server = serve(app).await;
@@ -101,7 +102,7 @@ async fn gated() -> Reply {
 #[tokio::test]
 async fn beyond_the_concurrency_limit_requests_are_shed_with_503_and_retry_after() {
     let app = App::from_steps([gated::STEP])
-        .max_concurrent_requests(2)
+        .limits(chatlayer_runtime::Limits::new().concurrent_requests(2))
         .build()
         .unwrap();
     let server = Arc::new(serve(app).await);
@@ -177,12 +178,14 @@ async fn health_and_readiness_answer_json() {
 /// one sent on a kept-alive connection at the moment of the stop.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_under_load_answers_every_request_it_accepts() {
-    let app = App::from_steps([hold::STEP])
-        .drain_delay(Duration::from_millis(400))
-        .shutdown_timeout(Duration::from_secs(5))
-        .build()
-        .unwrap();
-    let server = serve(app).await;
+    let app = App::from_steps([hold::STEP]).build().unwrap();
+    let server = serve_on(
+        Server::new()
+            .drain_delay(Duration::from_millis(400))
+            .shutdown_timeout(Duration::from_secs(5)),
+        app,
+    )
+    .await;
     let url = server.url("/hold");
     let ready_url = server.url("/readyz");
 
@@ -255,12 +258,14 @@ async fn shutdown_under_load_answers_every_request_it_accepts() {
 async fn a_request_on_its_way_at_the_stop_is_answered() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    let app = App::from_steps([hold::STEP])
-        .drain_delay(Duration::ZERO)
-        .shutdown_timeout(Duration::from_secs(5))
-        .build()
-        .unwrap();
-    let server = serve(app).await;
+    let app = App::from_steps([hold::STEP]).build().unwrap();
+    let server = serve_on(
+        Server::new()
+            .drain_delay(Duration::ZERO)
+            .shutdown_timeout(Duration::from_secs(5)),
+        app,
+    )
+    .await;
     let mut stream = tokio::net::TcpStream::connect(server.address())
         .await
         .unwrap();
@@ -328,11 +333,14 @@ async fn call(
 
 #[tokio::test]
 async fn bearer_and_basic_auth_admit_only_the_right_credentials() {
-    use chatlayer_runtime::Auth;
+    use chatlayer_runtime::security::Auth;
     let app = App::from_steps([guarded::STEP, open::STEP, back_office::STEP])
-        .auth(Auth::bearer("s3cret-token"))
-        .auth_for(open::STEP, Auth::none())
-        .auth_for(back_office::STEP, Auth::basic("ops", "pa:ss"))
+        .security(
+            chatlayer_runtime::security::Security::new()
+                .auth(Auth::bearer("s3cret-token"))
+                .auth_for(open::STEP, Auth::none())
+                .auth_for(back_office::STEP, Auth::basic("ops", "pa:ss")),
+        )
         .build()
         .unwrap();
     let server = serve(app).await;
@@ -430,7 +438,10 @@ async fn bearer_and_basic_auth_admit_only_the_right_credentials() {
 #[test]
 fn auth_for_a_step_the_app_does_not_serve_is_a_build_error() {
     let error = App::from_steps([open::STEP])
-        .auth_for(guarded::STEP, chatlayer_runtime::Auth::none())
+        .security(
+            chatlayer_runtime::security::Security::new()
+                .auth_for(guarded::STEP, chatlayer_runtime::security::Auth::none()),
+        )
         .build()
         .unwrap_err();
     assert!(error.to_string().contains("auth_for names step"), "{error}");
@@ -470,7 +481,7 @@ fn unix_now() -> u64 {
 
 #[tokio::test]
 async fn hmac_signatures_match_pythons_hmac_and_anything_else_is_refused() {
-    use chatlayer_runtime::SignatureVerifier;
+    use chatlayer_runtime::security::SignatureVerifier;
     use chatlayer_runtime::security::{SignatureAlgorithm, SignatureEncoding};
     use chatlayer_tests::external::python_hmac;
 
@@ -509,7 +520,7 @@ async fn hmac_signatures_match_pythons_hmac_and_anything_else_is_refused() {
             .encoding(encoding)
             .prefix(prefix);
         let app = App::from_steps([signed::STEP])
-            .verify_signatures(verifier)
+            .security(chatlayer_runtime::security::Security::new().signatures(verifier))
             .build()
             .unwrap();
         let server = serve(app).await;
@@ -567,14 +578,14 @@ async fn hmac_signatures_match_pythons_hmac_and_anything_else_is_refused() {
 
 #[tokio::test]
 async fn signed_timestamps_outside_the_window_are_refused_as_replays() {
-    use chatlayer_runtime::SignatureVerifier;
+    use chatlayer_runtime::security::SignatureVerifier;
     use chatlayer_tests::external::python_hmac;
 
     let verifier =
         SignatureVerifier::new("sh4red").timestamp("x-timestamp", ".", Duration::from_secs(300));
     let server = serve(
         App::from_steps([signed::STEP])
-            .verify_signatures(verifier)
+            .security(chatlayer_runtime::security::Security::new().signatures(verifier))
             .build()
             .unwrap(),
     )
@@ -629,11 +640,12 @@ async fn signed_timestamps_outside_the_window_are_refused_as_replays() {
 async fn a_slowloris_client_loses_its_connection_and_others_are_served() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+    // The server bounds the headers, the app the body.
     let app = App::from_steps([hold::STEP])
-        .read_timeout(Duration::from_millis(500))
+        .limits(chatlayer_runtime::Limits::new().body_timeout(Duration::from_millis(500)))
         .build()
         .unwrap();
-    let server = serve(app).await;
+    let server = serve_on(Server::new().read_timeout(Duration::from_millis(500)), app).await;
     let address = server.address();
 
     // Headers, one byte every 100 ms, never finished.
@@ -686,7 +698,7 @@ async fn a_slowloris_client_loses_its_connection_and_others_are_served() {
 #[tokio::test]
 async fn an_oversized_body_is_refused_with_413_and_the_server_goes_on() {
     let app = App::from_steps([hold::STEP])
-        .body_limit(1024)
+        .limits(chatlayer_runtime::Limits::new().body(1024))
         .build()
         .unwrap();
     let server = serve(app).await;
@@ -707,7 +719,7 @@ async fn an_oversized_body_is_refused_with_413_and_the_server_goes_on() {
 
 #[tokio::test]
 async fn the_ip_allow_list_admits_listed_callers_and_trusted_proxies_forwarded_clients() {
-    use chatlayer_runtime::IpAllowList;
+    use chatlayer_runtime::security::IpAllowList;
 
     let post = |server: &chatlayer_runtime::testing::TestServer, forwarded: Option<&str>| {
         let mut request = reqwest::Client::new()
@@ -722,7 +734,10 @@ async fn the_ip_allow_list_admits_listed_callers_and_trusted_proxies_forwarded_c
     // The test client is 127.0.0.1: not on this list, whatever it claims to forward.
     let elsewhere = serve(
         App::from_steps([open::STEP])
-            .allow_ips(IpAllowList::chatlayer_egress_2022())
+            .security(
+                chatlayer_runtime::security::Security::new()
+                    .allow_ips(IpAllowList::chatlayer_egress_2022()),
+            )
             .build()
             .unwrap(),
     )
@@ -743,7 +758,10 @@ async fn the_ip_allow_list_admits_listed_callers_and_trusted_proxies_forwarded_c
     // Listed directly.
     let local = serve(
         App::from_steps([open::STEP])
-            .allow_ips(IpAllowList::new(["127.0.0.0/8"]).unwrap())
+            .security(
+                chatlayer_runtime::security::Security::new()
+                    .allow_ips(IpAllowList::new(["127.0.0.0/8"]).unwrap()),
+            )
             .build()
             .unwrap(),
     )
@@ -759,10 +777,12 @@ async fn the_ip_allow_list_admits_listed_callers_and_trusted_proxies_forwarded_c
     // 127.0.0.1 as a trusted proxy: the forwarded client decides.
     let proxied = serve(
         App::from_steps([open::STEP])
-            .allow_ips(
-                IpAllowList::chatlayer_egress_2022()
-                    .trust_proxies(["127.0.0.1/32"])
-                    .unwrap(),
+            .security(
+                chatlayer_runtime::security::Security::new().allow_ips(
+                    IpAllowList::chatlayer_egress_2022()
+                        .trust_proxies(["127.0.0.1/32"])
+                        .unwrap(),
+                ),
             )
             .build()
             .unwrap(),

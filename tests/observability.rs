@@ -7,9 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::StatusCode;
+use chatlayer_runtime::BuildProblem;
 use chatlayer_runtime::prelude::*;
+use chatlayer_runtime::security::Auth;
 use chatlayer_runtime::testing::TestServer;
-use chatlayer_runtime::{Auth, BuildProblem};
 use chatlayer_tests::spans::{Seen, assert_span_fields};
 use tokio::sync::Semaphore;
 use tracing_subscriber::layer::SubscriberExt;
@@ -76,11 +77,17 @@ fn app(gate: Arc<Gate>) -> App {
         private::STEP,
     ])
     .provide_arc(gate)
-    .auth_for(private::STEP, Auth::bearer("t0ken"))
-    .body_limit(1024)
-    .max_concurrent_requests(1)
-    .security_from_env(false)
-    .serve_metrics(true)
+    .security(
+        chatlayer_runtime::security::Security::new()
+            .auth_for(private::STEP, Auth::bearer("t0ken"))
+            .from_env(false),
+    )
+    .limits(
+        chatlayer_runtime::Limits::new()
+            .body(1024)
+            .concurrent_requests(1),
+    )
+    .observe(chatlayer_runtime::observe::Observability::new().metrics(true))
     .build()
     .unwrap()
 }
@@ -238,9 +245,9 @@ async fn metrics_count_every_outcome() {
 #[tokio::test]
 async fn fallbacks_are_counted_with_their_error() {
     let app = App::from_steps([fails::STEP, ok::STEP])
-        .fallback_block("sorry")
-        .security_from_env(false)
-        .serve_metrics(true)
+        .fallback(chatlayer_runtime::Fallback::to("sorry"))
+        .security(chatlayer_runtime::security::Security::new().from_env(false))
+        .observe(chatlayer_runtime::observe::Observability::new().metrics(true))
         .build()
         .unwrap();
     let server = TestServer::start(app).await.unwrap();
@@ -300,9 +307,12 @@ async fn unknown_paths_and_codes_create_no_series() {
 #[tokio::test]
 async fn a_metrics_token_guards_the_endpoint() {
     let app = App::from_steps([ok::STEP])
-        .metrics_token("scrape-s3cret")
-        .security_from_env(false)
-        .serve_metrics(true)
+        .observe(
+            chatlayer_runtime::observe::Observability::new()
+                .metrics_token("scrape-s3cret")
+                .metrics(true),
+        )
+        .security(chatlayer_runtime::security::Security::new().from_env(false))
         .build()
         .unwrap();
     let server = TestServer::start(app).await.unwrap();
@@ -344,21 +354,21 @@ async fn own_metrics() -> Reply {
 #[tokio::test]
 async fn metrics_switched_off_free_their_path() {
     let error = App::from_steps([own_metrics::STEP])
-        .serve_metrics(true)
+        .observe(chatlayer_runtime::observe::Observability::new().metrics(true))
         .build()
         .unwrap_err();
     assert!(
         error.problems().iter().any(|problem| matches!(
             problem,
             BuildProblem::ReservedPath {
-                switch: "serve_metrics",
+                switch: "Observability::metrics",
                 ..
             }
         )),
         "{error}"
     );
     let app = App::from_steps([ok::STEP])
-        .serve_metrics(false)
+        .observe(chatlayer_runtime::observe::Observability::new().metrics(false))
         .build()
         .unwrap();
     let server = TestServer::start(app).await.unwrap();
@@ -366,7 +376,7 @@ async fn metrics_switched_off_free_their_path() {
     assert_eq!(response.status(), 404);
     server.stop().await.unwrap();
     App::from_steps([own_metrics::STEP])
-        .serve_metrics(false)
+        .observe(chatlayer_runtime::observe::Observability::new().metrics(false))
         .build()
         .unwrap();
 }
@@ -422,7 +432,7 @@ async fn the_access_line_can_be_switched_off() {
     let _guard =
         tracing::subscriber::set_default(tracing_subscriber::registry().with(seen.clone()));
     let app = App::from_steps([ok::STEP])
-        .access_log(false)
+        .observe(chatlayer_runtime::observe::Observability::new().access_log(false))
         .build()
         .unwrap();
     let server = TestServer::start(app).await.unwrap();

@@ -365,9 +365,12 @@ fn info_defaults_to_the_package_and_the_builder_overrides_it() {
         ("chatlayer-tests", env!("CARGO_PKG_VERSION"))
     );
     let app = App::from_steps([kinds::route::STEP])
-        .title("Shop")
-        .api_version("2.1.0")
-        .description("The shop bot's backend.")
+        .docs(
+            chatlayer_runtime::openapi::ApiDocs::new()
+                .title("Shop")
+                .version("2.1.0")
+                .description("The shop bot's backend."),
+        )
         .build()
         .unwrap();
     let info = app.openapi().info;
@@ -407,7 +410,7 @@ fn every_document_here_passes_the_openapi_validator() {
         kinds::status::STEP,
         kinds::route::STEP,
     ])
-    .fallback_block("sorry")
+    .fallback(chatlayer_runtime::Fallback::to("sorry"))
     .build()
     .unwrap();
     validate_openapi_text(&app.openapi_at("/bot").to_json_pretty());
@@ -442,7 +445,7 @@ mod booking {
 #[test]
 fn other_encodings_and_the_session_data_type_are_documented() {
     let app = App::from_steps([booking::book::STEP, kinds::status::STEP])
-        .tag("booking", "Booking slots.")
+        .docs(chatlayer_runtime::openapi::ApiDocs::new().tag("booking", "Booking slots."))
         .build()
         .unwrap();
     let document = serde_json::to_value(app.openapi()).unwrap();
@@ -493,10 +496,13 @@ fn other_encodings_and_the_session_data_type_are_documented() {
 #[test]
 fn documents_pass_redocly_s_recommended_rules() {
     let open = App::from_steps([booking::book::STEP, kinds::status::STEP, kinds::route::STEP])
-        .tag("booking", "Booking slots.")
-        .tag("orders", "Orders.")
-        .tag("routing", "Routing.")
-        .license("MIT")
+        .docs(
+            chatlayer_runtime::openapi::ApiDocs::new()
+                .tag("booking", "Booking slots.")
+                .tag("orders", "Orders.")
+                .tag("routing", "Routing.")
+                .license("MIT"),
+        )
         .build()
         .unwrap();
     let document = serde_json::to_value(open.openapi()).unwrap();
@@ -506,13 +512,22 @@ fn documents_pass_redocly_s_recommended_rules() {
     redocly_lint(&open.openapi().to_json_pretty(), &[]);
 
     let protected = App::from_steps([booking::book::STEP, kinds::route::STEP])
-        .tag("booking", "Booking slots.")
-        .tag("orders", "Orders.")
-        .tag("routing", "Routing.")
-        .license("MIT")
-        .auth(chatlayer_runtime::Auth::bearer("t"))
-        .auth_for(kinds::route::STEP, chatlayer_runtime::Auth::none())
-        .verify_signatures(chatlayer_runtime::SignatureVerifier::new("s"))
+        .docs(
+            chatlayer_runtime::openapi::ApiDocs::new()
+                .tag("booking", "Booking slots.")
+                .tag("orders", "Orders.")
+                .tag("routing", "Routing.")
+                .license("MIT"),
+        )
+        .security(
+            chatlayer_runtime::security::Security::new()
+                .auth(chatlayer_runtime::security::Auth::bearer("t"))
+                .auth_for(
+                    kinds::route::STEP,
+                    chatlayer_runtime::security::Auth::none(),
+                )
+                .signatures(chatlayer_runtime::security::SignatureVerifier::new("s")),
+        )
         .build()
         .unwrap();
     redocly_lint(&protected.openapi_at("/chatlayer").to_json_pretty(), &[]);
@@ -568,7 +583,7 @@ async fn the_served_document_and_page_carry_the_nesting_prefix() {
 #[tokio::test]
 async fn the_document_and_page_can_be_switched_off() {
     let app = App::from_steps([kinds::route::STEP])
-        .serve_docs(false)
+        .docs(chatlayer_runtime::openapi::ApiDocs::new().serve_page(false))
         .build()
         .unwrap();
     let server = serve(app).await;
@@ -587,7 +602,7 @@ async fn the_document_and_page_can_be_switched_off() {
     );
 
     let app = App::from_steps([kinds::route::STEP])
-        .serve_openapi(false)
+        .docs(chatlayer_runtime::openapi::ApiDocs::new().serve(false))
         .build()
         .unwrap();
     let server = serve(app).await;
@@ -614,10 +629,10 @@ fn a_step_at_the_docs_path_is_a_build_error_unless_the_page_is_off() {
     let error = App::from_steps([clash::docs::STEP]).build().unwrap_err();
     let message = error.to_string();
     assert!(message.contains("/docs"), "{message}");
-    assert!(message.contains(".serve_docs(false)"), "{message}");
+    assert!(message.contains("ApiDocs::serve_page(false)"), "{message}");
     assert!(
         App::from_steps([clash::docs::STEP])
-            .serve_docs(false)
+            .docs(chatlayer_runtime::openapi::ApiDocs::new().serve_page(false))
             .build()
             .is_ok()
     );
@@ -707,7 +722,7 @@ fn only_failures_that_fall_back_say_so_in_the_document() {
             .contains("With the fallback block")
     };
     let app = App::from_steps([kinds::route::STEP])
-        .fallback_block("sorry")
+        .fallback(chatlayer_runtime::Fallback::to("sorry"))
         .build()
         .unwrap();
     for status in ["400", "500", "504"] {
@@ -718,8 +733,7 @@ fn only_failures_that_fall_back_say_so_in_the_document() {
     }
     // When request errors go to Chatlayer's error log, only `bad_request` of the 400s falls back.
     let strict = App::from_steps([kinds::route::STEP])
-        .fallback_block("sorry")
-        .fallback_for_request_errors(false)
+        .fallback(chatlayer_runtime::Fallback::to("sorry").request_errors(false))
         .build()
         .unwrap();
     let document = serde_json::to_value(strict.openapi()).unwrap();

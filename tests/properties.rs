@@ -44,7 +44,7 @@ fn harness() -> &'static (tokio::runtime::Runtime, TestClient) {
             .build()
             .unwrap();
         let app = App::from_steps([everything::STEP])
-            .body_limit(64 * 1024)
+            .limits(chatlayer_runtime::Limits::new().body(64 * 1024))
             .build()
             .unwrap();
         (runtime, TestClient::new(&app))

@@ -7,9 +7,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chatlayer_runtime::prelude::*;
+use chatlayer_runtime::server::Server;
 use chatlayer_runtime::testing::TestServer;
 use chatlayer_tests::logs::Logs;
-use chatlayer_tests::{post_json, send, serve};
+use chatlayer_tests::{post_json, send, serve, serve_on};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Runs only when the order is well formed.
@@ -45,10 +46,10 @@ async fn lookup() -> Reply {
 }
 
 async fn server() -> TestServer {
-    serve(
+    serve_on(
+        Server::new().read_timeout(Duration::from_secs(5)),
         App::from_steps([order::STEP, echo::STEP, lookup::STEP, any::STEP])
-            .body_limit(64 * 1024)
-            .read_timeout(Duration::from_secs(5))
+            .limits(chatlayer_runtime::Limits::new().body(64 * 1024))
             .build()
             .unwrap(),
     )
@@ -360,7 +361,7 @@ async fn built_in_routes_answer_a_wrong_method_in_json() {
 async fn a_body_of_too_many_values_is_refused() {
     let server = serve(
         App::from_steps([echo::STEP])
-            .body_value_limit(1_000)
+            .limits(chatlayer_runtime::Limits::new().body_values(1_000))
             .build()
             .unwrap(),
     )

@@ -177,8 +177,11 @@ fn extraction(c: &mut Criterion) {
     // The 1 MB body holds tens of thousands of JSON values, past the default value limit
     // (10,000): both limits are raised so that extraction itself is measured.
     let app = App::from_steps([cart::STEP])
-        .body_limit(4 << 20)
-        .body_value_limit(1_000_000)
+        .limits(
+            chatlayer_runtime::Limits::new()
+                .body(4 << 20)
+                .body_values(1_000_000),
+        )
         .build()
         .expect("the cart app builds");
     let framework = TestClient::new(&app);

@@ -26,17 +26,8 @@ impl StepKind {
         }
     }
 
-    fn known_options(self) -> &'static str {
-        match self {
-            StepKind::ApiStep => {
-                "method, rename_all, namespace, session, tag, fallback, fallback_message, \
-                 timeout, deny_unknown_params, crate"
-            }
-            StepKind::NextBlock => {
-                "method, rename_all, tag, fallback, fallback_message, timeout, \
-                 deny_unknown_params, crate"
-            }
-        }
+    fn known_options(self) -> String {
+        crate::options::names(self == StepKind::NextBlock)
     }
 }
 
@@ -94,8 +85,9 @@ pub(crate) struct StepAttr {
     pub(crate) tag: Option<LitStr>,
     pub(crate) fallback: Option<Fallback>,
     pub(crate) fallback_message: Option<LitStr>,
-    /// `timeout = "5s"`, in milliseconds.
-    pub(crate) timeout_ms: Option<u64>,
+    /// `timeout = "5s"`, as written: read by the runtime's one duration grammar, in a
+    /// constant, so a wrong text fails the build at this literal.
+    pub(crate) timeout: Option<LitStr>,
     /// `deny_unknown_params`: refuse parameters no argument reads.
     pub(crate) deny_unknown_params: bool,
     pub(crate) krate: Path,
@@ -112,7 +104,7 @@ impl StepAttr {
             tag: None,
             fallback: None,
             fallback_message: None,
-            timeout_ms: None,
+            timeout: None,
             deny_unknown_params: false,
             krate: syn::parse_quote!(::chatlayer_runtime),
         }
@@ -222,6 +214,11 @@ pub(crate) fn parse(kind: StepKind, tokens: TokenStream, errors: &Errors) -> Ste
             continue;
         };
         let name_span = option.name.span();
+        // Only the listed options exist: the list is also the documentation's table.
+        if !crate::options::exists(&name) {
+            unknown_option(kind, &name, name_span, errors);
+            continue;
+        }
         if seen.contains(&name) {
             errors.at(name_span, format!("`{name}` is given more than once"));
             continue;
@@ -341,17 +338,7 @@ pub(crate) fn parse(kind: StepKind, tokens: TokenStream, errors: &Errors) -> Ste
                 ),
             },
             "timeout" => match string(value) {
-                Some(lit) => match parse_duration_ms(&lit.value()) {
-                    Ok(ms) => attr.timeout_ms = Some(ms),
-                    Err(problem) => errors.at(
-                        lit.span(),
-                        format!(
-                            "{problem}\nhelp: write a whole number of milliseconds, seconds or \
-                             minutes, e.g. `timeout = \"500ms\"`, `timeout = \"5s\"`; Chatlayer \
-                             gives up after 20s"
-                        ),
-                    ),
-                },
+                Some(lit) => attr.timeout = Some(lit),
                 None => errors.at(value.span(), "write `timeout = \"5s\"`"),
             },
             "crate" => match crate_path(value) {
@@ -418,54 +405,5 @@ fn crate_path(value: &Expr) -> Option<Path> {
     match value {
         Expr::Path(path) => Some(path.path.clone()),
         _ => string(value).and_then(|lit| lit.parse().ok()),
-    }
-}
-
-/// `"500ms"`, `"5s"`, `"1m"` -> milliseconds; zero is refused (the step could never answer).
-fn parse_duration_ms(text: &str) -> Result<u64, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration"))?;
-    if unit.starts_with('.') {
-        return Err(format!(
-            "`{text}` is not a whole number: use a smaller unit, e.g. `1500ms` for `1.5s`"
-        ));
-    }
-    let factor = match unit.trim() {
-        "ms" => 1,
-        "s" => 1_000,
-        "m" | "min" => 60_000,
-        "" => return Err(format!("`{text}` has no unit")),
-        other => return Err(format!("unknown unit `{other}` in `{text}`")),
-    };
-    match number.checked_mul(factor) {
-        Some(0) => Err("a timeout of zero would fail every request".to_owned()),
-        Some(ms) => Ok(ms),
-        None => Err(format!("`{text}` is too long")),
-    }
-}
-
-#[cfg(test)]
-mod duration_tests {
-    use super::parse_duration_ms;
-
-    #[test]
-    fn reads_milliseconds_seconds_and_minutes() {
-        assert_eq!(parse_duration_ms("500ms"), Ok(500));
-        assert_eq!(parse_duration_ms("5s"), Ok(5_000));
-        assert_eq!(parse_duration_ms("2m"), Ok(120_000));
-        assert_eq!(parse_duration_ms(" 3 s "), Ok(3_000));
-    }
-
-    #[test]
-    fn refuses_what_is_not_a_usable_duration() {
-        for text in ["", "5", "s", "1.5s", "5h", "0s", "-1s"] {
-            assert!(parse_duration_ms(text).is_err(), "{text}");
-        }
     }
 }

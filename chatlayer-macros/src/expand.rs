@@ -196,9 +196,11 @@ fn generate(model: &StepModel) -> TokenStream {
     };
     let fallback = optional_str(model.fallback.as_deref());
     let fallback_message = optional_str(model.fallback_message.as_deref());
-    let timeout = match model.timeout_ms {
-        Some(ms) => quote! {
-            ::core::option::Option::Some(::core::time::Duration::from_millis(#ms))
+    // The runtime reads the text with the grammar environment variables use, while the
+    // descriptor constant is evaluated: a text it refuses fails the build at the literal.
+    let timeout = match &model.timeout {
+        Some(lit) => quote_spanned! {lit.span()=>
+            ::core::option::Option::Some(__cl::step_timeout(#lit))
         },
         None => quote! { ::core::option::Option::None },
     };
@@ -238,9 +240,9 @@ fn generate(model: &StepModel) -> TokenStream {
                     #(#describes)*
                 }
 
-                __cl::StepDescriptor {
+                __cl::StepDescriptor::from_parts(__cl::StepParts {
                     kind: __cl::StepKind::#kind_variant,
-                    method: __cl::Method::#method,
+                    method: __cl::StepMethod::#method,
                     path: #path,
                     name: #name_text,
                     module_path: ::core::module_path!(),
@@ -259,7 +261,7 @@ fn generate(model: &StepModel) -> TokenStream {
                     args: __ARGS,
                     handler: __handler,
                     describe: __describe,
-                }
+                })
             };
         }
 

@@ -9,6 +9,7 @@
 //! them into one resolved [`model::StepModel`], with `path`, `case` and `context` (is the
 //! function in an `impl` block?) as helpers, reporting every problem through `errors`;
 //! `expand` prints the model: the user's function, the step's descriptor and registration.
+//! `options` lists the attributes' options, for the parser and for the documentation.
 
 mod attr;
 mod case;
@@ -17,6 +18,7 @@ mod errors;
 mod expand;
 mod function;
 mod model;
+mod options;
 mod path;
 
 use proc_macro::TokenStream;
@@ -49,4 +51,13 @@ pub fn next_block(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// Whether the function named `ident` sits in an `impl` or `trait` block of its source file.
 fn in_impl_block(ident: &proc_macro2::Ident) -> bool {
     context::fn_in_associated_block(ident.span().unwrap())
+}
+
+/// The options table of `#[api_step]` (`__options_table!(api_step)`) or `#[next_block]`,
+/// as a string literal, for the runtime's documentation. Not a public API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __options_table(input: TokenStream) -> TokenStream {
+    let table = options::table(input.to_string().trim() == "next_block");
+    quote::quote!(#table).into()
 }

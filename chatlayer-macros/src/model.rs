@@ -30,7 +30,7 @@ pub(crate) struct StepModel {
     /// The wire name of the parameter carrying the fallback block.
     pub(crate) fallback: Option<String>,
     pub(crate) fallback_message: Option<String>,
-    pub(crate) timeout_ms: Option<u64>,
+    pub(crate) timeout: Option<syn::LitStr>,
     pub(crate) deny_unknown_params: bool,
     pub(crate) is_async: bool,
     pub(crate) output: ReturnType,
@@ -139,7 +139,7 @@ pub(crate) fn validate(
         session: attr.session,
         fallback,
         fallback_message: attr.fallback_message.as_ref().map(LitStr::value),
-        timeout_ms: attr.timeout_ms,
+        timeout: attr.timeout,
         deny_unknown_params: attr.deny_unknown_params,
         is_async: step.sig.asyncness.is_some(),
         output: step.sig.output.clone(),

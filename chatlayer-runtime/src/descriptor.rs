@@ -25,7 +25,7 @@ pub enum StepKind {
 /// Everything known about one step: written by `#[api_step]` / `#[next_block]` as a
 /// constant, reachable as `my_step::STEP`, and registered for [`App::discover`](crate::App::discover).
 ///
-/// Read it through the methods; the fields are public only for the generated code.
+/// Read it through the methods.
 ///
 /// ```
 /// use chatlayer_runtime::prelude::*;
@@ -41,53 +41,138 @@ pub enum StepKind {
 /// assert_eq!(step.docs(), "Where to go outside opening hours.");
 /// ```
 pub struct StepDescriptor {
-    #[doc(hidden)]
+    pub(crate) kind: StepKind,
+    pub(crate) method: Method,
+    pub(crate) path: &'static str,
+    pub(crate) name: &'static str,
+    pub(crate) module_path: &'static str,
+    pub(crate) package: &'static str,
+    pub(crate) package_version: &'static str,
+    pub(crate) package_license: &'static str,
+    pub(crate) file: &'static str,
+    pub(crate) line: u32,
+    pub(crate) column: u32,
+    pub(crate) docs: &'static str,
+    pub(crate) tag: Option<&'static str>,
+    pub(crate) namespace: Option<&'static str>,
+    pub(crate) session: Option<SchemaFn>,
+    pub(crate) fallback: Option<&'static str>,
+    pub(crate) fallback_message: Option<&'static str>,
+    pub(crate) timeout: Option<std::time::Duration>,
+    pub(crate) deny_unknown_params: bool,
+    pub(crate) args: &'static [ArgSpec],
+    pub(crate) handler: fn(StepRequest) -> StepFuture,
+    pub(crate) describe: fn(&mut StepInputs),
+}
+
+/// A step's method as the macros write it: `Copy`, so that [`StepParts`] can be taken apart
+/// in a `const fn` (axum's `Method` has a destructor). Not a public API.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+#[allow(clippy::upper_case_acronyms)]
+pub enum StepMethod {
+    GET,
+    POST,
+    PUT,
+    PATCH,
+    DELETE,
+}
+
+impl StepMethod {
+    const fn method(self) -> Method {
+        match self {
+            StepMethod::GET => Method::GET,
+            StepMethod::POST => Method::POST,
+            StepMethod::PUT => Method::PUT,
+            StepMethod::PATCH => Method::PATCH,
+            StepMethod::DELETE => Method::DELETE,
+        }
+    }
+}
+
+/// The parts of a [`StepDescriptor`], as the macros write them. Not a public API: it
+/// changes without notice.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct StepParts {
     pub kind: StepKind,
-    #[doc(hidden)]
-    pub method: Method,
-    #[doc(hidden)]
+    pub method: StepMethod,
     pub path: &'static str,
-    #[doc(hidden)]
     pub name: &'static str,
-    #[doc(hidden)]
     pub module_path: &'static str,
-    #[doc(hidden)]
     pub package: &'static str,
-    #[doc(hidden)]
     pub package_version: &'static str,
-    #[doc(hidden)]
     pub package_license: &'static str,
-    #[doc(hidden)]
     pub file: &'static str,
-    #[doc(hidden)]
     pub line: u32,
-    #[doc(hidden)]
     pub column: u32,
-    #[doc(hidden)]
     pub docs: &'static str,
-    #[doc(hidden)]
     pub tag: Option<&'static str>,
-    #[doc(hidden)]
     pub namespace: Option<&'static str>,
-    #[doc(hidden)]
     pub session: Option<SchemaFn>,
-    #[doc(hidden)]
     pub fallback: Option<&'static str>,
-    #[doc(hidden)]
     pub fallback_message: Option<&'static str>,
-    #[doc(hidden)]
     pub timeout: Option<std::time::Duration>,
-    #[doc(hidden)]
     pub deny_unknown_params: bool,
-    #[doc(hidden)]
     pub args: &'static [ArgSpec],
-    #[doc(hidden)]
     pub handler: fn(StepRequest) -> StepFuture,
-    #[doc(hidden)]
     pub describe: fn(&mut StepInputs),
 }
 
 impl StepDescriptor {
+    /// Assembles a descriptor from the parts the macros write. Not a public API.
+    #[doc(hidden)]
+    pub const fn from_parts(parts: StepParts) -> StepDescriptor {
+        let StepParts {
+            kind,
+            method,
+            path,
+            name,
+            module_path,
+            package,
+            package_version,
+            package_license,
+            file,
+            line,
+            column,
+            docs,
+            tag,
+            namespace,
+            session,
+            fallback,
+            fallback_message,
+            timeout,
+            deny_unknown_params,
+            args,
+            handler,
+            describe,
+        } = parts;
+        StepDescriptor {
+            kind,
+            method: method.method(),
+            path,
+            name,
+            module_path,
+            package,
+            package_version,
+            package_license,
+            file,
+            line,
+            column,
+            docs,
+            tag,
+            namespace,
+            session,
+            fallback,
+            fallback_message,
+            timeout,
+            deny_unknown_params,
+            args,
+            handler,
+            describe,
+        }
+    }
+
     /// Stands in for a step whose annotation had compile errors, so that code naming it
     /// does not add errors of its own. Never served: the crate does not compile.
     #[doc(hidden)]
@@ -142,7 +227,7 @@ impl StepDescriptor {
     }
 
     /// The step's own deadline (`timeout = "5s"` in the attribute), when it sets one; the
-    /// app's [`step_timeout`](crate::AppBuilder::step_timeout) applies otherwise.
+    /// app's [`Limits::step_timeout`](crate::Limits::step_timeout) applies otherwise.
     pub fn timeout(&self) -> Option<std::time::Duration> {
         self.timeout
     }

@@ -3,33 +3,19 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 
-use crate::app::{HEALTH_PATH, READY_PATH};
-use crate::error::json_response;
+use crate::error::{get_only, json_response};
+use crate::paths::{HEALTH_PATH, READY_PATH};
+use crate::server::Readiness;
 
-/// Whether the server is draining (shutting down): shared by the server and `/readyz`.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Draining(Arc<AtomicBool>);
-
-impl Draining {
-    pub(crate) fn start(&self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-
-    pub(crate) fn is_on(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-pub(crate) fn routes<S: Clone + Send + Sync + 'static>(draining: Draining) -> Router<S> {
+/// `/healthz` and `/readyz`, the latter answering from `readiness`.
+pub(crate) fn routes<S: Clone + Send + Sync + 'static>(readiness: Readiness) -> Router<S> {
     Router::new()
         .route(
             HEALTH_PATH,
@@ -38,9 +24,9 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(draining: Draining) -> Ro
         .route(
             READY_PATH,
             get(move || {
-                let draining = draining.clone();
+                let readiness = readiness.clone();
                 async move {
-                    if draining.is_on() {
+                    if !readiness.is_ready() {
                         status(StatusCode::SERVICE_UNAVAILABLE, "draining")
                     } else {
                         status(StatusCode::OK, "ready")
@@ -49,11 +35,6 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(draining: Draining) -> Ro
             })
             .fallback(get_only),
         )
-}
-
-/// The JSON 405 of a route that answers `GET` (and so `HEAD`) only.
-pub(crate) async fn get_only() -> Response {
-    crate::dispatch::method_not_allowed(vec![Method::GET, Method::HEAD]).await
 }
 
 /// How long the `healthcheck` command waits for the server.
@@ -122,13 +103,13 @@ mod tests {
 
     #[tokio::test]
     async fn readiness_turns_false_while_draining_and_liveness_stays() {
-        let draining = Draining::default();
-        let router: Router = routes(draining.clone());
+        let readiness = Readiness::new();
+        let router: Router = routes(readiness.clone());
         assert_eq!(
             get(&router, READY_PATH).await,
             (StatusCode::OK, r#"{"status":"ready"}"#.to_owned())
         );
-        draining.start();
+        readiness.start_draining();
         assert_eq!(
             get(&router, READY_PATH).await,
             (

@@ -47,14 +47,16 @@
 //! * [`App::openapi`] describes every step as an OpenAPI 3.1 document, served at
 //!   `/openapi.json` with a docs page at `/docs`: see [`openapi`].
 //! * [`testing::TestClient`] calls steps in-process in your tests.
-//! * With the `emulator` feature, `chatlayer_runtime::emulator` runs whole conversations
-//!   from a bot file: in tests, in CI scripts, and in a web page (`docs/emulator.md`).
+//! * [`server::Server`] serves an app, or any axum `Router` it is part of, hardened: timeouts,
+//!   bounded connections, a drain that loses nothing.
+//! * The `chatlayer-emulator` crate runs whole conversations from a bot file: in tests, in
+//!   CI scripts, and in a web page.
 //!
 //! # Failures keep the conversation alive
 //!
 //! A missing or malformed parameter, a step that returns an error, a step that panics: none
 //! of them produce an HTML page, a hang, or a dead server. When the bot gave the step a
-//! place to go on failure (an app-wide [`AppBuilder::fallback_block`], or a per-step
+//! place to go on failure (an app-wide [`Fallback::to`], or a per-step
 //! `fallback = ...` parameter), Chatlayer gets HTTP 200 with a jump there, plus an optional
 //! message, and the error is logged. Otherwise it gets a JSON [`ErrorBody`] (4xx for bad
 //! input, 5xx for failures of the step), which shows in the bot's error log.
@@ -63,41 +65,41 @@
 
 mod app;
 mod block;
-mod cli;
-mod deps;
+pub mod cli;
+pub mod config;
 mod descriptor;
 mod dispatch;
-#[cfg(feature = "emulator")]
-pub mod emulator;
 mod error;
 pub mod extract;
+mod fallback;
 mod health;
 mod logging;
 pub mod observe;
 pub mod openapi;
 mod param_map;
+mod paths;
+mod problems;
 pub mod record;
+mod recorder;
 mod reply;
 mod schema;
 pub mod security;
-mod serve;
-mod server;
+pub mod server;
 pub mod testing;
 mod throttled;
 mod untrusted;
 
-pub use app::{App, AppBuilder, BuildError, BuildProblem};
+pub use app::{App, AppBuilder, Limits};
 pub use block::BlockId;
-pub use deps::Dep;
 pub use descriptor::{StepDescriptor, StepKind};
 pub use error::{ErrorBody, ErrorClass, ErrorCode, ErrorDetail, StepError};
-pub use extract::{Context, Params, RawRequest};
+pub use extract::{Context, Dep, Params, RawRequest};
+pub use fallback::Fallback;
 pub use param_map::ParamMap;
+pub use problems::{BuildError, BuildProblem, ServeError};
 pub use reply::Reply;
 pub use reply::message;
 pub use reply::output::{IntoReply, NextBlockOutput};
-pub use security::{Auth, IpAllowList, SignatureVerifier};
-pub use serve::ServeError;
 
 /// The HTTP method of a step (`GET`, `POST`, `PUT`, `PATCH` or `DELETE`): axum's.
 pub use axum::http::Method;
@@ -136,15 +138,7 @@ pub use serde_json;
 /// empty segments, only ASCII letters, digits, `-`, `_`, `.`, `~`; parameters travel in the
 /// query string or body, never in the path). The options:
 ///
-/// | option | meaning | default |
-/// |---|---|---|
-/// | `method = GET` | `GET`, `POST`, `PUT`, `PATCH` or `DELETE`, as set in the API step | `POST` |
-/// | `rename_all = "camelCase"` | how argument names map to parameter names: `"camelCase"`, `"snake_case"`, `"PascalCase"`, `"kebab-case"`, `"SCREAMING_SNAKE_CASE"` | names as written |
-/// | `namespace = "order"` | the session namespace [`Reply::add_session_data`] writes to | none |
-/// | `tag = "shop"` | a group name for documentation | none |
-/// | `fallback = on_failure` | the argument (a [`BlockId`]) to jump to when the step fails; a string names a parameter as sent, e.g. `fallback = "errorBlock"` | the app's [`fallback_block`](AppBuilder::fallback_block) |
-/// | `fallback_message = "..."` | a text sent along with the jump to the fallback block | the app's [`fallback_message`](AppBuilder::fallback_message) |
-/// | `crate = path` | where `chatlayer_runtime` is, for crates that re-export it | `::chatlayer_runtime` |
+#[doc = chatlayer_macros::__options_table!(api_step)]
 ///
 /// # Arguments
 ///
@@ -154,10 +148,10 @@ pub use serde_json;
 /// [`RawRequest`]). One attribute can refine a plain argument:
 /// `#[param(rename = "accountType")]` reads another parameter name,
 /// `#[param(default = 1)]` gives a value for when the parameter is absent, and
-/// `#[param(description = "...")]` says what it is in the OpenAPI document (doc comments
-/// are not allowed on arguments). Options combine: `#[param(default = 1, description =
-/// "How many")]`. Arguments are
-/// plain names (no patterns), owned (no references), and the function is not generic.
+/// `#[param(description = "...")]` says what it is in the OpenAPI document (a doc comment
+/// on the argument says the same). Options combine: `#[param(default = 1, description =
+/// "How many")]`. Arguments are plain names (no patterns), owned (no references), and the
+/// function is not generic.
 ///
 /// # Return type
 ///
@@ -186,9 +180,9 @@ pub use serde_json;
 ///                 <Reply as IntoReply>::into_reply(order(a0, a1, a2).await)
 ///             })
 ///         }
-///         StepDescriptor { method: Post, path: "/order", name: "order", file: file!(), line: line!(),
-///                          docs: "Place an order.\n\nStores the order ...", namespace: Some("order"),
-///                          handler, ... }
+///         StepDescriptor::from_parts(StepParts { method: Post, path: "/order", name: "order",
+///             file: file!(), line: line!(), docs: "Place an order.\n\nStores the order ...",
+///             namespace: Some("order"), handler, ... })
 ///     };
 /// }
 /// inventory::submit! { Registration(order::STEP) }
@@ -202,7 +196,9 @@ pub use chatlayer_macros::api_step;
 ///
 /// The function returns [`BlockId`], `Option<BlockId>` (`None` answers `{}`, so the Action
 /// block's own go-to applies) or `Result<BlockId, E>` (see [`NextBlockOutput`]). It takes the
-/// same arguments and options as [`api_step`], except `namespace`.
+/// same arguments as [`api_step`], and these of its options:
+///
+#[doc = chatlayer_macros::__options_table!(next_block)]
 ///
 /// Without a path, the step is served at the function's name with `_` turned into `-`
 /// and a leading `/`: `opening_hours` is served at `/opening-hours`.
@@ -243,7 +239,10 @@ pub mod prelude {
 /// Support for the code the macros generate. Not a public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::descriptor::{Registration, StepDescriptor, StepFuture, StepKind};
+    pub use crate::config::step_timeout;
+    pub use crate::descriptor::{
+        Registration, StepDescriptor, StepFuture, StepKind, StepMethod, StepParts,
+    };
     pub use crate::extract::{
         ArgSpec, FromStepRequest, StepInputs, StepRequest, describe_param_with_default,
         param_or_else,

@@ -2,8 +2,8 @@
 //! their replies; [`TestServer`] serves an app on a real local socket for HTTP clients; both
 //! take an [`App`] or any axum `Router` (a host app with its own routes, layers and
 //! prefixes). [`wire`] shows what a step function's return value becomes on the wire, for
-//! unit tests that call the function directly. With the `emulator` feature, `Conversation`
-//! runs whole conversations from a bot file.
+//! unit tests that call the function directly. The `chatlayer-emulator` crate runs whole
+//! conversations from a bot file.
 
 use std::io;
 use std::net::SocketAddr;
@@ -19,52 +19,15 @@ use tower::ServiceExt;
 
 use crate::error::{ErrorBody, StepError};
 
-/// Conversations for tests: run a bot file's flow against the steps and assert on what the
-/// bot said, the block reached and the session (the `emulator` feature).
-#[cfg(feature = "emulator")]
-pub use crate::emulator::{Backend, BotFile, Conversation};
+use crate::fallback::Fallback;
 use crate::reply::output::IntoReply;
-use crate::serve::ServerSettings;
-use crate::{App, Reply, StepDescriptor};
+use crate::server::Server;
+use crate::{Reply, StepDescriptor};
 
-/// What [`TestClient`] and [`TestServer`] serve: an [`App`] (as its standalone server does,
-/// JSON 404 included) or any axum `Router`, such as a host app that nests the steps.
-pub trait Servable {
-    /// The router to serve, and how the server treats connections.
-    #[doc(hidden)]
-    fn into_served(self) -> Served;
-}
-
-/// What a [`Servable`] turns into. Not a public API.
-#[doc(hidden)]
-pub struct Served {
-    pub(crate) router: Router,
-    pub(crate) settings: ServerSettings,
-}
-
-impl Servable for App {
-    fn into_served(self) -> Served {
-        (&self).into_served()
-    }
-}
-
-impl Servable for &App {
-    fn into_served(self) -> Served {
-        Served {
-            router: self.standalone_router(),
-            settings: self.server_settings().clone(),
-        }
-    }
-}
-
-impl Servable for Router {
-    fn into_served(self) -> Served {
-        Served {
-            router: self,
-            settings: ServerSettings::default(),
-        }
-    }
-}
+/// What [`TestClient`] and [`TestServer`] serve: an [`App`](crate::App) (as its standalone
+/// server does, JSON 404 included) or any axum `Router`, such as a host app that nests the
+/// steps. The server's own trait, re-exported here for tests.
+pub use crate::server::Servable;
 
 /// What a step function's return value becomes on the wire: the JSON its server would send,
 /// with the step's `namespace = ...` applied. For unit tests that call a step function
@@ -127,7 +90,7 @@ impl TestClient {
     /// included) or for any axum `Router`, e.g. the host app that nests the steps.
     pub fn new(target: impl Servable) -> Self {
         TestClient {
-            router: target.into_served().router,
+            router: target.prepare(Server::new()).0,
         }
     }
 
@@ -269,7 +232,7 @@ impl TestResponse {
     /// `x-chatlayer-fallback` header), or `None` for a step's own answer.
     pub fn fallback_reason(&self) -> Option<&str> {
         self.headers
-            .get(crate::dispatch::FALLBACK_HEADER)
+            .get(Fallback::HEADER)
             .and_then(|value| value.to_str().ok())
     }
 }
@@ -302,13 +265,34 @@ pub struct TestServer {
 
 impl TestServer {
     /// Binds `127.0.0.1:0` and serves `target` (an app, or any axum `Router`) there until
-    /// stopped.
+    /// stopped, with the server's defaults ([`Server::new`]).
     pub async fn start(target: impl Servable) -> io::Result<Self> {
-        let Served { router, settings } = target.into_served();
+        TestServer::start_on(Server::new(), target).await
+    }
+
+    /// The same, with `server`'s settings (its address is not used: the test server binds
+    /// `127.0.0.1:0`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use chatlayer_runtime::prelude::*;
+    /// use chatlayer_runtime::server::Server;
+    /// use chatlayer_runtime::testing::TestServer;
+    ///
+    /// # #[next_block("/route")] fn route(open: BlockId) -> BlockId { open }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let app = App::from_steps([route::STEP]).build().unwrap();
+    /// let server = Server::new().drain_delay(Duration::ZERO);
+    /// let served = TestServer::start_on(server, app).await.unwrap();
+    /// served.stop().await.unwrap();
+    /// # }
+    /// ```
+    pub async fn start_on(server: Server, target: impl Servable) -> io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(crate::server::run(listener, router, settings, async {
+        let (router, server) = target.prepare(server);
+        let task = tokio::spawn(server.serve_with(listener, router, async {
             // A dropped sender stops the server too.
             let _ = stopped.await;
         }));

@@ -7,6 +7,7 @@ pub mod programs;
 pub mod spans;
 
 use chatlayer_runtime::App;
+use chatlayer_runtime::server::Server;
 use chatlayer_runtime::testing::TestServer;
 use serde_json::Value;
 
@@ -21,6 +22,13 @@ pub struct Answer {
 /// Serves `app` on a local port.
 pub async fn serve(app: App) -> TestServer {
     TestServer::start(app).await.expect("a local port")
+}
+
+/// Serves `app` on a local port, with `server`'s settings.
+pub async fn serve_on(server: Server, app: App) -> TestServer {
+    TestServer::start_on(server, app)
+        .await
+        .expect("a local port")
 }
 
 /// Sends `body` (raw bytes) with an optional content type, and parses the JSON answer.

@@ -79,9 +79,9 @@ impl order {
                 __inputs,
             );
         }
-        __cl::StepDescriptor {
+        __cl::StepDescriptor::from_parts(__cl::StepParts {
             kind: __cl::StepKind::ApiStep,
-            method: __cl::Method::POST,
+            method: __cl::StepMethod::POST,
             path: "/order",
             name: "order",
             module_path: ::core::module_path!(),
@@ -104,7 +104,7 @@ impl order {
             args: __ARGS,
             handler: __handler,
             describe: __describe,
-        }
+        })
     };
 }
 ::chatlayer_runtime::__private::inventory::submit! {

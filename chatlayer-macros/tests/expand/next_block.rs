@@ -44,9 +44,9 @@ impl opening_hours {
                 __inputs,
             );
         }
-        __cl::StepDescriptor {
+        __cl::StepDescriptor::from_parts(__cl::StepParts {
             kind: __cl::StepKind::NextBlock,
-            method: __cl::Method::POST,
+            method: __cl::StepMethod::POST,
             path: "/opening-hours",
             name: "opening_hours",
             module_path: ::core::module_path!(),
@@ -67,7 +67,7 @@ impl opening_hours {
             args: __ARGS,
             handler: __handler,
             describe: __describe,
-        }
+        })
     };
 }
 ::chatlayer_runtime::__private::inventory::submit! {

@@ -1,8 +1,11 @@
 //! [`App`]: the steps, their dependencies, their protections and the failure policy, checked
-//! once by the [builder](AppBuilder) and turned into an axum `Router`.
+//! once by the [builder](AppBuilder) and turned into an axum `Router`; served on its own
+//! ([`serve`]), with commands besides serving ([`commands`]).
 
 mod builder;
-mod problems;
+mod commands;
+mod limits;
+mod serve;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -14,29 +17,22 @@ use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter};
 
 pub use builder::AppBuilder;
-pub use problems::{BuildError, BuildProblem};
+pub use commands::{Command, CommandFuture};
+pub use limits::Limits;
 
+use crate::config::Environment;
 use crate::descriptor::{self, StepDescriptor};
 use crate::dispatch::{self, PreparedStep, Runtime};
+use crate::error;
 use crate::health;
 use crate::observe::endpoint as metrics_endpoint;
 use crate::observe::{Observe, StepObserver};
 use crate::openapi::OpenApi;
 use crate::openapi::routes::{self as doc_routes, DocSource};
-use crate::record::{RecordLayer, Recorder};
-use crate::security::Guards;
-use crate::serve::ServerSettings;
-
-/// Where liveness is answered, relative to the steps.
-pub(crate) const HEALTH_PATH: &str = "/healthz";
-/// Where readiness is answered, relative to the steps.
-pub(crate) const READY_PATH: &str = "/readyz";
-/// Where the OpenAPI document is served, relative to the steps.
-pub(crate) const OPENAPI_PATH: &str = "/openapi.json";
-/// Where the docs page is served, relative to the steps.
-pub(crate) const DOCS_PATH: &str = "/docs";
-/// Where the metrics are served, relative to the steps.
-pub(crate) const METRICS_PATH: &str = "/metrics";
+use crate::paths::{self, DOCS_PATH, HEALTH_PATH, METRICS_PATH, OPENAPI_PATH, READY_PATH};
+use crate::recorder::{RecordLayer, Recorder};
+use crate::security::{Guards, SignatureVerifier};
+use crate::server::Readiness;
 
 /// A checked set of steps, ready to serve on its own or to mount in an axum app.
 ///
@@ -83,12 +79,12 @@ pub struct App {
     runtime: Arc<Runtime>,
     guards: Arc<Guards>,
     docs: Arc<DocSource>,
-    server: ServerSettings,
     recorder: Option<Recorder>,
-    serve_openapi: bool,
-    serve_docs: bool,
-    serve_health: bool,
+    served: Served,
     observe: Observe,
+    readiness: Readiness,
+    environment: Arc<Environment>,
+    commands: Vec<Arc<dyn Command>>,
 }
 
 impl App {
@@ -133,7 +129,10 @@ impl App {
     /// #[api_step("/hello")]
     /// fn hello(name: String) -> Reply { Reply::new().add_message(format!("Hello {name}")) }
     ///
-    /// let app = App::from_steps([hello::STEP]).title("Greeter").build().unwrap();
+    /// let app = App::from_steps([hello::STEP])
+    ///     .docs(chatlayer_runtime::openapi::ApiDocs::new().title("Greeter"))
+    ///     .build()
+    ///     .unwrap();
     /// let document = app.openapi();
     /// assert_eq!(document.info.title, "Greeter");
     /// assert!(document.operation("POST", "/hello").is_some());
@@ -155,7 +154,7 @@ impl App {
     /// `Router::new().nest(prefix, app.router())`; the served document's paths carry the
     /// prefix either way.
     pub fn mount<S: Clone + Send + Sync + 'static>(&self, prefix: &str) -> Router<S> {
-        let prefix = normalize_prefix(prefix);
+        let prefix = paths::normalize_prefix(prefix);
         if prefix.is_empty() {
             self.router()
         } else {
@@ -198,20 +197,23 @@ impl App {
             let refused = allowed.clone();
             let methods = methods
                 .on(MethodFilter::HEAD, move || {
-                    dispatch::method_not_allowed(refused.clone())
+                    error::method_not_allowed(refused.clone())
                 })
-                .fallback(move || dispatch::method_not_allowed(allowed.clone()));
+                .fallback(move || error::method_not_allowed(allowed.clone()));
             let methods = match &self.recorder {
                 Some(recorder) => methods.layer(RecordLayer::new(Arc::clone(recorder), names)),
                 None => methods,
             };
             router = router.route(path, methods);
         }
-        if self.serve_health {
-            router = router.merge(health::routes(self.server.draining.clone()));
+        if self.served.health {
+            router = router.merge(health::routes(self.readiness.clone()));
         }
-        if self.serve_openapi {
-            router = router.merge(doc_routes::routes(Arc::clone(&self.docs), self.serve_docs));
+        if self.served.openapi {
+            router = router.merge(doc_routes::routes(
+                Arc::clone(&self.docs),
+                self.served.docs_page,
+            ));
         }
         if let Some(metrics) = &self.observe.metrics {
             router = router.merge(metrics_endpoint::routes(
@@ -227,26 +229,71 @@ impl App {
         &self.guards
     }
 
-    /// How the standalone server treats connections.
-    pub(crate) fn server_settings(&self) -> &ServerSettings {
-        &self.server
+    /// How the app checks request signatures, when it requires them: for tools that call
+    /// its steps and must sign what they send (a replay, the conversation emulator).
+    pub fn signature_verifier(&self) -> Option<&SignatureVerifier> {
+        self.guards.signature()
     }
 
     /// Whether the router serves the docs page.
     pub(crate) fn serves_docs_page(&self) -> bool {
-        self.serve_openapi && self.serve_docs
+        self.served.docs_page
     }
 
-    /// The router served on its own: [`router`](Self::router) plus a JSON 404 for paths
-    /// with no step.
-    pub(crate) fn standalone_router(&self) -> Router {
+    /// The handle the app's `/readyz` answers from: a [`Server`](crate::server::Server)
+    /// serving the app turns it off when it starts draining
+    /// ([`Server::for_app`](crate::server::Server::for_app) does that).
+    pub fn readiness(&self) -> Readiness {
+        self.readiness.clone()
+    }
+
+    /// The environment the app read its settings from when it was built (see
+    /// [`AppBuilder::environment`]); commands read theirs from it too.
+    pub fn environment(&self) -> &Environment {
+        &self.environment
+    }
+
+    /// The commands added with [`AppBuilder::command`].
+    pub(crate) fn commands(&self) -> &[Arc<dyn Command>] {
+        &self.commands
+    }
+
+    /// The router a standalone server serves: [`router`](Self::router), plus a JSON 404
+    /// for paths no step answers (and a count of them in the metrics).
+    pub fn standalone_router(&self) -> Router {
         let metrics = self.observe.metrics.clone();
         self.router().fallback(move |request: Request| {
             if let Some(metrics) = &metrics {
                 metrics.count_unmatched();
             }
-            dispatch::not_found(request)
+            error::not_found(request)
         })
+    }
+}
+
+/// What the app serves besides its steps.
+#[derive(Clone, Copy, Debug)]
+struct Served {
+    health: bool,
+    openapi: bool,
+    docs_page: bool,
+    metrics: bool,
+}
+
+impl Served {
+    /// The setting that frees `path` when the app serves something there itself.
+    fn reserving(&self, path: &str) -> Option<&'static str> {
+        if self.health && (path == HEALTH_PATH || path == READY_PATH) {
+            Some("AppBuilder::serve_health")
+        } else if self.openapi && path == OPENAPI_PATH {
+            Some("ApiDocs::serve")
+        } else if self.docs_page && paths::in_docs(path) {
+            Some("ApiDocs::serve_page")
+        } else if self.metrics && path == METRICS_PATH {
+            Some("Observability::metrics")
+        } else {
+            None
+        }
     }
 }
 
@@ -257,15 +304,5 @@ impl fmt::Debug for App {
             .field("runtime", &self.runtime)
             .field("guards", &self.guards)
             .finish_non_exhaustive()
-    }
-}
-
-/// `/chatlayer/` and `chatlayer` become `/chatlayer`; `/` and `` become ``.
-pub(crate) fn normalize_prefix(prefix: &str) -> String {
-    let trimmed = prefix.trim_matches('/');
-    if trimmed.is_empty() {
-        String::new()
-    } else {
-        format!("/{trimmed}")
     }
 }

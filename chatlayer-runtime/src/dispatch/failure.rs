@@ -2,10 +2,11 @@
 //! gave one and the error's [class](ErrorClass) allows it, else it answers its JSON error.
 //! Either way it is logged once, with the fix when the framework knows it.
 
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 
-use crate::error::{ErrorClass, ErrorCode, StepError, error_response, json_response};
+use crate::error::{ErrorCode, StepError, error_response, json_response};
+use crate::fallback::FALLBACK_HEADER;
 use crate::security::{AuthKind, challenge};
 use crate::throttled::Throttled;
 use crate::untrusted::{Bounded, Untrusted};
@@ -14,42 +15,6 @@ use crate::untrusted::{Bounded, Untrusted};
 /// chain) a log line shows.
 const DETAIL_CHARS: usize = 2_000;
 use crate::{BlockId, Reply};
-
-/// The header naming the error behind a fallback answer, so that tests, proxies and logs
-/// can tell a fallback from the step's own jump.
-pub(crate) const FALLBACK_HEADER: HeaderName = HeaderName::from_static("x-chatlayer-fallback");
-
-/// What the app does when a step fails.
-#[derive(Clone, Debug)]
-pub(crate) struct FailurePolicy {
-    /// The app-wide fallback block.
-    pub(crate) block: Option<BlockId>,
-    /// The app-wide text sent with a jump to a fallback block.
-    pub(crate) message: Option<String>,
-    /// Whether request errors ([`ErrorClass::Request`]) fall back too.
-    pub(crate) request_errors: bool,
-}
-
-impl Default for FailurePolicy {
-    fn default() -> Self {
-        FailurePolicy {
-            block: None,
-            message: None,
-            request_errors: true,
-        }
-    }
-}
-
-impl FailurePolicy {
-    /// Whether an error of `class` may jump to a fallback block.
-    pub(crate) fn falls_back(&self, class: ErrorClass) -> bool {
-        match class {
-            ErrorClass::Refusal => false,
-            ErrorClass::Request => self.request_errors,
-            ErrorClass::Step => true,
-        }
-    }
-}
 
 /// How one failed request of `step` is answered.
 pub(crate) struct Failure<'a> {

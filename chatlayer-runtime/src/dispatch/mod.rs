@@ -29,27 +29,26 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::Request;
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use futures_util::FutureExt;
 use serde::Deserialize;
 use std::task::{Poll, ready};
 
 pub(crate) use body::BodyBudget;
-pub(crate) use failure::{FALLBACK_HEADER, FailurePolicy};
 
 use crate::BlockId;
-use crate::deps::Dependencies;
 use crate::descriptor::StepDescriptor;
-use crate::error::{ErrorCode, StepError, error_response, json_response};
+use crate::error::{ErrorCode, StepError, json_response};
+use crate::extract::Dependencies;
 use crate::extract::StepRequest;
+use crate::fallback::Fallback;
 use crate::observe::metrics::OK_CODE;
 use crate::observe::{Outcome, RequestWatch, StepObserver, Wanted};
 use crate::param_map::lenient::Lenient;
 use crate::param_map::{BodyFormat, SentParams};
 use crate::security::StepGuards;
-use crate::untrusted::Untrusted;
 use failure::Failure;
 use unknown::KnownParams;
 use within::{TimedOut, within};
@@ -57,7 +56,7 @@ use within::{TimedOut, within};
 /// What every request of an app needs besides its step, built once with the app.
 pub(crate) struct Runtime {
     pub(crate) dependencies: Arc<Dependencies>,
-    pub(crate) failure: FailurePolicy,
+    pub(crate) failure: Fallback,
     pub(crate) body_limit: usize,
     pub(crate) step_timeout: Duration,
     /// How long a body may take to arrive.
@@ -137,7 +136,7 @@ impl PreparedStep {
         answer
             .response
             .extensions_mut()
-            .insert(crate::record::Unrecorded);
+            .insert(crate::recorder::Unrecorded);
         answer
     }
 
@@ -379,40 +378,4 @@ fn body_timeout(read_timeout: Duration) -> StepError {
         ErrorCode::BodyTimeout,
         format!("the request body did not arrive within {read_timeout:?}"),
     )
-}
-
-pub(crate) async fn method_not_allowed(allowed: Vec<Method>) -> Response {
-    let names: Vec<&str> = allowed.iter().map(Method::as_str).collect();
-    let error = StepError::of(
-        ErrorCode::MethodNotAllowed,
-        format!("this path answers {}", names.join(", ")),
-    )
-    .with_hint("set the API step's method to match the step");
-    let mut response = error_response(&error, None);
-    if let Ok(allow) = HeaderValue::from_str(&names.join(", ")) {
-        response.headers_mut().insert(header::ALLOW, allow);
-    }
-    response
-}
-
-pub(crate) async fn not_found(request: Request) -> Response {
-    if request.method() == Method::CONNECT {
-        // A tunnel to elsewhere (`CONNECT host:port`) is no path of this server.
-        let error = StepError::of(
-            ErrorCode::MethodNotAllowed,
-            "CONNECT is not served: this server answers API steps, it is no proxy",
-        );
-        let mut response = error_response(&error, None);
-        response.headers_mut().insert(
-            header::ALLOW,
-            HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE"),
-        );
-        return response;
-    }
-    let error = StepError::of(
-        ErrorCode::NotFound,
-        format!("no step answers {}", Untrusted(request.uri().path())),
-    )
-    .with_hint("check the API step's URL against the paths this server logged at start-up");
-    error_response(&error, None)
 }

@@ -12,7 +12,7 @@ pub enum ErrorClass {
     /// The request's parameters do not fit the step: usually the API step's configuration
     /// (a row missing, a typo in a key) or session data that is not set yet. Answered with
     /// the fallback block when there is one, unless
-    /// [`fallback_for_request_errors(false)`](crate::AppBuilder::fallback_for_request_errors)
+    /// [`Fallback::request_errors(false)`](crate::Fallback::request_errors)
     /// sends these to Chatlayer's error log as a 4xx instead.
     Request,
     /// The step ran and failed: it returned an error, panicked, ran past its deadline or

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub(crate) use codes::Documented;
 pub use codes::{ErrorClass, ErrorCode};
-pub(crate) use response::{error_response, json_response};
+pub(crate) use response::{error_response, get_only, json_response, method_not_allowed, not_found};
 
 use crate::untrusted::Bounded;
 
@@ -45,7 +45,7 @@ use crate::untrusted::Bounded;
 /// ```
 ///
 /// When the step has a fallback block, the conversation goes there instead, and the user
-/// sees the step's [`fallback_message`](crate::AppBuilder::fallback_message), or the error's
+/// sees the step's [`Fallback::message`](crate::Fallback::message), or the error's
 /// own [user message](Self::with_user_message) when it has one:
 ///
 /// ```

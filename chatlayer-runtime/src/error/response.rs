@@ -2,10 +2,12 @@
 //! every answer of the framework carries.
 
 use axum::body::Body;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::Request;
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 
-use super::StepError;
+use super::{ErrorCode, StepError};
+use crate::untrusted::Untrusted;
 
 /// The content type of every answer: JSON in UTF-8.
 pub(crate) const JSON: &str = "application/json; charset=utf-8";
@@ -25,4 +27,47 @@ pub(crate) fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
     response
+}
+
+/// The JSON 405 of a path whose steps answer only the `allowed` methods, with `Allow`.
+pub(crate) async fn method_not_allowed(allowed: Vec<Method>) -> Response {
+    let names: Vec<&str> = allowed.iter().map(Method::as_str).collect();
+    let error = StepError::of(
+        ErrorCode::MethodNotAllowed,
+        format!("this path answers {}", names.join(", ")),
+    )
+    .with_hint("set the API step's method to match the step");
+    let mut response = error_response(&error, None);
+    if let Ok(allow) = HeaderValue::from_str(&names.join(", ")) {
+        response.headers_mut().insert(header::ALLOW, allow);
+    }
+    response
+}
+
+/// The JSON 405 of a route that answers `GET` (and so `HEAD`) only.
+pub(crate) async fn get_only() -> Response {
+    method_not_allowed(vec![Method::GET, Method::HEAD]).await
+}
+
+/// The JSON 404 of a path no step answers (and the 405 of a `CONNECT`).
+pub(crate) async fn not_found(request: Request) -> Response {
+    if request.method() == Method::CONNECT {
+        // A tunnel to elsewhere (`CONNECT host:port`) is no path of this server.
+        let error = StepError::of(
+            ErrorCode::MethodNotAllowed,
+            "CONNECT is not served: this server answers API steps, it is no proxy",
+        );
+        let mut response = error_response(&error, None);
+        response.headers_mut().insert(
+            header::ALLOW,
+            HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE"),
+        );
+        return response;
+    }
+    let error = StepError::of(
+        ErrorCode::NotFound,
+        format!("no step answers {}", Untrusted(request.uri().path())),
+    )
+    .with_hint("check the API step's URL against the paths this server logged at start-up");
+    error_response(&error, None)
 }

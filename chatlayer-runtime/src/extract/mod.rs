@@ -11,7 +11,7 @@
 //! | `on_success: BlockId` | a `dialogstate` parameter (a block id) |
 //! | [`Params<T>`] | all parameters at once, as a struct |
 //! | [`Context`] | the conventional context parameters (`sessionId`, `botId`, ...) |
-//! | [`Dep<T>`](crate::Dep) | a dependency handed to [`App::provide`](crate::AppBuilder::provide) |
+//! | [`Dep<T>`] | a dependency handed to [`AppBuilder::provide`](crate::AppBuilder::provide) |
 //! | [`RawRequest`] | the method, URI, headers and every parameter |
 //!
 //! The rest of this module is for argument types of your own: implement [`FromStepRequest`],
@@ -19,6 +19,7 @@
 //! [`StepInputs`] so that the OpenAPI document and the unknown-parameter check know it.
 
 mod context;
+mod dep;
 mod params;
 mod raw;
 
@@ -30,13 +31,14 @@ use axum::http::{Extensions, HeaderMap, Method, Uri};
 use serde::de::DeserializeOwned;
 
 use crate::BlockId;
-use crate::deps::Dependencies;
 use crate::error::StepError;
 use crate::param_map::lenient::{Absent, Lenient, Node};
 use crate::param_map::{ParamMap, Sent, SentParams};
 
 pub use crate::schema::SchemaFn;
 pub use context::Context;
+pub use dep::Dep;
+pub(crate) use dep::Dependencies;
 pub use params::Params;
 pub use raw::RawRequest;
 

@@ -12,6 +12,8 @@ mod batch;
 
 use std::io::IsTerminal;
 
+use crate::config::{Environment, Variable, parse_switch};
+
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
@@ -19,13 +21,6 @@ use tracing_subscriber::{EnvFilter, Layer};
 /// The filter when `RUST_LOG` is unset: the framework's start-up lines, access lines,
 /// warnings and errors.
 const DEFAULT_FILTER: &str = "info";
-
-/// The variable that chooses the format: `text` (the default) or `json`.
-pub const LOG_FORMAT_ENV: &str = "CHATLAYER_LOG_FORMAT";
-
-/// The variable that shows each request's span on every line logged inside it (`on`), or
-/// not (the default: the access line carries the request's fields itself).
-pub const LOG_SPANS_ENV: &str = "CHATLAYER_LOG_SPANS";
 
 /// The target of the request span (see [`observe`](crate::observe)).
 const REQUEST_SPAN_TARGET: &str = "chatlayer::request";
@@ -80,13 +75,13 @@ impl Drop for LogGuard {
 }
 
 /// Installs the framework's subscriber (lines on standard error, filtered by `RUST_LOG`,
-/// `info` by default, in the format of `CHATLAYER_LOG_FORMAT`) unless the program already
-/// has one. Returns the guard of its writer when it installed it.
-pub(crate) fn install_default_subscriber() -> Option<LogGuard> {
+/// `info` by default, in the format of `CHATLAYER_LOG_FORMAT`, as `env` says) unless the
+/// program already has one. Returns the guard of its writer when it installed it.
+pub(crate) fn install_default_subscriber(env: &Environment) -> Option<LogGuard> {
     if tracing::dispatcher::has_been_set() {
         return None;
     }
-    let rust_log = std::env::var("RUST_LOG").unwrap_or_default();
+    let rust_log = env.get(Variable::RustLog).unwrap_or_default().to_owned();
     let (mut filter, bad_filter) = if rust_log.trim().is_empty() {
         (EnvFilter::new(DEFAULT_FILTER), None)
     } else {
@@ -95,15 +90,15 @@ pub(crate) fn install_default_subscriber() -> Option<LogGuard> {
             Err(error) => (EnvFilter::new(DEFAULT_FILTER), Some(error)),
         }
     };
-    let format_text = std::env::var(LOG_FORMAT_ENV).unwrap_or_default();
-    let asked_format = Format::parse(&format_text);
+    let format_text = env.get(Variable::LogFormat).unwrap_or_default();
+    let asked_format = Format::parse(format_text);
     // Colours only for a person at a terminal: log collectors get plain text.
-    let colours = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let colours = std::io::stderr().is_terminal() && env.get(Variable::NoColor).is_none();
     // When the output cannot keep up, lines are dropped rather than requests slowed; the
     // count is reported when the writer stops.
     let (writer, guard) = batch::BatchWriter::start(std::io::stderr());
     #[cfg(feature = "otel")]
-    let (export, export_guard, export_problem) = match crate::observe::otel::layer() {
+    let (export, export_guard, export_problem) = match crate::observe::otel::layer(env) {
         Ok(Some((layer, guard))) => (Some(layer), Some(guard), None),
         Ok(None) => (None, None, None),
         Err(problem) => (None, None, Some(problem)),
@@ -113,9 +108,9 @@ pub(crate) fn install_default_subscriber() -> Option<LogGuard> {
     // The request span costs the output several microseconds per request (its fields are
     // formatted when it opens and on every record); the access line carries the same fields,
     // so the output leaves the span out unless asked. An exporter still gets it.
-    let show_spans = std::env::var(LOG_SPANS_ENV)
-        .ok()
-        .and_then(|value| crate::observe::parse_switch(&value))
+    let show_spans = env
+        .get(Variable::LogSpans)
+        .and_then(parse_switch)
         .unwrap_or(false);
     // With nothing that shows or exports the span, it is not made at all (unless RUST_LOG
     // names its target): a request then pays nothing for it.
@@ -177,7 +172,8 @@ pub(crate) fn install_default_subscriber() -> Option<LogGuard> {
     }
     if asked_format.is_none() {
         tracing::warn!(
-            "{LOG_FORMAT_ENV}={format_text:?} is neither `text` nor `json`; logging text"
+            "{}={format_text:?} is neither `text` nor `json`; logging text",
+            Variable::LogFormat
         );
     }
     #[cfg(feature = "otel")]

@@ -10,8 +10,8 @@ use axum::response::Response;
 use axum::routing::get;
 
 use super::metrics::{Exposition, Metrics};
-use crate::app::METRICS_PATH;
 use crate::error::{ErrorCode, StepError, error_response};
+use crate::paths::METRICS_PATH;
 use crate::security::Auth;
 
 /// The token a scraper must send as `Authorization: Bearer <token>`: checked as the steps'
@@ -56,7 +56,7 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(
             response
         }
     };
-    Router::new().route(METRICS_PATH, get(read).fallback(crate::health::get_only))
+    Router::new().route(METRICS_PATH, get(read).fallback(crate::error::get_only))
 }
 
 fn refused() -> Response {

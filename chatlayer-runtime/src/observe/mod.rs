@@ -20,22 +20,14 @@ use axum::http::HeaderMap;
 use tracing::Span;
 use tracing::field::{Empty, display};
 
+use crate::config::{Environment, InvalidVariable, Variable};
 use crate::descriptor::StepDescriptor;
 use crate::param_map::SentParams;
 use crate::param_map::lenient::Node;
-use crate::security::Lookup;
 use crate::untrusted::Bounded;
 pub(crate) use endpoint::MetricsToken;
 use metrics::{CANCELLED_CODE, Metrics, StepMetrics};
 use trace_context::TraceParent;
-
-/// Switches the access line off (`off`, `false`, `0`) or on (`on`, `true`, `1`).
-pub const ACCESS_LOG_ENV: &str = "CHATLAYER_ACCESS_LOG";
-/// Switches the metrics (and `/metrics`) off or on, like [`ACCESS_LOG_ENV`].
-pub const METRICS_ENV: &str = "CHATLAYER_METRICS";
-/// The Bearer token a scraper must send to read `/metrics`; unset, anyone who reaches the
-/// port may read them.
-pub const METRICS_TOKEN_ENV: &str = "CHATLAYER_METRICS_TOKEN";
 
 /// The target of the access line, one event per request.
 pub(crate) const ACCESS_TARGET: &str = "chatlayer::access";
@@ -43,43 +35,76 @@ pub(crate) const ACCESS_TARGET: &str = "chatlayer::access";
 /// How many characters of a session id the span shows.
 const SESSION_CHARS: usize = 128;
 
-/// What the builder was told; the environment fills what it was not.
+/// What operators see of the app: its access line and its metrics, set with
+/// [`AppBuilder::observe`](crate::AppBuilder::observe). A setting left alone here is read
+/// from the environment when the app is built (`CHATLAYER_ACCESS_LOG`, `CHATLAYER_METRICS`,
+/// `CHATLAYER_METRICS_TOKEN`); both are on by default.
+///
+/// ```
+/// use chatlayer_runtime::prelude::*;
+/// use chatlayer_runtime::observe::Observability;
+///
+/// # #[api_step("/x")] fn x() -> Reply { Reply::new() }
+/// let app = App::discover()
+///     .observe(Observability::new().access_log(false).metrics_token("scr4per"))
+///     .build();
+/// # let _ = app;
+/// ```
 #[derive(Clone, Debug, Default)]
-pub(crate) struct ObserveSettings {
-    pub(crate) access_log: Option<bool>,
-    pub(crate) metrics: Option<bool>,
-    pub(crate) metrics_token: Option<String>,
+pub struct Observability {
+    access_log: Option<bool>,
+    metrics: Option<bool>,
+    metrics_token: Option<String>,
 }
 
-/// The app's observability, resolved.
-#[derive(Clone, Debug)]
-pub(crate) struct Observe {
-    pub(crate) access_log: bool,
-    pub(crate) metrics: Option<Arc<Metrics>>,
-    pub(crate) metrics_token: Option<MetricsToken>,
-}
+impl Observability {
+    /// Nothing set: the environment, then the defaults, decide.
+    pub fn new() -> Self {
+        Observability::default()
+    }
 
-impl ObserveSettings {
-    /// The builder's settings over the environment's (read through `read`), with what is
-    /// wrong with the environment's values.
-    pub(crate) fn resolve(self, read: Lookup<'_>) -> (Observe, Vec<String>) {
+    /// Whether every request to a step leaves an access line at `info` (target
+    /// `chatlayer::access`): its step, status, outcome code, latency and whether the
+    /// fallback block was taken (default: yes). `RUST_LOG=info,chatlayer::access=off`
+    /// hides it too. The request's span and the failures' lines stay either way.
+    pub fn access_log(mut self, on: bool) -> Self {
+        self.access_log = Some(on);
+        self
+    }
+
+    /// Whether the app counts its requests and serves the counts to Prometheus at
+    /// `GET /metrics` (default: yes); off, nothing is counted.
+    pub fn metrics(mut self, on: bool) -> Self {
+        self.metrics = Some(on);
+        self
+    }
+
+    /// Lets only scrapers sending `Authorization: Bearer <token>` read `/metrics` (others
+    /// get a JSON 401). Without it, anyone who reaches the port may read the metrics.
+    pub fn metrics_token(mut self, token: impl Into<String>) -> Self {
+        self.metrics_token = Some(token.into());
+        self
+    }
+
+    /// These settings over the environment's, with what is wrong with the environment's
+    /// values.
+    pub(crate) fn resolve(self, env: &Environment) -> (Observe, Vec<InvalidVariable>) {
         let mut problems = Vec::new();
-        let mut switch = |builder: Option<bool>, variable: &str| {
-            builder.unwrap_or_else(|| match read(variable) {
-                None => true,
-                Some(text) => parse_switch(&text).unwrap_or_else(|| {
-                    problems.push(format!(
-                        "{variable}={text:?} cannot be used: expected on or off"
-                    ));
-                    true
-                }),
+        let mut switch = |set: Option<bool>, variable: Variable| {
+            set.unwrap_or_else(|| {
+                env.switch(variable)
+                    .unwrap_or_else(|problem| {
+                        problems.push(problem);
+                        None
+                    })
+                    .unwrap_or(true)
             })
         };
-        let access_log = switch(self.access_log, ACCESS_LOG_ENV);
-        let metrics = switch(self.metrics, METRICS_ENV);
+        let access_log = switch(self.access_log, Variable::AccessLog);
+        let metrics = switch(self.metrics, Variable::Metrics);
         let metrics_token = self
             .metrics_token
-            .or_else(|| read(METRICS_TOKEN_ENV))
+            .or_else(|| env.get(Variable::MetricsToken).map(str::to_owned))
             .map(MetricsToken::new);
         let observe = Observe {
             access_log,
@@ -90,13 +115,12 @@ impl ObserveSettings {
     }
 }
 
-/// `on`/`off` and their usual spellings.
-pub(crate) fn parse_switch(text: &str) -> Option<bool> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "on" | "true" | "1" | "yes" => Some(true),
-        "off" | "false" | "0" | "no" => Some(false),
-        _ => None,
-    }
+/// The app's observability, resolved.
+#[derive(Clone, Debug)]
+pub(crate) struct Observe {
+    pub(crate) access_log: bool,
+    pub(crate) metrics: Option<Arc<Metrics>>,
+    pub(crate) metrics_token: Option<MetricsToken>,
 }
 
 /// What one step records of its requests.

@@ -20,12 +20,7 @@ use tracing_subscriber::Layer;
 use tracing_subscriber::registry::LookupSpan;
 
 use super::trace_context::TraceParent;
-
-/// The variables that switch the export on.
-const ENDPOINT_VARIABLES: [&str; 2] = [
-    "OTEL_EXPORTER_OTLP_ENDPOINT",
-    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-];
+use crate::config::{Environment, Variable};
 
 /// Makes `span`'s exported span a child of the caller's.
 pub(crate) fn set_parent(span: &Span, parent: &TraceParent<'_>) {
@@ -57,23 +52,29 @@ impl Drop for ExportGuard {
 }
 
 /// The export layer, when an endpoint is configured; `Err` says why it cannot start.
-pub(crate) fn layer<S>() -> Result<Option<(impl Layer<S>, ExportGuard)>, String>
+pub(crate) fn layer<S>(env: &Environment) -> Result<Option<(impl Layer<S>, ExportGuard)>, String>
 where
     S: Subscriber + for<'span> LookupSpan<'span>,
 {
-    let configured = ENDPOINT_VARIABLES
-        .iter()
-        .any(|name| std::env::var(name).is_ok_and(|value| !value.trim().is_empty()));
-    if !configured {
-        return Ok(None);
-    }
+    // The endpoint is handed over as the app's environment says, rather than left to the
+    // exporter's own reading of the process's: an app given its variables in a test
+    // exports where they say.
+    let endpoint = match (
+        env.get(Variable::OtelTracesEndpoint),
+        env.get(Variable::OtelEndpoint),
+    ) {
+        (Some(traces), _) => traces.to_owned(),
+        (None, Some(base)) => format!("{}/v1/traces", base.trim_end_matches('/')),
+        (None, None) => return Ok(None),
+    };
     let exporter = SpanExporter::builder()
         .with_http()
         .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+        .with_endpoint(endpoint)
         .build()
         .map_err(|error| format!("the OTLP exporter cannot start: {error}"))?;
     let mut resource = Resource::builder();
-    if std::env::var_os("OTEL_SERVICE_NAME").is_none()
+    if env.get(Variable::OtelServiceName).is_none()
         && let Some(program) = std::env::current_exe().ok().and_then(|path| {
             path.file_stem()
                 .map(|name| name.to_string_lossy().into_owned())

@@ -14,9 +14,9 @@ use super::model::{Components, Info, OPENAPI_VERSION, OpenApi, Operation, PathIt
 use super::responses::{AnswerContext, responses};
 use super::rustdoc::tidy_descriptions;
 use super::security;
-use crate::app::normalize_prefix;
 use crate::descriptor::{StepDescriptor, StepKind};
-use crate::dispatch::FailurePolicy;
+use crate::fallback::Fallback;
+use crate::paths::normalize_prefix;
 use crate::security::{Guards, StepGuards};
 
 /// What the document is built from besides the prefix.
@@ -26,7 +26,7 @@ pub(crate) struct DocumentInput {
     /// Tag descriptions, by tag.
     pub(crate) tags: BTreeMap<String, String>,
     /// The app's failure policy.
-    pub(crate) failure: FailurePolicy,
+    pub(crate) failure: Fallback,
     /// Whether every step refuses unknown parameters.
     pub(crate) deny_unknown_params: bool,
     /// Who may call each step.

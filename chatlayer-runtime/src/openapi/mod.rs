@@ -40,9 +40,8 @@
 //! ```
 //!
 //! The app serves the document at `/openapi.json` and a Swagger UI page at `/docs`, with
-//! the page's scripts and styles served by the app itself (no CDN); see
-//! [`AppBuilder::serve_openapi`](crate::AppBuilder::serve_openapi) and
-//! [`AppBuilder::serve_docs`](crate::AppBuilder::serve_docs) to switch them off. Nested in
+//! the page's scripts and styles served by the app itself (no CDN); [`ApiDocs`] switches
+//! them off, and sets the document's title, version, description, license and tags. Nested in
 //! a host app, both carry the prefix the steps are served under.
 
 mod document;
@@ -52,9 +51,11 @@ mod responses;
 pub(crate) mod routes;
 mod rustdoc;
 mod security;
+mod settings;
 
 pub use crate::schema::BLOCK_ID_EXTENSION;
 pub use model::{
     Components, Header, Info, License, MediaType, OPENAPI_VERSION, OpenApi, Operation, Parameter,
     PathItem, RequestBody, Response, SecurityRequirement, SecurityScheme, Server, Tag,
 };
+pub use settings::ApiDocs;

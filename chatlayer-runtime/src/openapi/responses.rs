@@ -7,8 +7,8 @@ use schemars::{Schema, SchemaGenerator, json_schema};
 
 use super::model::{Header, MediaType, Response};
 use crate::descriptor::{StepDescriptor, StepKind};
-use crate::dispatch::FailurePolicy;
 use crate::error::{Documented, ErrorClass, ErrorCode};
+use crate::fallback::Fallback;
 use crate::security::StepGuards;
 use crate::{ErrorBody, Reply};
 
@@ -17,7 +17,7 @@ const JSON: &str = "application/json";
 /// What an operation's answers depend on besides the step itself.
 pub(super) struct AnswerContext<'a> {
     /// The app's failure policy (its fallback block, whether request errors fall back).
-    pub(super) failure: &'a FailurePolicy,
+    pub(super) failure: &'a Fallback,
     /// The step's protections.
     pub(super) guards: &'a StepGuards,
     /// Whether the step refuses unknown parameters.

@@ -16,11 +16,11 @@ use swagger_ui_redist::{SwaggerUi, SwaggerUiStaticFile};
 
 use super::document::{self, DocumentInput};
 use super::model::{Info, OpenApi};
-use crate::app::{DOCS_PATH, OPENAPI_PATH, normalize_prefix};
 use crate::descriptor::StepDescriptor;
-use crate::dispatch::FailurePolicy;
-use crate::error::{ErrorCode, StepError, error_response};
-use crate::health::get_only;
+use crate::error::{ErrorCode, StepError, error_response, get_only};
+use crate::fallback::Fallback;
+use crate::paths::{DOCS_PATH, OPENAPI_PATH, normalize_prefix};
+
 use crate::security::Guards;
 
 /// What the document is built from, and the documents already built, by prefix.
@@ -34,7 +34,7 @@ impl DocSource {
         steps: Vec<&'static StepDescriptor>,
         info: Info,
         tags: BTreeMap<String, String>,
-        failure: FailurePolicy,
+        failure: Fallback,
         deny_unknown_params: bool,
         guards: Arc<Guards>,
     ) -> Self {

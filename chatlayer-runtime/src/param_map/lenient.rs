@@ -16,7 +16,7 @@ use serde::de::{
 use serde::forward_to_deserialize_any;
 use serde_json::{Map, Number, Value};
 
-use super::Sent;
+use super::json;
 
 /// Deserializes from a borrowed JSON value with Chatlayer's lenient coercions.
 #[derive(Clone, Copy)]
@@ -507,5 +507,82 @@ impl<'de> Deserializer<'de> for Absent {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
         bytes byte_buf unit unit_struct newtype_struct seq tuple
         tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+/// One parameter's value, wherever it is kept.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Sent<'a> {
+    /// A value read already (a query or form parameter, or a body read whole).
+    Value(&'a Value),
+    /// The JSON text of a scanned body's value.
+    Json {
+        text: &'a str,
+        /// Whether nothing below its top is `null` or `""` (see [`RawEntry::plain`]).
+        plain: bool,
+    },
+}
+
+impl<'a> Sent<'a> {
+    /// Whether the value counts as "not sent": `null` and `""` do.
+    pub(crate) fn is_absent(self) -> bool {
+        match self {
+            Sent::Value(value) => is_absent(value),
+            Sent::Json { text, .. } => text == "null" || text == "\"\"",
+        }
+    }
+
+    /// Whether the value is `null`.
+    pub(crate) fn is_null(self) -> bool {
+        match self {
+            Sent::Value(value) => value.is_null(),
+            Sent::Json { text, .. } => text == "null",
+        }
+    }
+
+    /// Calls `read` with the value as a [`Node`]: scalars are borrowed or parsed in place;
+    /// a container is parsed into a `Value` first.
+    pub(crate) fn with_node<R>(self, read: impl FnOnce(Node<'_>) -> R) -> R {
+        let text = match self {
+            Sent::Value(value) => return read(Node::from(value)),
+            Sent::Json { text, .. } => text,
+        };
+        match text.as_bytes().first() {
+            Some(b'"') => {
+                let inner = &text[1..text.len() - 1];
+                if inner.contains('\\') {
+                    read(Node::Text(&json::decode_string(text)))
+                } else {
+                    read(Node::Text(inner))
+                }
+            }
+            Some(b't') => read(Node::Bool(true)),
+            Some(b'f') => read(Node::Bool(false)),
+            Some(b'n') => read(Node::Null),
+            Some(b'{' | b'[') => read(Node::from(&json::parse_value(text))),
+            // A number beyond `f64` stays text, as the full reader keeps it.
+            _ => match text.parse::<Number>() {
+                Ok(number) => read(Node::Number(&number)),
+                Err(_) => read(Node::Text(text)),
+            },
+        }
+    }
+
+    /// Reads the value through `seed` with the lenient coercions.
+    pub(crate) fn read_seed<'de, S: DeserializeSeed<'de>>(
+        self,
+        seed: S,
+    ) -> Result<S::Value, serde_json::Error> {
+        self.with_node(|node| seed.deserialize(Lenient(node)))
+    }
+
+    /// The JSON text of an object or array whose reading by serde_json gives what the
+    /// lenient reading gives whenever serde_json succeeds: so it can be tried first, and
+    /// saves building a `Value` of it.
+    pub(crate) fn plain_container(self) -> Option<&'a str> {
+        match self {
+            Sent::Json { text, plain: true } if text.starts_with(['{', '[']) => Some(text),
+            _ => None,
+        }
     }
 }

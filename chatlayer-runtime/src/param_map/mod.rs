@@ -10,7 +10,8 @@ mod sent;
 use serde_json::{Map, Value};
 
 pub(crate) use format::BodyFormat;
-pub(crate) use sent::{Sent, SentParams};
+pub(crate) use lenient::Sent;
+pub(crate) use sent::SentParams;
 
 /// The parameters Chatlayer sent, as the bot builder mapped them in the API step.
 ///

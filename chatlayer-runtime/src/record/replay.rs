@@ -8,10 +8,11 @@ use axum::body::Body;
 use axum::http::{self, HeaderName, HeaderValue};
 use serde_json::Value;
 
-use super::exchange::{Exchange, Payload};
-use super::redact::REDACTED;
-use crate::SignatureVerifier;
-use crate::testing::{Servable, TestClient};
+use tower::ServiceExt;
+
+use crate::recorder::{Exchange, Payload, REDACTED};
+use crate::security::SignatureVerifier;
+use crate::server::{Servable, Server};
 
 /// Headers a replay does not send again: the connection's own, and what the new body
 /// decides.
@@ -141,20 +142,32 @@ impl Replay {
                 self.dir.display()
             )));
         }
-        let client = TestClient::new(target);
+        let (router, _) = target.prepare(Server::new());
         let mut replayed = Vec::with_capacity(exchanges.len());
         for (file, exchange) in exchanges {
             let request = self.request(&exchange).map_err(|why| {
                 ReplayError(format!("{}: cannot be sent again: {why}", file.display()))
             })?;
-            let response = client.send(request).await;
-            let now = Payload::of(response.body(), response.body().len());
+            let response = router
+                .clone()
+                .oneshot(request)
+                .await
+                .unwrap_or_else(|never| match never {});
+            let status = response.status().as_u16();
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .map_err(|error| {
+                    ReplayError(format!(
+                        "{}: the reply cannot be read: {error}",
+                        file.display()
+                    ))
+                })?;
+            let now = Payload::of(&body, body.len());
             let mut differences = Vec::new();
-            if response.status() != exchange.reply.status {
+            if status != exchange.reply.status {
                 differences.push(format!(
-                    "status: recorded {}, now {}",
+                    "status: recorded {}, now {status}",
                     exchange.reply.status,
-                    response.status()
                 ));
             }
             compare(
@@ -167,7 +180,7 @@ impl Replay {
             replayed.push(Replayed {
                 file,
                 exchange,
-                status: response.status(),
+                status,
                 differences,
             });
         }

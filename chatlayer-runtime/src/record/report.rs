@@ -7,8 +7,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::exchange::{Exchange, Payload};
 use crate::App;
+use crate::recorder::{Exchange, Payload};
 
 /// A report on a recording: the content types seen, each parameter's kinds of values per
 /// step (a number, or a number sent as text?), the parameters no step reads, and the

@@ -12,22 +12,26 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::env::{BASIC_PASSWORD_ENV, BASIC_USER_ENV, BEARER_TOKEN_ENV, Lookup};
+use crate::config::{Environment, InvalidVariable, Variable};
 use crate::error::{ErrorCode, StepError};
 
 /// Who may call a step: set app-wide with
-/// [`AppBuilder::auth`](crate::AppBuilder::auth) and per step with
-/// [`AppBuilder::auth_for`](crate::AppBuilder::auth_for).
+/// [`Security::auth`](super::Security::auth) and per step with
+/// [`Security::auth_for`](super::Security::auth_for).
 ///
 /// ```
-/// use chatlayer_runtime::{App, Auth};
+/// use chatlayer_runtime::App;
+/// use chatlayer_runtime::security::{Auth, Security};
 /// # use chatlayer_runtime::prelude::*;
 /// # #[api_step("/order")] fn order() -> Reply { Reply::new() }
 /// # #[api_step("/public")] fn public() -> Reply { Reply::new() }
 ///
 /// let app = App::from_steps([order::STEP, public::STEP])
-///     .auth(Auth::bearer("a-long-random-token"))   // Authorization tab: Bearer
-///     .auth_for(public::STEP, Auth::none())          // this one is open
+///     .security(
+///         Security::new()
+///             .auth(Auth::bearer("a-long-random-token")) // Authorization tab: Bearer
+///             .auth_for(public::STEP, Auth::none()),      // this one is open
+///     )
 ///     .build()
 ///     .unwrap();
 /// assert_eq!(format!("{:?}", Auth::basic("bot", "s3cret")), "Auth::Basic(user: <redacted>)");
@@ -82,24 +86,35 @@ impl Auth {
     /// What an app reads from the environment when it is built: `CHATLAYER_BEARER_TOKEN`,
     /// or `CHATLAYER_BASIC_USER` with `CHATLAYER_BASIC_PASSWORD`. `Ok(None)` when none is
     /// set, an error when they are half set or both schemes are.
-    pub fn from_env() -> Result<Option<Auth>, String> {
-        Auth::from_lookup(&super::env::process_env)
+    pub fn from_env() -> Result<Option<Auth>, InvalidVariable> {
+        Auth::from_environment(&Environment::process())
     }
 
-    pub(crate) fn from_lookup(read: Lookup<'_>) -> Result<Option<Auth>, String> {
-        match (
-            read(BEARER_TOKEN_ENV),
-            read(BASIC_USER_ENV),
-            read(BASIC_PASSWORD_ENV),
-        ) {
+    /// The same, from `env`.
+    pub fn from_environment(env: &Environment) -> Result<Option<Auth>, InvalidVariable> {
+        let (bearer, user, password) = (
+            Variable::BearerToken,
+            Variable::BasicUser,
+            Variable::BasicPassword,
+        );
+        match (env.get(bearer), env.get(user), env.get(password)) {
             (None, None, None) => Ok(None),
             (Some(token), None, None) => Ok(Some(Auth::bearer(token))),
-            (None, Some(user), Some(password)) => Ok(Some(Auth::basic(user, password))),
-            (None, _, _) => Err(format!(
-                "set both {BASIC_USER_ENV} and {BASIC_PASSWORD_ENV} for Basic authentication"
+            (None, Some(name), Some(secret)) => Ok(Some(Auth::basic(name, secret))),
+            (None, Some(name), None) => Err(InvalidVariable::new(
+                user,
+                name,
+                format!("set {password} too, for Basic authentication"),
             )),
-            (Some(_), _, _) => Err(format!(
-                "set either {BEARER_TOKEN_ENV} or {BASIC_USER_ENV}/{BASIC_PASSWORD_ENV}, not both"
+            (None, None, Some(secret)) => Err(InvalidVariable::new(
+                password,
+                secret,
+                format!("set {user} too, for Basic authentication"),
+            )),
+            (Some(token), _, _) => Err(InvalidVariable::new(
+                bearer,
+                token,
+                format!("set either {bearer} or {user} and {password}, not both"),
             )),
         }
     }

@@ -5,7 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 use axum::http::HeaderMap;
 use ipnet::IpNet;
 
-use super::env::{ALLOW_IPS_ENV, Lookup, TRUSTED_PROXIES_ENV};
+use crate::config::{Environment, InvalidVariable, Variable};
 use crate::error::{ErrorCode, StepError};
 
 /// Chatlayer's egress addresses as its documentation published them in 2022 (EU, US and
@@ -41,7 +41,7 @@ pub const CHATLAYER_EGRESS_2022: [&str; 15] = [
 /// proxy), so a client cannot pick its own address by sending the header itself.
 ///
 /// ```
-/// use chatlayer_runtime::IpAllowList;
+/// use chatlayer_runtime::security::IpAllowList;
 ///
 /// let list = IpAllowList::new(["10.0.0.0/8", "192.168.1.7"]).unwrap()
 ///     .trust_proxies(["10.1.2.3/32"]).unwrap();
@@ -99,27 +99,32 @@ impl IpAllowList {
     /// (comma-separated networks; the word `chatlayer-2022` adds the
     /// [`CHATLAYER_EGRESS_2022`] preset) and `CHATLAYER_TRUSTED_PROXIES`; `Ok(None)` when
     /// `CHATLAYER_ALLOW_IPS` is unset.
-    pub fn from_env() -> Result<Option<Self>, String> {
-        IpAllowList::from_lookup(&super::env::process_env)
+    pub fn from_env() -> Result<Option<Self>, InvalidVariable> {
+        IpAllowList::from_environment(&Environment::process())
     }
 
-    pub(crate) fn from_lookup(read: Lookup<'_>) -> Result<Option<Self>, String> {
-        let Some(allowed) = read(ALLOW_IPS_ENV) else {
+    /// The same, from `env`.
+    pub fn from_environment(env: &Environment) -> Result<Option<Self>, InvalidVariable> {
+        let Some(allowed) = env.get(Variable::AllowIps) else {
             return Ok(None);
         };
-        let mut list = IpAllowList::new(std::iter::empty::<&str>())?;
-        for entry in allowed.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-            list = if entry.eq_ignore_ascii_case("chatlayer-2022") {
-                list.allow(CHATLAYER_EGRESS_2022)?
-            } else {
-                list.allow([entry])
-                    .map_err(|error| format!("{ALLOW_IPS_ENV}: {error}"))?
-            };
+        fn invalid(variable: Variable, value: &str) -> impl FnOnce(String) -> InvalidVariable {
+            move |error| InvalidVariable::new(variable, value, error)
         }
-        if let Some(proxies) = read(TRUSTED_PROXIES_ENV) {
+        let mut list = IpAllowList::new(std::iter::empty::<&str>())
+            .map_err(invalid(Variable::AllowIps, allowed))?;
+        for entry in env.list(Variable::AllowIps) {
+            list = if entry.eq_ignore_ascii_case("chatlayer-2022") {
+                list.allow(CHATLAYER_EGRESS_2022)
+            } else {
+                list.allow([entry.as_str()])
+            }
+            .map_err(invalid(Variable::AllowIps, allowed))?;
+        }
+        if let Some(proxies) = env.get(Variable::TrustedProxies) {
             list = list
-                .trust_proxies(proxies.split(',').map(str::trim).filter(|e| !e.is_empty()))
-                .map_err(|error| format!("{TRUSTED_PROXIES_ENV}: {error}"))?;
+                .trust_proxies(env.list(Variable::TrustedProxies))
+                .map_err(invalid(Variable::TrustedProxies, proxies))?;
         }
         Ok(Some(list))
     }

@@ -1,19 +1,19 @@
 //! Who may call the steps: credentials ([`Auth`]), request signatures
 //! ([`SignatureVerifier`]) and the caller's address ([`IpAllowList`]).
 //!
-//! Each is set in the app builder or in the environment (the variables below), and both are
-//! resolved once, when the app is built, into the protections every entry point applies:
-//! [`App::serve`](crate::App::serve), [`App::serve_with`](crate::App::serve_with), the
-//! [`router`](crate::App::router) a host app mounts, and the OpenAPI document, which
-//! declares what the steps require. A setting in the builder wins over the environment (with
-//! a warning); [`AppBuilder::security_from_env(false)`](crate::AppBuilder::security_from_env)
-//! ignores the environment (with a warning when it sets something).
+//! Each is set in code ([`Security`]) or in the environment (the variables below), and both
+//! are resolved once, when the app is built, into the protections every entry point
+//! applies: [`App::serve`](crate::App::serve), a host's
+//! [`Server`](crate::server::Server), the [`router`](crate::App::router) a host app
+//! mounts, and the OpenAPI document, which declares what the steps require. A setting in
+//! code wins over the environment (with a warning); [`Security::from_env(false)`] ignores
+//! the environment (with a warning when it sets something).
 //!
 //! | variable | setting |
 //! |---|---|
 //! | `CHATLAYER_BEARER_TOKEN` | [`Auth::bearer`] for every step |
 //! | `CHATLAYER_BASIC_USER`, `CHATLAYER_BASIC_PASSWORD` | [`Auth::basic`] for every step |
-//! | `CHATLAYER_SIGNATURE_SECRET` (and `_HEADER`, `_ALGORITHM`, `_ENCODING`, `_PREFIX`, `_TIMESTAMP_HEADER`, `_WINDOW_SECS`) | [`SignatureVerifier`]: see [`SignatureVerifier::from_env`] |
+//! | `CHATLAYER_SIGNATURE_SECRET` (and `_HEADER`, `_ALGORITHM`, `_ENCODING`, `_PREFIX`, `_TIMESTAMP_HEADER`, `_WINDOW`) | [`SignatureVerifier`]: see [`SignatureVerifier::from_env`] |
 //! | `CHATLAYER_ALLOW_IPS`, `CHATLAYER_TRUSTED_PROXIES` | [`IpAllowList`]: see [`IpAllowList::from_env`] |
 
 mod auth;
@@ -27,37 +27,50 @@ use axum::extract::ConnectInfo;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 
+use crate::config::{Environment, InvalidVariable};
 use crate::descriptor::StepDescriptor;
 use crate::error::StepError;
 
 pub use auth::{Auth, AuthKind};
-pub use env::{
-    ALLOW_IPS_ENV, BASIC_PASSWORD_ENV, BASIC_USER_ENV, BEARER_TOKEN_ENV, SECURITY_ENV_VARIABLES,
-    SIGNATURE_ALGORITHM_ENV, SIGNATURE_ENCODING_ENV, SIGNATURE_HEADER_ENV, SIGNATURE_PREFIX_ENV,
-    SIGNATURE_SECRET_ENV, SIGNATURE_TIMESTAMP_HEADER_ENV, SIGNATURE_WINDOW_SECS_ENV,
-    TRUSTED_PROXIES_ENV,
-};
 pub use ip::{CHATLAYER_EGRESS_2022, IpAllowList};
 pub use signature::{
     DEFAULT_SIGNATURE_HEADER, SignatureAlgorithm, SignatureEncoding, SignatureVerifier,
 };
 
 pub(crate) use auth::challenge;
-pub(crate) use env::{EnvSecurity, Lookup, process_env};
+use env::EnvSecurity;
 
-/// What the app builder was told about security.
+/// Who may call the steps, set with [`AppBuilder::security`](crate::AppBuilder::security).
+/// What is left alone here is read from the environment when the app is built (the
+/// variables above), unless [`from_env(false)`](Self::from_env) says otherwise.
+///
+/// ```
+/// use chatlayer_runtime::prelude::*;
+/// use chatlayer_runtime::security::{Auth, Security, SignatureVerifier};
+///
+/// # #[api_step("/x")] fn x() -> Reply { Reply::new() }
+/// let app = App::discover()
+///     .security(
+///         Security::new()
+///             .auth(Auth::bearer("s3cret-token"))
+///             .signatures(SignatureVerifier::new("shared-secret")),
+///     )
+///     .build();
+/// # let _ = app;
+/// ```
 #[derive(Debug)]
-pub(crate) struct SecuritySettings {
-    pub(crate) auth: Option<Auth>,
-    pub(crate) auth_overrides: Vec<(&'static StepDescriptor, Auth)>,
-    pub(crate) signature: Option<SignatureVerifier>,
-    pub(crate) ip_allow_list: Option<IpAllowList>,
-    pub(crate) from_env: bool,
+#[must_use]
+pub struct Security {
+    auth: Option<Auth>,
+    auth_overrides: Vec<(&'static StepDescriptor, Auth)>,
+    signature: Option<SignatureVerifier>,
+    ip_allow_list: Option<IpAllowList>,
+    from_env: bool,
 }
 
-impl Default for SecuritySettings {
+impl Default for Security {
     fn default() -> Self {
-        SecuritySettings {
+        Security {
             auth: None,
             auth_overrides: Vec::new(),
             signature: None,
@@ -67,33 +80,78 @@ impl Default for SecuritySettings {
     }
 }
 
-impl SecuritySettings {
-    /// The protections of the app: the builder's settings, completed by the environment as
-    /// `read` sees it. Returns what cannot be used in the environment as problems.
-    pub(crate) fn resolve(self, read: Lookup<'_>) -> (Guards, Vec<String>) {
-        let env = EnvSecurity::read(read);
+impl Security {
+    /// Nothing set: the environment decides (by default nothing is required).
+    pub fn new() -> Self {
+        Security::default()
+    }
+
+    /// Who may call every step, as the API steps' Authorization tab is set:
+    /// [`Auth::bearer`] or [`Auth::basic`]. A request without the right credentials gets a
+    /// JSON 401 and the step does not run. The health endpoints and the docs stay open.
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    /// Who may call one step, instead of the app-wide [`auth`](Self::auth): e.g.
+    /// `Auth::none()` to open it, or other credentials.
+    pub fn auth_for(mut self, step: &'static StepDescriptor, auth: Auth) -> Self {
+        self.auth_overrides.push((step, auth));
+        self
+    }
+
+    /// Requires every request to carry an HMAC signature (see [`SignatureVerifier`]): a
+    /// missing or wrong one gets a JSON 401 (`invalid_signature`) and the step does not run.
+    pub fn signatures(mut self, verifier: SignatureVerifier) -> Self {
+        self.signature = Some(verifier);
+        self
+    }
+
+    /// Lets only callers from these networks reach the steps (see [`IpAllowList`]); others
+    /// get a JSON 403 (`forbidden_ip`). The server must hand each request the caller's
+    /// address: [`Server::for_app`](crate::server::Server::for_app) does, and so does axum's
+    /// `into_make_service_with_connect_info::<SocketAddr>()`; without it every request is
+    /// refused (the caller's address is unknown).
+    pub fn allow_ips(mut self, list: IpAllowList) -> Self {
+        self.ip_allow_list = Some(list);
+        self
+    }
+
+    /// Whether the security variables of the environment apply (default: yes, however the
+    /// app is served). With `false`, only these settings apply, and a variable that is set
+    /// anyway is reported at warn when the app is built, since nothing applies it.
+    pub fn from_env(mut self, on: bool) -> Self {
+        self.from_env = on;
+        self
+    }
+
+    /// The protections of the app: these settings, completed by `env`. Returns what
+    /// cannot be used in the environment as problems.
+    pub(crate) fn resolve(self, env: &Environment) -> (Guards, Vec<InvalidVariable>) {
+        let read = EnvSecurity::read(env);
         if !self.from_env {
-            if !env.set.is_empty() {
+            if !read.set.is_empty() {
+                let names: Vec<&str> = read.set.iter().map(|variable| variable.name()).collect();
                 tracing::warn!(
                     "{} {} set, but this app ignores the environment's security settings \
-                     (security_from_env(false)): nothing applies them",
-                    env.set.join(", "),
-                    if env.set.len() == 1 { "is" } else { "are" }
+                     (Security::from_env(false)): nothing applies them",
+                    names.join(", "),
+                    if names.len() == 1 { "is" } else { "are" }
                 );
             }
             return (self.without_env(), Vec::new());
         }
-        let auth = prefer_builder(self.auth, env.auth, "authentication");
-        let signature = prefer_builder(self.signature, env.signature, "request signatures");
-        let ip_allow_list =
-            prefer_builder(self.ip_allow_list, env.ip_allow_list, "an IP allow-list");
+        let auth = prefer_code(self.auth, read.auth, "authentication");
+        let signature = prefer_code(self.signature, read.signature, "request signatures");
+        let ip_allow_list = prefer_code(self.ip_allow_list, read.ip_allow_list, "an IP allow-list");
         let guards = Guards {
             auth,
             auth_overrides: self.auth_overrides,
             signature: signature.map(Arc::new),
             ip_allow_list: ip_allow_list.map(Arc::new),
         };
-        (guards, env.problems)
+        (guards, read.problems)
     }
 
     fn without_env(self) -> Guards {
@@ -106,18 +164,17 @@ impl SecuritySettings {
     }
 }
 
-/// The builder's setting when there is one (warning when the environment sets it too), else
+/// The code's setting when there is one (warning when the environment sets it too), else
 /// the environment's.
-fn prefer_builder<T>(builder: Option<T>, env: Option<T>, what: &str) -> Option<T> {
-    match (builder, env) {
-        (Some(builder), Some(_)) => {
+fn prefer_code<T>(code: Option<T>, env: Option<T>, what: &str) -> Option<T> {
+    match (code, env) {
+        (Some(code), Some(_)) => {
             tracing::warn!(
-                "{what} is configured both in the app builder and in the environment; the \
-                 builder's applies"
+                "{what} is configured both in code and in the environment; the code's applies"
             );
-            Some(builder)
+            Some(code)
         }
-        (builder, env) => builder.or(env),
+        (code, env) => code.or(env),
     }
 }
 

@@ -14,15 +14,14 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, KeyInit, Mac};
 use subtle::ConstantTimeEq;
 
-use super::env::{
-    Lookup, SIGNATURE_ALGORITHM_ENV, SIGNATURE_ENCODING_ENV, SIGNATURE_HEADER_ENV,
-    SIGNATURE_PREFIX_ENV, SIGNATURE_SECRET_ENV, SIGNATURE_TIMESTAMP_HEADER_ENV,
-    SIGNATURE_WINDOW_SECS_ENV,
-};
+use crate::config::{Environment, InvalidVariable, Variable};
 use crate::error::{ErrorCode, StepError};
 
 /// The header a signature is read from unless [`SignatureVerifier::header`] says otherwise.
 pub const DEFAULT_SIGNATURE_HEADER: &str = "x-chatlayer-signature";
+
+/// How far a signed timestamp may be from now, unless set otherwise.
+const DEFAULT_WINDOW: Duration = Duration::from_secs(300);
 
 /// The hash inside the HMAC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,12 +46,12 @@ pub enum SignatureEncoding {
 }
 
 /// Checks an HMAC signature on every request before the step runs; a missing or wrong one
-/// gets a JSON 401. Off until given to [`AppBuilder::verify_signatures`](crate::AppBuilder::verify_signatures).
+/// gets a JSON 401. Off until given to [`Security::signatures`](super::Security::signatures)
+/// (or `CHATLAYER_SIGNATURE_SECRET` is set).
 ///
 /// ```
 /// use std::time::Duration;
-/// use chatlayer_runtime::SignatureVerifier;
-/// use chatlayer_runtime::security::{SignatureAlgorithm, SignatureEncoding};
+/// use chatlayer_runtime::security::{SignatureAlgorithm, SignatureEncoding, SignatureVerifier};
 ///
 /// // `X-Hub-Signature-256: sha256=<hex>` over the raw body, GitHub style:
 /// let verifier = SignatureVerifier::new("webhook-secret")
@@ -153,60 +152,57 @@ impl SignatureVerifier {
     /// | `CHATLAYER_SIGNATURE_ENCODING` | `hex` or `base64` | `hex` |
     /// | `CHATLAYER_SIGNATURE_PREFIX` | text before the MAC, e.g. `sha256=` | none |
     /// | `CHATLAYER_SIGNATURE_TIMESTAMP_HEADER` | sign `<timestamp>.<body>`, timestamp from this header | off |
-    /// | `CHATLAYER_SIGNATURE_WINDOW_SECS` | the replay window for timestamps | `300` |
-    pub fn from_env() -> Result<Option<Self>, String> {
-        SignatureVerifier::from_lookup(&super::env::process_env)
+    /// | `CHATLAYER_SIGNATURE_WINDOW` | the replay window for timestamps, a duration | `5m` |
+    pub fn from_env() -> Result<Option<Self>, InvalidVariable> {
+        SignatureVerifier::from_environment(&Environment::process())
     }
 
-    pub(crate) fn from_lookup(read: Lookup<'_>) -> Result<Option<Self>, String> {
-        let Some(secret) = read(SIGNATURE_SECRET_ENV) else {
+    /// The same, from `env`.
+    pub fn from_environment(env: &Environment) -> Result<Option<Self>, InvalidVariable> {
+        let Some(secret) = env.get(Variable::SignatureSecret) else {
             return Ok(None);
         };
         let mut verifier = SignatureVerifier::new(secret);
-        if let Some(header) = read(SIGNATURE_HEADER_ENV) {
-            verifier.header = HeaderName::try_from(header.as_str())
-                .map_err(|_| format!("{SIGNATURE_HEADER_ENV}={header:?} is not a header name"))?;
+        let header_name = |variable: Variable| {
+            env.parsed(variable, |text| {
+                HeaderName::try_from(text).map_err(|_| "expected a header name".to_owned())
+            })
+        };
+        if let Some(header) = header_name(Variable::SignatureHeader)? {
+            verifier.header = header;
         }
-        if let Some(algorithm) = read(SIGNATURE_ALGORITHM_ENV) {
-            verifier.algorithm = match algorithm.to_ascii_lowercase().as_str() {
-                "sha1" => SignatureAlgorithm::Sha1,
-                "sha256" => SignatureAlgorithm::Sha256,
-                "sha512" => SignatureAlgorithm::Sha512,
-                _ => {
-                    return Err(format!(
-                        "{SIGNATURE_ALGORITHM_ENV}={algorithm:?}: expected sha1, sha256 or sha512"
-                    ));
-                }
-            };
+        let algorithm = env.parsed(Variable::SignatureAlgorithm, |text| {
+            match text.to_ascii_lowercase().as_str() {
+                "sha1" => Ok(SignatureAlgorithm::Sha1),
+                "sha256" => Ok(SignatureAlgorithm::Sha256),
+                "sha512" => Ok(SignatureAlgorithm::Sha512),
+                _ => Err("expected sha1, sha256 or sha512".to_owned()),
+            }
+        })?;
+        if let Some(algorithm) = algorithm {
+            verifier.algorithm = algorithm;
         }
-        if let Some(encoding) = read(SIGNATURE_ENCODING_ENV) {
-            verifier.encoding = match encoding.to_ascii_lowercase().as_str() {
-                "hex" => SignatureEncoding::Hex,
-                "base64" => SignatureEncoding::Base64,
-                _ => {
-                    return Err(format!(
-                        "{SIGNATURE_ENCODING_ENV}={encoding:?}: expected hex or base64"
-                    ));
-                }
-            };
+        let encoding = env.parsed(Variable::SignatureEncoding, |text| {
+            match text.to_ascii_lowercase().as_str() {
+                "hex" => Ok(SignatureEncoding::Hex),
+                "base64" => Ok(SignatureEncoding::Base64),
+                _ => Err("expected hex or base64".to_owned()),
+            }
+        })?;
+        if let Some(encoding) = encoding {
+            verifier.encoding = encoding;
         }
-        if let Some(prefix) = read(SIGNATURE_PREFIX_ENV) {
-            verifier.prefix = prefix;
+        if let Some(prefix) = env.get(Variable::SignaturePrefix) {
+            verifier.prefix = prefix.to_owned();
         }
-        if let Some(header) = read(SIGNATURE_TIMESTAMP_HEADER_ENV) {
-            let window = match read(SIGNATURE_WINDOW_SECS_ENV) {
-                None => 300,
-                Some(text) => text.parse().map_err(|_| {
-                    format!("{SIGNATURE_WINDOW_SECS_ENV}={text:?}: expected whole seconds")
-                })?,
-            };
-            let name = HeaderName::try_from(header.as_str()).map_err(|_| {
-                format!("{SIGNATURE_TIMESTAMP_HEADER_ENV}={header:?} is not a header name")
-            })?;
+        let window = env
+            .duration(Variable::SignatureWindow)?
+            .unwrap_or(DEFAULT_WINDOW);
+        if let Some(header) = header_name(Variable::SignatureTimestampHeader)? {
             verifier.timestamp = Some(TimestampRule {
-                header: name,
+                header,
                 separator: ".".to_owned(),
-                window: Duration::from_secs(window),
+                window,
             });
         }
         Ok(Some(verifier))

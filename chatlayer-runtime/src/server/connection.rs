@@ -29,10 +29,10 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tower::Service;
 
+use super::Server;
 use super::table::{Admitted, ConnectionState, RequestGuard};
 use super::timer::ConnectionTimer;
 use crate::error::{ErrorCode, StepError, error_response};
-use crate::serve::ServerSettings;
 
 /// Streams one HTTP/2 connection may have open at once.
 const MAX_STREAMS_PER_CONNECTION: u32 = 64;
@@ -50,7 +50,7 @@ const GOAWAY_GRACE: Duration = Duration::from_secs(1);
 /// What a connection's task needs from the server.
 pub(super) struct ConnectionContext {
     pub(super) router: Router,
-    pub(super) settings: ServerSettings,
+    pub(super) settings: Arc<Server>,
     /// Fires when the server stops; `None` for a connection accepted while stopping, which
     /// is served one request.
     pub(super) stop: Option<watch::Receiver<()>>,
@@ -76,10 +76,10 @@ pub(super) fn spawn(
     let service_state = Arc::clone(&state);
     let service = Served {
         router,
-        remote: settings.peer_address.then_some(remote),
+        remote: settings.connect_info.then_some(remote),
         state: Arc::clone(&state),
     };
-    let read_timeout = settings.header_read_timeout;
+    let read_timeout = settings.read_timeout;
     let task = tokio::spawn(async move {
         let mut builder = Builder::new(TokioExecutor::new());
         builder
@@ -219,7 +219,7 @@ impl Future for Tracked {
         let guard = this.guard.take().expect("an answer is ready once");
         // HTTP/2 has no `Connection` header: its clients get GOAWAY at the stop instead.
         let close = *this.close
-            || (*this.version <= Version::HTTP_11 && guard.connection().draining.is_on());
+            || (*this.version <= Version::HTTP_11 && guard.connection().draining.is_draining());
         drop(guard);
         if close {
             response

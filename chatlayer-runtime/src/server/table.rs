@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use tokio::task::AbortHandle;
 
-use crate::health::Draining;
+use super::readiness::Readiness;
 use crate::throttled::Throttled;
 
 /// One request started, in [`ConnectionState::requests`]: started requests count in the
@@ -29,7 +29,7 @@ pub(crate) struct ConnectionState {
     /// one word so that a request costs one atomic operation to start and one to end.
     requests: AtomicU64,
     /// Whether the server is draining (its answers then say `Connection: close`).
-    pub(crate) draining: Draining,
+    pub(crate) draining: Readiness,
     /// Closes the connection's task.
     abort: OnceLock<AbortHandle>,
     /// Whether its place in the count was given back (once: when evicted or when closed).
@@ -41,7 +41,7 @@ pub(crate) struct ConnectionState {
 }
 
 impl ConnectionState {
-    fn new(draining: Draining) -> Self {
+    fn new(draining: Readiness) -> Self {
         ConnectionState {
             requests: AtomicU64::new(0),
             draining,
@@ -105,7 +105,7 @@ impl Drop for RequestGuard {
 pub(crate) struct ConnectionTable {
     max: usize,
     open: Arc<AtomicUsize>,
-    draining: Draining,
+    draining: Readiness,
     /// Every connection, for the sweeper.
     all: Mutex<Vec<Weak<ConnectionState>>>,
     /// Connections that had not started a request when they were accepted, in accept
@@ -121,7 +121,7 @@ const SCAN: usize = 256;
 static EVICTED: Throttled = Throttled::new();
 
 impl ConnectionTable {
-    pub(crate) fn new(max: usize, draining: Draining) -> Self {
+    pub(crate) fn new(max: usize, draining: Readiness) -> Self {
         ConnectionTable {
             max,
             open: Arc::default(),
@@ -273,7 +273,7 @@ mod tests {
     use super::*;
 
     fn table(max: usize) -> ConnectionTable {
-        ConnectionTable::new(max, Draining::default())
+        ConnectionTable::new(max, Readiness::default())
     }
 
     #[test]

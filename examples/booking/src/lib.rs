@@ -141,7 +141,10 @@ pub fn salon_app() -> Result<Router, BuildError> {
     let calendar = Arc::new(Calendar::default());
     let steps = App::from_steps([book::STEP, start::STEP])
         .provide_arc(Arc::clone(&calendar))
-        .tag("booking", "Booking a slot at the salon.")
+        .docs(
+            chatlayer_runtime::openapi::ApiDocs::new()
+                .tag("booking", "Booking a slot at the salon."),
+        )
         .build()?;
     Ok(Router::new()
         .route(

@@ -6,6 +6,7 @@
 pub mod shop;
 pub mod steps;
 
+use chatlayer_runtime::openapi::ApiDocs;
 use chatlayer_runtime::{App, AppBuilder};
 
 /// The shop's app: every step of this crate, with the back office they depend on.
@@ -14,11 +15,14 @@ pub fn app() -> AppBuilder {
         .provide(shop::Catalog::demo())
         .provide(shop::Bank::demo())
         .provide(shop::Shipping)
-        .tag("orders", "Placing orders and tracking them.")
-        .tag("bank", "Moving money between accounts.")
-        .tag("routing", "Choosing where the conversation goes next.")
-        .tag(
-            "messages",
-            "Showing the user text, buttons, quick replies, cards and media.",
+        .docs(
+            ApiDocs::new()
+                .tag("orders", "Placing orders and tracking them.")
+                .tag("bank", "Moving money between accounts.")
+                .tag("routing", "Choosing where the conversation goes next.")
+                .tag(
+                    "messages",
+                    "Showing the user text, buttons, quick replies, cards and media.",
+                ),
         )
 }

@@ -9,5 +9,10 @@
 
 #[tokio::main]
 async fn main() -> Result<(), chatlayer_runtime::ServeError> {
-    quickstart::app().run().await
+    let app = quickstart::app();
+    // `emulate` and `converse` (the `emulator` feature, on by default): a production build
+    // (`--no-default-features`) carries none of the emulator.
+    #[cfg(feature = "emulator")]
+    let app = app.commands(chatlayer_emulator::commands());
+    app.run().await
 }

@@ -1,8 +1,8 @@
 //! The shop bot's conversations, run by the emulator against the steps in-process: every
 //! step of the quickstart is reached from the bot file (`bot.yaml`), as a user would.
 
-use chatlayer_runtime::emulator::{Entry, starter_file};
-use chatlayer_runtime::testing::{Backend, BotFile, Conversation};
+use chatlayer_emulator::{Backend, BotFile, Conversation};
+use chatlayer_emulator::{Entry, starter_file};
 
 fn shop() -> Conversation {
     let app = quickstart::app().build().expect("the quickstart builds");

@@ -451,7 +451,9 @@ fn a_drain_delay_that_cannot_be_used_is_refused_at_start() {
     assert!(!output.status.success());
     let said = String::from_utf8_lossy(&output.stderr);
     assert!(
-        said.contains("CHATLAYER_DRAIN_DELAY=\"soon\" cannot be used: expected a duration"),
+        said.contains(
+            "CHATLAYER_DRAIN_DELAY=\"soon\" cannot be used: a duration starts with a whole number"
+        ),
         "{said}"
     );
 }

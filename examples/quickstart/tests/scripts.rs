@@ -84,7 +84,7 @@ fn the_starter_file_command_writes_a_file_that_loads() {
     let file = std::env::temp_dir().join(format!("starter-{}.yaml", std::process::id()));
     let output = quickstart(&["emulate", "--init", file.to_str().unwrap()]);
     assert!(output.status.success(), "{}", text(&output));
-    let bot = chatlayer_runtime::emulator::BotFile::load(&file);
+    let bot = chatlayer_emulator::BotFile::load(&file);
     let _ = std::fs::remove_file(&file);
     assert_eq!(bot.unwrap().start(), "start");
     assert!(Path::new(DIR).join("bot.yaml").exists());

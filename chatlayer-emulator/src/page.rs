@@ -5,7 +5,7 @@
 //! only in a development build) mounts [`router`]:
 //!
 //! ```
-//! use chatlayer_runtime::emulator::{page, Backend, BotFile};
+//! use chatlayer_emulator::{page, Backend, BotFile};
 //!
 //! let bot = BotFile::parse("blocks: [{ id: hi, type: message, messages: [Hello!] }]").unwrap();
 //! let dev_routes: axum::Router = page::router(bot, Backend::url("http://localhost:3000"));
@@ -71,12 +71,12 @@ pub fn router(bot: BotFile, backend: Backend) -> Router {
         .with_state(state)
 }
 
-/// The page showing a recording (the files [`Recording`](crate::record::Recording) writes)
+/// The page showing a recording (the files chatlayer-runtime's recorder writes)
 /// under [`PATH`], each recorded session as a conversation; `source` says where it was read
 /// from. Read only: nothing is sent to any backend.
 ///
 /// ```no_run
-/// use chatlayer_runtime::emulator::{page, RecordedConversation};
+/// use chatlayer_emulator::{page, RecordedConversation};
 ///
 /// let recorded = RecordedConversation::read("recordings".as_ref()).unwrap();
 /// let dev_routes: axum::Router = page::recording_router(recorded, "recordings/");

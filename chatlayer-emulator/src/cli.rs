@@ -1,27 +1,43 @@
-//! The emulator's commands, shared by an app's [`App::run`](crate::App::run) and by the
-//! standalone `chatlayer-emulator` binary (for backends not written in Rust):
+//! The emulator's commands, shared by the standalone `chatlayer-emulator` binary (for
+//! backends in any language) and by an app's binary (the `app` feature):
 //!
 //! * `emulate BOT_FILE [--backend URL]`: serve the page at `/emulator` (with the app's
 //!   steps, in-process, or the backend at URL);
-//! * `emulate --init [FILE]`: write a starter bot file from the app's steps;
+//! * `emulate --init [FILE]`: write a starter bot file from the app's steps (an app's
+//!   binary only);
 //! * `emulate --recording DIR`: serve the page showing a recording, each recorded session
 //!   as a conversation;
 //! * `converse BOT_FILE SCRIPT... [--backend URL]`: run conversation scripts, print their
 //!   transcripts, fail on the first unmet expectation.
 
+use std::future::Future;
 use std::io::Write as _;
 use std::path::PathBuf;
+use std::pin::Pin;
 
 use tokio::net::TcpListener;
 
 use super::backend::Backend;
 use super::bot::BotFile;
 use super::convo::run_scripts;
+use super::error::Error;
 use super::page;
 use super::recording::RecordedConversation;
-use super::starter::starter_file;
-use crate::App;
-use crate::serve::{ServeError, ServerSettings, listen_address, shutdown_signal};
+
+/// What an app's binary adds to the commands (the `app` feature implements it for
+/// chatlayer-rs apps): its steps in-process, a starter bot file for them, and its server.
+pub(crate) trait AppHost: Sync {
+    /// The app's steps, called in-process.
+    fn backend(&self) -> Backend;
+    /// A starter bot file for the app's steps.
+    fn starter_file(&self) -> String;
+    /// Serves `page` beside the app's routes, on the app's server, until a shutdown signal.
+    fn serve_page<'a>(
+        &'a self,
+        page: axum::Router,
+        described: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<(), Error>> + Send + 'a>>;
+}
 
 /// An emulator command, parsed.
 #[derive(Debug, PartialEq, Eq)]
@@ -43,17 +59,22 @@ pub(crate) enum EmulatorCommand {
     },
 }
 
-/// The usage lines of the emulator's commands.
-pub(crate) const USAGE: &str = "\
+/// The standalone binary's help text.
+const STANDALONE_USAGE: &str = "\
+usage: chatlayer-emulator <command>
+
+commands:
   emulate BOT_FILE [--backend URL]
                               serve the conversation emulator at /emulator, calling
-                              the steps in-process (or the backend at URL)
-  emulate --init [FILE]       write a starter bot file for these steps
+                              the backend at URL (or `backend:` in the bot file)
   emulate --recording DIR     show a recording (CHATLAYER_RECORD) at /emulator, each
                               recorded session as a conversation
   converse BOT_FILE SCRIPT... [--backend URL]
                               run conversation scripts (*.convo.txt, or folders of
-                              them); exits non-zero on the first unmet expectation";
+                              them); exits non-zero on the first unmet expectation
+  help                        show this text
+
+environment (emulate): CHATLAYER_ADDR=host:port, or PORT=port; RUST_LOG";
 
 /// Parses `emulate ...` or `converse ...`; `None` for another command.
 pub(crate) fn parse_command(
@@ -133,75 +154,54 @@ pub(crate) fn parse_command(
 ///
 /// ```no_run
 /// #[tokio::main]
-/// async fn main() -> Result<(), chatlayer_runtime::ServeError> {
-///     chatlayer_runtime::emulator::run_standalone(std::env::args().skip(1)).await
+/// async fn main() -> Result<(), chatlayer_emulator::Error> {
+///     chatlayer_emulator::run_standalone(std::env::args().skip(1)).await
 /// }
 /// ```
-pub async fn run_standalone(args: impl IntoIterator<Item = String>) -> Result<(), ServeError> {
+pub async fn run_standalone(args: impl IntoIterator<Item = String>) -> Result<(), Error> {
     let mut args = args.into_iter();
-    let usage = || {
-        format!(
-            "usage: chatlayer-emulator <command>\n\ncommands:\n{}\n\nThe steps are those of \
-             the backend at --backend URL (or `backend:` in the bot file).\nenvironment \
-             (emulate): CHATLAYER_ADDR=host:port, or PORT=port",
-            USAGE.replace(
-                "  emulate --init [FILE]       write a starter bot file for these steps\n",
-                ""
-            )
-        )
-    };
     let command = match args.next() {
-        None => return Err(ServeError::Usage(usage())),
+        None => return Err(Error::Usage(STANDALONE_USAGE.to_owned())),
         Some(help) if matches!(help.as_str(), "help" | "--help" | "-h") => {
-            println!("{}", usage());
+            println!("{STANDALONE_USAGE}");
             return Ok(());
         }
         Some(command) => command,
     };
     match parse_command(&command, args) {
         Some(Ok(command)) => run_command(command, None).await,
-        Some(Err(problem)) => Err(ServeError::Usage(format!("{problem}\n\n{}", usage()))),
-        None => Err(ServeError::Usage(format!(
-            "unknown command `{command}`\n\n{}",
-            usage()
+        Some(Err(problem)) => Err(Error::Usage(format!("{problem}\n\n{STANDALONE_USAGE}"))),
+        None => Err(Error::Usage(format!(
+            "unknown command `{command}`\n\n{STANDALONE_USAGE}"
         ))),
     }
 }
 
-/// Runs an emulator command for `app` (an app's binary), or for a backend at a URL only
-/// (the standalone binary, `app` is `None`).
+/// Runs an emulator command: from an app's binary, or from the standalone one (`app` is
+/// `None`).
 pub(crate) async fn run_command(
     command: EmulatorCommand,
-    app: Option<&App>,
-) -> Result<(), ServeError> {
+    app: Option<&dyn AppHost>,
+) -> Result<(), Error> {
     match command {
-        EmulatorCommand::Init { output } => {
-            let app = app.ok_or_else(|| {
-                ServeError::Usage(
-                    "`emulate --init` writes a bot file from an app's steps: run it from the \
-                     app's binary (`cargo run -- emulate --init`)"
-                        .to_owned(),
-                )
-            })?;
-            let text = starter_file(app);
-            match output {
-                Some(path) => std::fs::write(&path, text)
-                    .map_err(|source| ServeError::Usage(format!("cannot write {path}: {source}"))),
-                None => std::io::stdout()
-                    .write_all(text.as_bytes())
-                    .map_err(ServeError::Io),
-            }
-        }
+        EmulatorCommand::Init { output } => match app {
+            Some(app) => write_output(output.as_deref(), &app.starter_file()),
+            None => Err(Error::Usage(
+                "`emulate --init` writes a bot file from an app's steps: run it from the \
+                 app's binary (`cargo run -- emulate --init`)"
+                    .to_owned(),
+            )),
+        },
         EmulatorCommand::Recording { dir } => {
-            let conversations =
-                RecordedConversation::read(dir.as_ref()).map_err(ServeError::Usage)?;
+            let conversations = RecordedConversation::read(dir.as_ref()).map_err(Error::Usage)?;
             let page = page::recording_router(conversations, &dir);
             serve_page(app, page, &format!("recording in {dir}")).await
         }
         EmulatorCommand::Emulate { bot, backend } => {
             let bot = load(&bot)?;
             let backend = choose_backend(app, backend.as_deref(), &bot)?;
-            emulate(app, bot, backend).await
+            let described = format!("steps: {}", backend.describe());
+            serve_page(app, page::router(bot, backend), &described).await
         }
         EmulatorCommand::Converse {
             bot,
@@ -215,20 +215,36 @@ pub(crate) async fn run_command(
     }
 }
 
-fn load(path: &str) -> Result<BotFile, ServeError> {
-    BotFile::load(path).map_err(|error| ServeError::Usage(error.to_string()))
+/// Writes `text` to the file at `path`, or to standard output.
+fn write_output(path: Option<&str>, text: &str) -> Result<(), Error> {
+    match path {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|source| Error::Usage(format!("cannot write {path}: {source}"))),
+        None => std::io::stdout()
+            .write_all(text.as_bytes())
+            .map_err(Error::Io),
+    }
+}
+
+fn load(path: &str) -> Result<BotFile, Error> {
+    BotFile::load(path).map_err(|error| Error::Usage(error.to_string()))
 }
 
 /// `--backend URL` first, then the app in-process, then the bot file's `backend:`.
 fn choose_backend(
-    app: Option<&App>,
+    app: Option<&dyn AppHost>,
     url: Option<&str>,
     bot: &BotFile,
-) -> Result<Backend, ServeError> {
-    match (url, app, bot.backend()) {
-        (Some(url), _, _) | (None, None, Some(url)) => Ok(Backend::url(url)),
-        (None, Some(app), _) => Ok(Backend::in_process(app)),
-        (None, None, None) => Err(ServeError::Usage(
+) -> Result<Backend, Error> {
+    if let Some(url) = url {
+        return Ok(Backend::url(url));
+    }
+    if let Some(app) = app {
+        return Ok(app.backend());
+    }
+    match bot.backend() {
+        Some(url) => Ok(Backend::url(url)),
+        None => Err(Error::Usage(
             "where are the steps? give the backend's URL with --backend http://host:port (or \
              `backend:` in the bot file)"
                 .to_owned(),
@@ -236,62 +252,72 @@ fn choose_backend(
     }
 }
 
-async fn emulate(app: Option<&App>, bot: BotFile, backend: Backend) -> Result<(), ServeError> {
-    let described = format!("steps: {}", backend.describe());
-    serve_page(app, page::router(bot, backend), &described).await
-}
-
-/// Serves `page` (with the app's own routes, when there is an app) until a shutdown signal.
+/// Serves `page` until Ctrl-C: alone, or beside the app's own routes on the app's server.
 async fn serve_page(
-    app: Option<&App>,
+    app: Option<&dyn AppHost>,
     page: axum::Router,
     described: &str,
-) -> Result<(), ServeError> {
-    let _log = crate::logging::install_default_subscriber();
-    let address = listen_address(
-        std::env::var("CHATLAYER_ADDR").ok(),
-        std::env::var("PORT").ok(),
-    )?;
-    let (router, settings) = match app {
-        Some(app) => {
-            if app
-                .steps()
-                .iter()
-                .any(|step| step.path().starts_with(page::PATH))
-            {
-                return Err(ServeError::Usage(format!(
-                    "a step is served under {}, where the emulator's page goes",
-                    page::PATH
-                )));
-            }
-            (
-                app.standalone_router().merge(page),
-                app.server_settings().clone(),
-            )
+) -> Result<(), Error> {
+    match app {
+        Some(app) => app.serve_page(page, described).await,
+        None => {
+            let address = listen_address()?;
+            let listener = TcpListener::bind(&address)
+                .await
+                .map_err(|source| Error::Bind { address, source })?;
+            let local = listener.local_addr().map_err(Error::Io)?;
+            tracing::info!(
+                "conversation emulator on http://{local}{} ({described})",
+                page::PATH
+            );
+            axum::serve(listener, page)
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await
+                .map_err(Error::Io)
         }
-        None => (page, ServerSettings::default()),
-    };
-    let listener = TcpListener::bind(&address)
-        .await
-        .map_err(|source| ServeError::Bind {
-            address: address.clone(),
-            source,
-        })?;
-    let local = listener.local_addr().map_err(ServeError::Io)?;
-    tracing::info!(
-        "conversation emulator on http://{local}{} ({described})",
-        page::PATH
-    );
-    crate::server::run(listener, router, settings, shutdown_signal())
-        .await
-        .map_err(ServeError::Io)
+    }
 }
 
-async fn converse(bot: &BotFile, backend: &Backend, scripts: &[String]) -> Result<(), ServeError> {
+/// Where the standalone page listens: `CHATLAYER_ADDR`, else `0.0.0.0:$PORT`, else
+/// `127.0.0.1:8080`, as an app's server does.
+fn listen_address() -> Result<String, Error> {
+    address_from(
+        std::env::var("CHATLAYER_ADDR").ok(),
+        std::env::var("PORT").ok(),
+    )
+}
+
+fn address_from(addr: Option<String>, port: Option<String>) -> Result<String, Error> {
+    match (addr, port) {
+        (Some(address), _) => {
+            let valid = address
+                .rsplit_once(':')
+                .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+            if valid {
+                Ok(address)
+            } else {
+                Err(Error::Usage(format!(
+                    "CHATLAYER_ADDR={address:?}: expected host:port, e.g. 127.0.0.1:8080"
+                )))
+            }
+        }
+        (None, Some(port)) => match port.parse::<u16>() {
+            Ok(number) => Ok(format!("0.0.0.0:{number}")),
+            Err(_) => Err(Error::Usage(format!(
+                "PORT={port:?}: expected a port number, e.g. 8080"
+            ))),
+        },
+        (None, None) => Ok("127.0.0.1:8080".to_owned()),
+    }
+}
+
+async fn converse(bot: &BotFile, backend: &Backend, scripts: &[String]) -> Result<(), Error> {
     let paths: Vec<PathBuf> = scripts.iter().map(PathBuf::from).collect();
     let reports = run_scripts(bot, backend, &paths)
         .await
-        .map_err(ServeError::Usage)?;
+        .map_err(Error::Usage)?;
     let mut out = String::new();
     for report in &reports {
         out.push_str(&format!(
@@ -313,11 +339,11 @@ async fn converse(bot: &BotFile, backend: &Backend, scripts: &[String]) -> Resul
     ));
     std::io::stdout()
         .write_all(out.as_bytes())
-        .map_err(ServeError::Io)?;
+        .map_err(Error::Io)?;
     if failed == 0 {
         Ok(())
     } else {
-        Err(ServeError::Usage(format!(
+        Err(Error::Failed(format!(
             "{failed} of {} conversation scripts failed",
             reports.len()
         )))
@@ -370,5 +396,17 @@ mod tests {
             assert!(parse(wrong).unwrap().is_err(), "{wrong:?}");
         }
         assert_eq!(parse(&["serve"]), None);
+    }
+
+    #[test]
+    fn the_page_listens_where_an_apps_server_would() {
+        let at = |addr: Option<&str>, port: Option<&str>| {
+            address_from(addr.map(str::to_owned), port.map(str::to_owned))
+        };
+        assert_eq!(at(None, None).unwrap(), "127.0.0.1:8080");
+        assert_eq!(at(None, Some("9000")).unwrap(), "0.0.0.0:9000");
+        assert_eq!(at(Some("[::1]:81"), Some("9000")).unwrap(), "[::1]:81");
+        assert!(at(Some("nohost"), None).is_err());
+        assert!(at(None, Some("http")).is_err());
     }
 }

@@ -1,5 +1,5 @@
 //! A recording told as conversations: what the bot's real users went through, rebuilt from
-//! the exchanges [`record`](crate::record) kept, for the emulator's page
+//! the exchanges a chatlayer-rs recording kept, for the emulator's page
 //! (`emulate --recording DIR`) and for tests.
 
 use std::collections::HashMap;
@@ -7,10 +7,10 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use super::recorded::{Payload, RecordedExchange as Recorded};
 use super::session::value_text;
 use super::story::{Applied, Story};
 use super::transcript::{Entry, Exchange, SentRequest, shown_texts};
-use crate::record::{Exchange as Recorded, Payload};
 
 /// The parameter Chatlayer sends a session's id in, by which exchanges are grouped.
 const SESSION_ID: &str = "sessionId";
@@ -24,10 +24,9 @@ const SESSION_ID: &str = "sessionId";
 /// neither are the bot's own message blocks.
 ///
 /// ```
-/// use chatlayer_runtime::emulator::RecordedConversation;
-/// use chatlayer_runtime::record::Exchange;
+/// use chatlayer_emulator::{RecordedConversation, RecordedExchange};
 ///
-/// let recorded: Exchange = serde_json::from_str(r#"{
+/// let recorded: RecordedExchange = serde_json::from_str(r#"{
 ///   "recorded_at": "2026-11-21T10:49:03.123456Z",
 ///   "step": "order",
 ///   "method": "POST",
@@ -59,8 +58,8 @@ pub struct RecordedConversation {
 }
 
 impl RecordedConversation {
-    /// Reads the recording in `dir` (the files [`Recording`](crate::record::Recording)
-    /// writes) and tells it, one conversation per session.
+    /// Reads the recording in `dir` (the files chatlayer-runtime's recorder writes, see
+    /// [`RecordedExchange`]) and tells it, one conversation per session.
     pub fn read(dir: &Path) -> Result<Vec<RecordedConversation>, String> {
         let exchanges = Recorded::read_dir(dir)?;
         if exchanges.is_empty() {

@@ -11,7 +11,10 @@ use tower::ServiceExt;
 
 use super::request::Outgoing;
 use super::transcript::SentRequest;
-use crate::testing::Servable;
+
+/// The header a chatlayer-rs step answering with its fallback block sets, naming the error
+/// code (the transcript shows it): chatlayer-runtime's `Fallback::HEADER`.
+pub const FALLBACK_HEADER: &str = "x-chatlayer-fallback";
 
 /// Chatlayer asks API steps to answer within 20 seconds; the emulator waits that long.
 pub const CHATLAYER_TIMEOUT: Duration = Duration::from_secs(20);
@@ -22,7 +25,7 @@ const ANSWER_LIMIT: usize = 16 * 1024 * 1024;
 /// Where the API steps of a bot file are called.
 ///
 /// ```
-/// use chatlayer_runtime::emulator::Backend;
+/// use chatlayer_emulator::Backend;
 ///
 /// // A backend written in anything, served on port 3000:
 /// let backend = Backend::url("http://localhost:3000");
@@ -34,6 +37,19 @@ pub struct Backend {
     base_url: Option<String>,
     client: reqwest::Client,
     timeout: Duration,
+}
+
+/// What [`Backend::in_process`] calls: an axum `Router`, or (with the `app` feature) a
+/// chatlayer-rs `App`.
+pub trait InProcess {
+    /// The router the calls go to.
+    fn into_router(self) -> Router;
+}
+
+impl InProcess for Router {
+    fn into_router(self) -> Router {
+        self
+    }
 }
 
 /// An answer: its status and body, or why none came.
@@ -57,7 +73,7 @@ impl Answered {
         Answered {
             status: status.as_u16(),
             fallback: headers
-                .get(crate::dispatch::FALLBACK_HEADER)
+                .get(FALLBACK_HEADER)
                 .and_then(|value| value.to_str().ok())
                 .map(str::to_owned),
             body,
@@ -74,11 +90,21 @@ pub(crate) enum CallFailure {
 }
 
 impl Backend {
-    /// Calls the steps of `target` in-process: an app (as its standalone server answers)
-    /// or any axum `Router`. A step whose URL is absolute is still called over HTTP.
-    pub fn in_process(target: impl Servable) -> Self {
+    /// Calls the steps of `target` in-process, with no socket: any axum `Router` (a backend
+    /// written with axum), or, with the `app` feature, a chatlayer-rs `App` as its
+    /// standalone server answers. A step whose URL is absolute is still called over HTTP.
+    ///
+    /// ```
+    /// use axum::{Json, Router, routing::post};
+    /// use chatlayer_emulator::Backend;
+    ///
+    /// let router = Router::new().route("/hello", post(|| async { Json(serde_json::json!({})) }));
+    /// let backend = Backend::in_process(router);
+    /// assert_eq!(backend.describe(), "in-process");
+    /// ```
+    pub fn in_process(target: impl InProcess) -> Self {
         Backend {
-            router: Some(target.into_served().router),
+            router: Some(target.into_router()),
             ..Backend::none()
         }
     }

@@ -23,7 +23,7 @@ const MAX_BLOCKS_PER_TURN: usize = 100;
 /// user, and returns what it added to the transcript.
 ///
 /// ```
-/// use chatlayer_runtime::emulator::{Backend, BotFile, Conversation};
+/// use chatlayer_emulator::{Backend, BotFile, Conversation};
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let bot = BotFile::parse(r#"

@@ -16,7 +16,7 @@ use serde_json::Value;
 /// conditions, the `internal.*` values a session starts with, and where to start.
 ///
 /// ```
-/// use chatlayer_runtime::emulator::BotFile;
+/// use chatlayer_emulator::BotFile;
 ///
 /// let bot = BotFile::parse(r#"
 /// start: welcome

@@ -5,11 +5,10 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::App;
-use crate::descriptor::StepDescriptor;
-use crate::schema::BLOCK_ID_EXTENSION;
+use chatlayer_runtime::openapi::BLOCK_ID_EXTENSION;
+use chatlayer_runtime::{App, Method, StepDescriptor};
 
-/// The parameters of [`Context`](crate::Context) and the `internal` value each maps.
+/// The parameters of [`Context`](chatlayer_runtime::Context) and the `internal` value each maps.
 const CONTEXT_ROWS: [(&str, &str); 6] = [
     ("sessionId", "internal.sessionId"),
     ("botId", "internal.botId"),
@@ -24,13 +23,13 @@ const FAILED_BLOCK: &str = "step-failed";
 
 /// A bot file for `app`: a start block whose quick replies lead to one action block per
 /// step, each with a row per parameter (a Dialog state row for each block id, a Variable
-/// row on `internal.*` for each [`Context`](crate::Context) value, a Text row with an
+/// row on `internal.*` for each [`Context`](chatlayer_runtime::Context) value, a Text row with an
 /// example for the others; optional ones commented out), and a message block for every
 /// block id the steps name.
 ///
 /// ```
 /// use chatlayer_runtime::prelude::*;
-/// use chatlayer_runtime::emulator::{BotFile, starter_file};
+/// use chatlayer_emulator::{BotFile, starter_file};
 ///
 /// #[api_step("/order")]
 /// fn order(sku: String, on_success: BlockId) -> Reply { Reply::new() }
@@ -103,7 +102,7 @@ fn action_block(
     let method = step.method().as_str().to_ascii_lowercase();
     let operation = &document["paths"][step.path()][method.as_str()];
     let (properties, required) = parameters(operation, document);
-    let tab = if step.method() == crate::Method::GET {
+    let tab = if step.method() == Method::GET {
         "query"
     } else {
         "body"

@@ -6,8 +6,8 @@ use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
 
+use super::{ArgSpec, FromStepRequest, StepInputs, StepRequest};
 use crate::error::StepError;
-use crate::extract::{ArgSpec, FromStepRequest, StepInputs, StepRequest};
 
 /// A dependency of a step: a value handed to the app with
 /// [`AppBuilder::provide`](crate::AppBuilder::provide), shared by all requests (a database

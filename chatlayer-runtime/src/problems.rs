@@ -1,12 +1,16 @@
-//! [`BuildError`]: everything wrong with an app, found at once when it is built.
+//! Why an app cannot start: [`BuildError`] (everything wrong with it, found at once when it
+//! is built) and [`ServeError`] (why a standalone app stopped, or could not start).
 
 use std::fmt;
+use std::io;
 
 use axum::http::Method;
 
+use crate::config::InvalidVariable;
+
 /// Why an app could not be built: every problem found, not only the first.
 pub struct BuildError {
-    pub(super) problems: Vec<BuildProblem>,
+    pub(crate) problems: Vec<BuildProblem>,
 }
 
 impl BuildError {
@@ -53,12 +57,9 @@ pub enum BuildProblem {
         /// `Dep<Arc<T>>`).
         arc_provided: bool,
     },
-    /// A security setting in the environment cannot be used (see
-    /// [`security`](crate::security)).
-    Environment {
-        /// What is wrong, naming the variable.
-        problem: String,
-    },
+    /// An environment variable has a value that cannot be used (see
+    /// [`config`](crate::config)): which, and why.
+    Environment(InvalidVariable),
     /// A setting names a step the app does not serve.
     UnknownStep {
         /// The builder method, e.g. `auth_for`.
@@ -73,11 +74,11 @@ pub enum BuildProblem {
         path: &'static str,
         /// The step: `module::name at file:line`.
         step: String,
-        /// The builder switch that frees the path, e.g. `serve_docs`.
+        /// The setting that frees the path, e.g. `ApiDocs::serve_page`.
         switch: &'static str,
     },
-    /// The [body budget](crate::AppBuilder::body_budget) is smaller than the
-    /// [body limit](crate::AppBuilder::body_limit): a body of the limit could never be read.
+    /// The [body budget](crate::Limits::body_budget) is smaller than the
+    /// [body limit](crate::Limits::body): a body of the limit could never be read.
     BodyBudgetBelowLimit {
         /// The budget, in bytes.
         budget: usize,
@@ -140,11 +141,12 @@ impl fmt::Display for BuildProblem {
                  itself (for a Dep<Arc<{type_name}>>)\n\
                  help: hand the Arc over with provide_arc(arc) instead: it provides the `{type_name}` inside"
             ),
-            BuildProblem::Environment { problem } => write!(
+            BuildProblem::Environment(invalid) => write!(
                 f,
-                "{problem}\n\
-                 help: fix or unset the variable (the app reads its settings from the \
-                 environment when it is built)"
+                "{invalid}\n\
+                 help: fix or unset {} (the app reads its settings from the environment \
+                 when it is built)",
+                invalid.variable()
             ),
             BuildProblem::UnknownStep { setting, step } => write!(
                 f,
@@ -154,13 +156,14 @@ impl fmt::Display for BuildProblem {
             BuildProblem::ReservedPath { path, step, switch } => write!(
                 f,
                 "step {step} is at {path}, which the app itself serves\n\
-                 help: give the step another path, or switch that off with .{switch}(false)"
+                 help: give the step another path, or switch that off with {switch}(false)"
             ),
             BuildProblem::BodyBudgetBelowLimit { budget, limit } => write!(
                 f,
                 "the body budget ({budget} bytes) is smaller than the body limit ({limit} \
                  bytes): a body of the limit could never be read\n\
-                 help: raise body_budget(..) to several times the limit, or lower body_limit(..)"
+                 help: raise Limits::body_budget(..) to several times the limit, or lower \
+                 Limits::body(..)"
             ),
         }
     }
@@ -191,3 +194,87 @@ impl fmt::Debug for BuildError {
 }
 
 impl std::error::Error for BuildError {}
+
+/// Why a standalone app stopped or could not start.
+#[non_exhaustive]
+pub enum ServeError {
+    /// The app failed its checks.
+    Build(BuildError),
+    /// Environment variables have values that cannot be used: each, and why.
+    Config(Vec<InvalidVariable>),
+    /// The address could not be bound (in use, not local, no permission).
+    Bind {
+        /// The address.
+        address: String,
+        /// The system's reason.
+        source: io::Error,
+    },
+    /// The server failed while running.
+    Io(io::Error),
+    /// The command line of [`App::run`](crate::App::run) cannot be followed: the message
+    /// says why, with the usage.
+    Usage(String),
+    /// The `healthcheck` command found no healthy server: the message says what it saw.
+    Unhealthy(String),
+    /// A command failed: the message says why (e.g. the conversation scripts that failed).
+    Failed(String),
+}
+
+impl From<BuildError> for ServeError {
+    fn from(error: BuildError) -> Self {
+        ServeError::Build(error)
+    }
+}
+
+impl From<InvalidVariable> for ServeError {
+    fn from(error: InvalidVariable) -> Self {
+        ServeError::Config(vec![error])
+    }
+}
+
+impl fmt::Display for ServeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServeError::Build(error) => write!(f, "{error}"),
+            ServeError::Config(problems) => {
+                for (index, invalid) in problems.iter().enumerate() {
+                    if index > 0 {
+                        f.write_str("\n")?;
+                    }
+                    write!(f, "{invalid}")?;
+                }
+                Ok(())
+            }
+            ServeError::Bind { address, source } => write!(
+                f,
+                "cannot listen on {address}: {source}\n\
+                 help: choose another address with CHATLAYER_ADDR=host:port (or PORT=port)"
+            ),
+            ServeError::Io(error) => write!(f, "the server failed: {error}"),
+            ServeError::Usage(message)
+            | ServeError::Unhealthy(message)
+            | ServeError::Failed(message) => f.write_str(message),
+        }
+    }
+}
+
+/// Prints like `Display`, so that `main` returning `Result<(), ServeError>` shows a readable
+/// message.
+impl fmt::Debug for ServeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::error::Error for ServeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ServeError::Build(error) => Some(error),
+            ServeError::Config(problems) => problems
+                .first()
+                .map(|error| error as &(dyn std::error::Error + 'static)),
+            ServeError::Bind { source, .. } | ServeError::Io(source) => Some(source),
+            ServeError::Usage(_) | ServeError::Unhealthy(_) | ServeError::Failed(_) => None,
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! The bridge to chatlayer-rs apps (the `app` feature): conversations against an `App`
+//! in-process, and the `emulate` and `converse` commands of the app's own binary.
+//!
+//! ```no_run
+//! use chatlayer_runtime::prelude::*;
+//!
+//! # #[api_step("/x")] fn x() -> Reply { Reply::new() }
+//! #[tokio::main]
+//! async fn main() -> Result<(), chatlayer_runtime::ServeError> {
+//!     // `cargo run -- emulate bot.yaml`, `cargo run -- converse bot.yaml convos/`
+//!     App::discover().commands(chatlayer_emulator::commands()).run().await
+//! }
+//! ```
+
+mod starter;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use axum::Router;
+use chatlayer_runtime::cli::{Command, CommandFuture};
+use chatlayer_runtime::server::Server;
+use chatlayer_runtime::{App, ServeError};
+
+use super::backend::{Backend, InProcess};
+use super::cli::{self, AppHost};
+use super::error::Error;
+use super::page;
+
+pub use starter::starter_file;
+
+/// How `emulate` is called, for the help text.
+const EMULATE_SYNOPSIS: &str = "emulate BOT_FILE [--backend URL] | --init [FILE] | --recording DIR";
+
+/// What `emulate` does, for the help text.
+const EMULATE_ABOUT: &str = "serve the conversation emulator at /emulator, calling \
+    the steps in-process (or the backend at URL); --init writes a starter bot file for the \
+    steps; --recording shows a recording (CHATLAYER_RECORD), each recorded session as a \
+    conversation";
+
+/// How `converse` is called, for the help text.
+const CONVERSE_SYNOPSIS: &str = "converse BOT_FILE SCRIPT... [--backend URL]";
+
+/// What `converse` does, for the help text.
+const CONVERSE_ABOUT: &str = "run conversation scripts (*.convo.txt, or folders of \
+    them); exits non-zero on the first unmet expectation";
+
+/// The emulator's commands, for [`AppBuilder::commands`](chatlayer_runtime::AppBuilder::commands):
+/// [`Emulate`] and [`Converse`].
+pub fn commands() -> Vec<Arc<dyn Command>> {
+    vec![Arc::new(Emulate), Arc::new(Converse)]
+}
+
+/// `emulate BOT_FILE [--backend URL] | --init [FILE] | --recording DIR`: serves the
+/// emulator page beside the app's steps, calling them in-process (or the backend at URL);
+/// writes a starter bot file for the app's steps; or shows a recording.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Emulate;
+
+/// `converse BOT_FILE SCRIPT... [--backend URL]`: runs conversation scripts against the
+/// app's steps in-process (or the backend at URL), and fails on the first unmet
+/// expectation.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Converse;
+
+impl Command for Emulate {
+    fn name(&self) -> &'static str {
+        "emulate"
+    }
+    fn synopsis(&self) -> &'static str {
+        EMULATE_SYNOPSIS
+    }
+    fn about(&self) -> &'static str {
+        EMULATE_ABOUT
+    }
+    fn run<'a>(&'a self, app: &'a App, args: Vec<String>) -> CommandFuture<'a> {
+        run(app, self.name(), args)
+    }
+}
+
+impl Command for Converse {
+    fn name(&self) -> &'static str {
+        "converse"
+    }
+    fn synopsis(&self) -> &'static str {
+        CONVERSE_SYNOPSIS
+    }
+    fn about(&self) -> &'static str {
+        CONVERSE_ABOUT
+    }
+    fn run<'a>(&'a self, app: &'a App, args: Vec<String>) -> CommandFuture<'a> {
+        run(app, self.name(), args)
+    }
+}
+
+fn run<'a>(app: &'a App, name: &'static str, args: Vec<String>) -> CommandFuture<'a> {
+    Box::pin(async move {
+        let command = match cli::parse_command(name, args.into_iter()) {
+            Some(Ok(command)) => command,
+            Some(Err(problem)) => {
+                return Err(ServeError::Usage(format!(
+                    "{problem}\n\nusage: {}",
+                    if name == "emulate" {
+                        EMULATE_SYNOPSIS
+                    } else {
+                        CONVERSE_SYNOPSIS
+                    }
+                )));
+            }
+            None => unreachable!("`{name}` is an emulator command"),
+        };
+        cli::run_command(command, Some(app as &dyn AppHost))
+            .await
+            .map_err(ServeError::from)
+    })
+}
+
+/// An app is called as its standalone server answers: its router with a JSON 404.
+impl InProcess for &App {
+    fn into_router(self) -> Router {
+        self.standalone_router()
+    }
+}
+
+impl InProcess for App {
+    fn into_router(self) -> Router {
+        self.standalone_router()
+    }
+}
+
+impl AppHost for App {
+    fn backend(&self) -> Backend {
+        Backend::in_process(self)
+    }
+
+    fn starter_file(&self) -> String {
+        starter_file(self)
+    }
+
+    /// Serves `page` beside the app's own routes, on the server the app's environment
+    /// configures.
+    fn serve_page<'a>(
+        &'a self,
+        page: Router,
+        described: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<(), Error>> + Send + 'a>> {
+        Box::pin(async move {
+            if self
+                .steps()
+                .iter()
+                .any(|step| step.path().starts_with(page::PATH))
+            {
+                return Err(Error::Usage(format!(
+                    "a step is served under {}, where the emulator's page goes",
+                    page::PATH
+                )));
+            }
+            let server = Server::from_environment(self.environment())
+                .map_err(|problem| Error::Usage(problem.to_string()))?
+                .for_app(self);
+            tracing::info!(
+                "conversation emulator on http://{}{} ({described})",
+                server.address(),
+                page::PATH
+            );
+            server
+                .serve(self.standalone_router().merge(page))
+                .await
+                .map_err(|error| match error {
+                    ServeError::Bind { address, source } => Error::Bind { address, source },
+                    ServeError::Io(source) => Error::Io(source),
+                    other => Error::Usage(other.to_string()),
+                })
+        })
+    }
+}
+
+impl From<Error> for ServeError {
+    fn from(error: Error) -> Self {
+        match error {
+            Error::Usage(message) => ServeError::Usage(message),
+            Error::Failed(message) => ServeError::Failed(message),
+            Error::Bind { address, source } => ServeError::Bind { address, source },
+            Error::Io(source) => ServeError::Io(source),
+        }
+    }
+}
