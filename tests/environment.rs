@@ -3,11 +3,12 @@
 //! server, `serve_with`, a host's router) and are declared in its OpenAPI document; an app
 //! told to ignore them says so; a program's own logger is kept.
 //!
-//! Tests that need environment variables run in a child process of this test binary, so
-//! that no test changes the environment of another.
+//! The environment is handed to each app (`AppBuilder::environment`) instead of set in the
+//! process, so that no test changes the environment of another.
 
 use std::process::Command;
 
+use chatlayer_runtime::config::{Environment, Variable};
 use chatlayer_runtime::prelude::*;
 use chatlayer_runtime::testing::TestServer;
 use chatlayer_tests::logs::Logs;
@@ -22,56 +23,16 @@ async fn hello(name: String) -> Reply {
     Reply::new().add_message(format!("Hello {name}"))
 }
 
-/// Runs the ignored test `name` of this binary in a child process with `env`, and asserts
-/// that it ran and passed.
-fn run_child(name: &str, env: &[(&str, &str)]) {
-    let mut command = Command::new(std::env::current_exe().unwrap());
-    command.args([
-        "--exact",
-        name,
-        "--ignored",
-        "--nocapture",
-        "--test-threads=1",
-    ]);
-    for (variable, value) in env {
-        command.env(variable, value);
-    }
-    let output = command.output().unwrap();
-    let text = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && text.contains("1 passed"),
-        "{name} failed in the child:\n{text}"
-    );
-}
-
-/// The child runs only where the parent set the variable; elsewhere (`--include-ignored`)
-/// it has nothing to check.
-fn child_environment(variable: &str) -> Option<String> {
-    let value = std::env::var(variable).ok();
-    if value.is_none() {
-        eprintln!("skipped: run by its parent test, with {variable} set");
-    }
-    value
-}
-
-#[test]
-fn a_token_in_the_environment_protects_every_entry_point() {
-    run_child(
-        "every_entry_point_is_protected",
-        &[("CHATLAYER_BEARER_TOKEN", TOKEN)],
-    );
-}
-
 /// Before, the environment protected `serve()` only: `serve_with` and the router of an
-/// embedding app answered 200 to anyone, and the document declared nothing.
+/// embedding app answered 200 to anyone, and the document declared nothing. The
+/// environment is handed to the app (`AppBuilder::environment`), as the process's would be
+/// read, so no test changes another's.
 #[tokio::test]
-#[ignore = "run in a child process by a_token_in_the_environment_protects_every_entry_point"]
-async fn every_entry_point_is_protected() {
-    let Some(token) = child_environment("CHATLAYER_BEARER_TOKEN") else {
-        return;
-    };
-    let app = App::from_steps([hello::STEP]).build().unwrap();
+async fn a_token_in_the_environment_protects_every_entry_point() {
+    let app = App::from_steps([hello::STEP])
+        .environment(Environment::empty().with(Variable::BearerToken, TOKEN))
+        .build()
+        .unwrap();
     assert_eq!(app.openapi().security.len(), 1, "the document declares it");
 
     // `serve_with`, through the test server.
@@ -93,7 +54,7 @@ async fn every_entry_point_is_protected() {
         assert_eq!(refused.status(), 401, "{url}");
         let admitted = client
             .post(&url)
-            .bearer_auth(&token)
+            .bearer_auth(TOKEN)
             .json(&json!({ "name": "Ada" }))
             .send()
             .await
@@ -109,22 +70,11 @@ async fn every_entry_point_is_protected() {
     assert_eq!(document["security"], json!([{ "bearerAuth": [] }]));
 }
 
-#[test]
-fn an_app_that_ignores_the_environment_says_what_nothing_applies() {
-    run_child(
-        "ignoring_the_environment_is_not_silent",
-        &[("CHATLAYER_SIGNATURE_SECRET", "s3cret")],
-    );
-}
-
 #[tokio::test]
-#[ignore = "run in a child process by an_app_that_ignores_the_environment_says_what_nothing_applies"]
-async fn ignoring_the_environment_is_not_silent() {
-    if child_environment("CHATLAYER_SIGNATURE_SECRET").is_none() {
-        return;
-    }
+async fn an_app_that_ignores_the_environment_says_what_nothing_applies() {
     let logs = Logs::capture();
     let app = App::from_steps([hello::STEP])
+        .environment(Environment::empty().with(Variable::SignatureSecret, "s3cret"))
         .security(chatlayer_runtime::security::Security::new().from_env(false))
         .build()
         .unwrap();

@@ -397,6 +397,10 @@ fn the_document_is_deterministic_and_round_trips() {
 }
 
 #[test]
+#[cfg_attr(
+    not(tool_openapi_spec_validator),
+    ignore = "needs openapi-spec-validator; .ci/run installs it"
+)]
 fn every_document_here_passes_the_openapi_validator() {
     let app = App::from_steps([
         renames::renamed::STEP,
@@ -443,6 +447,10 @@ mod booking {
 
 /// Before, only JSON bodies were documented, and the session keys a step writes were prose.
 #[test]
+#[cfg_attr(
+    not(tool_openapi_spec_validator),
+    ignore = "needs openapi-spec-validator; .ci/run installs it"
+)]
 fn other_encodings_and_the_session_data_type_are_documented() {
     let app = App::from_steps([booking::book::STEP, kinds::status::STEP])
         .docs(chatlayer_runtime::openapi::ApiDocs::new().tag("booking", "Booking slots."))
@@ -494,6 +502,7 @@ fn other_encodings_and_the_session_data_type_are_documented() {
 /// open or protected. Before, an open app's document had 11 errors there (no servers, no
 /// `security` on open operations).
 #[test]
+#[cfg_attr(not(tool_redocly), ignore = "needs Redocly's CLI; .ci/run installs it")]
 fn documents_pass_redocly_s_recommended_rules() {
     let open = App::from_steps([booking::book::STEP, kinds::status::STEP, kinds::route::STEP])
         .docs(

@@ -3,23 +3,30 @@
 //! refused before reading, encodings read or refused by name, JSON everywhere, and the
 //! protocol's corners decided.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chatlayer_runtime::prelude::*;
 use chatlayer_runtime::server::Server;
 use chatlayer_runtime::testing::TestServer;
 use chatlayer_tests::logs::Logs;
-use chatlayer_tests::{post_json, send, serve, serve_on};
+use chatlayer_tests::{Calls, post_json, send, serve, serve_on};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// Runs only when the order is well formed.
-static ORDERS: AtomicUsize = AtomicUsize::new(0);
+/// The calls of each step of one server, so that tests running at once never count each
+/// other's.
+#[derive(Default)]
+struct Counts {
+    /// Orders run only when the order is well formed.
+    orders: Calls,
+    /// A HEAD must not run the lookup.
+    lookups: Calls,
+}
 
 /// Orders `quantity` of `sku`; failures go to `on_failure`.
 #[api_step("/order", fallback = on_failure)]
-async fn order(sku: String, quantity: u32, on_failure: BlockId) -> Reply {
-    ORDERS.fetch_add(1, Ordering::SeqCst);
+async fn order(sku: String, quantity: u32, on_failure: BlockId, counts: Dep<Counts>) -> Reply {
+    counts.orders.record();
     Reply::new().add_message(format!("{quantity} x {sku}"))
 }
 
@@ -35,25 +42,30 @@ async fn any(value: serde_json::Value) -> Reply {
     Reply::new().add_message(format!("an array: {}", value.is_array()))
 }
 
-/// Counts the times it runs: a HEAD must not run it.
-static LOOKUPS: AtomicUsize = AtomicUsize::new(0);
-
 /// A GET step.
 #[api_step("/lookup", method = GET)]
-async fn lookup() -> Reply {
-    LOOKUPS.fetch_add(1, Ordering::SeqCst);
+async fn lookup(counts: Dep<Counts>) -> Reply {
+    counts.lookups.record();
     Reply::new().add_message("found")
 }
 
 async fn server() -> TestServer {
-    serve_on(
+    counted_server().await.0
+}
+
+/// The server, and the calls its steps count.
+async fn counted_server() -> (TestServer, Arc<Counts>) {
+    let counts = Arc::new(Counts::default());
+    let server = serve_on(
         Server::new().read_timeout(Duration::from_secs(5)),
         App::from_steps([order::STEP, echo::STEP, lookup::STEP, any::STEP])
+            .provide_arc(Arc::clone(&counts))
             .limits(chatlayer_runtime::Limits::new().body(64 * 1024))
             .build()
             .unwrap(),
     )
-    .await
+    .await;
+    (server, counts)
 }
 
 /// Writes `request` on a fresh connection and reads what comes back until the server closes
@@ -75,7 +87,13 @@ async fn exchange(server: &TestServer, request: &[u8], wait: Duration) -> String
 #[tokio::test]
 async fn caller_text_is_bounded_and_escaped_in_answers_and_logs() {
     let logs = Logs::capture();
-    let server = serve(App::from_steps([order::STEP, echo::STEP]).build().unwrap()).await;
+    let server = serve(
+        App::from_steps([order::STEP, echo::STEP])
+            .provide(Counts::default())
+            .build()
+            .unwrap(),
+    )
+    .await;
     let huge = "9".repeat(1_000_000) + "x";
     let body = json!({ "sku": "A1", "quantity": huge, "on_failure": "oops" }).to_string();
     let answer = send(
@@ -130,7 +148,7 @@ async fn caller_text_is_bounded_and_escaped_in_answers_and_logs() {
 /// Before, each of these got `400 invalid_body`, skipping the fallback block in the body.
 #[tokio::test]
 async fn valid_json_reaches_the_parameters_and_only_the_bad_one_fails() {
-    let server = server().await;
+    let (server, counts) = counted_server().await;
     let deep = format!("{}0{}", "[".repeat(200), "]".repeat(200));
     let digits = "7".repeat(5_000);
     for (what, body) in [
@@ -154,7 +172,7 @@ async fn valid_json_reaches_the_parameters_and_only_the_bad_one_fails() {
         assert_eq!(answer.status, 200, "{what}: {}", answer.json);
         assert_eq!(answer.json["action"]["nextDialogstate"], "fb", "{what}");
     }
-    let before = ORDERS.load(Ordering::SeqCst);
+    let before = counts.orders.count();
     for (what, body) in [
         (
             "nesting deeper than 128",
@@ -180,7 +198,7 @@ async fn valid_json_reaches_the_parameters_and_only_the_bad_one_fails() {
             answer.json
         );
     }
-    assert_eq!(ORDERS.load(Ordering::SeqCst), before + 2);
+    assert_eq!(counts.orders.count(), before + 2);
     let surrogate = send(
         &server,
         reqwest::Method::POST,
@@ -385,9 +403,9 @@ async fn a_body_of_too_many_values_is_refused() {
 
 #[tokio::test]
 async fn head_connect_and_host_are_decided() {
-    let server = server().await;
+    let (server, counts) = counted_server().await;
     // HEAD would run a GET step: refused, and the step does not run.
-    let before = LOOKUPS.load(Ordering::SeqCst);
+    let before = counts.lookups.count();
     let head = reqwest::Client::new()
         .head(server.url("/lookup"))
         .send()
@@ -395,7 +413,7 @@ async fn head_connect_and_host_are_decided() {
         .unwrap();
     assert_eq!(head.status(), 405);
     assert_eq!(head.headers()["allow"], "GET");
-    assert_eq!(LOOKUPS.load(Ordering::SeqCst), before);
+    assert_eq!(counts.lookups.count(), before);
 
     let answer = exchange(
         &server,

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::attack::{self, AttackSettings};
+use crate::attack::{self, AttackSettings, Target};
 use crate::compile::CompileSettings;
 use crate::load::LoadSettings;
 use crate::memory::{self, MemorySettings};
@@ -214,9 +214,15 @@ pub fn run(options: &Options) -> Result<()> {
                 )?;
             }
             if matches!(command, "all" | "attack") {
-                let binary = match &options.binary {
-                    Some(binary) => binary.clone(),
-                    None => tools::build_rust_servers()?.join("quickstart"),
+                let targets = match &options.binary {
+                    Some(binary) => vec![Target::quickstart(binary.clone())],
+                    None => {
+                        let built = tools::build_rust_servers()?;
+                        vec![
+                            Target::quickstart(built.join("quickstart")),
+                            Target::embedded(built.join("embed-axum")),
+                        ]
+                    }
                 };
                 tools::ensure_wrk()?;
                 let settings = if options.short {
@@ -224,7 +230,7 @@ pub fn run(options: &Options) -> Result<()> {
                 } else {
                     AttackSettings::FULL
                 };
-                let report = attack::run(settings, &binary, pinning, &results.join("attack.md"))?;
+                let report = attack::run(settings, &targets, pinning, &results.join("attack.md"))?;
                 println!("{report}");
             }
             if matches!(command, "all" | "memory") {
@@ -295,10 +301,13 @@ fn smoke(pinning: Pinning) -> Result<()> {
         pinning,
         &results,
     )?;
-    let quickstart = tools::build_rust_servers()?.join("quickstart");
+    let built = tools::build_rust_servers()?;
     let report = attack::run(
         AttackSettings::SHORT,
-        &quickstart,
+        &[
+            Target::quickstart(built.join("quickstart")),
+            Target::embedded(built.join("embed-axum")),
+        ],
         pinning,
         &results.join("attack.md"),
     )?;
@@ -311,7 +320,7 @@ fn smoke(pinning: Pinning) -> Result<()> {
     println!("{report}");
     let report = rolling::run(
         RollingSettings::SHORT,
-        &quickstart,
+        &built.join("quickstart"),
         pinning,
         &results.join("rolling.md"),
     )?;

@@ -157,6 +157,8 @@ pub fn build_rust_servers() -> Result<PathBuf> {
             "-p",
             "quickstart",
             "-p",
+            "embed-axum",
+            "-p",
             "chatlayer-bench",
             "--bins",
         ])

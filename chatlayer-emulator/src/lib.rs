@@ -59,4 +59,5 @@ pub use session::Change;
 pub use transcript::{Entry, Exchange, SentRequest, render};
 
 #[cfg(feature = "app")]
+#[cfg_attr(docsrs, doc(cfg(feature = "app")))]
 pub use app::{Converse, Emulate, commands, starter_file};

@@ -59,7 +59,7 @@ pub struct RecordedConversation {
 
 impl RecordedConversation {
     /// Reads the recording in `dir` (the files chatlayer-runtime's recorder writes, see
-    /// [`RecordedExchange`]) and tells it, one conversation per session.
+    /// [`RecordedExchange`](crate::RecordedExchange)) and tells it, one conversation per session.
     pub fn read(dir: &Path) -> Result<Vec<RecordedConversation>, String> {
         let exchanges = Recorded::read_dir(dir)?;
         if exchanges.is_empty() {

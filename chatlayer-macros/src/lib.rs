@@ -6,7 +6,7 @@
 //!
 //! The crate is a pipeline, one stage per module: `attr` (the attribute's grammar) and
 //! `function` (the annotated function, parsed signature-only) are read; `model` validates
-//! them into one resolved [`model::StepModel`], with `path`, `case` and `context` (is the
+//! them into one resolved `model::StepModel`, with `path`, `case` and `context` (is the
 //! function in an `impl` block?) as helpers, reporting every problem through `errors`;
 //! `expand` prints the model: the user's function, the step's descriptor and registration.
 //! `options` lists the attributes' options, for the parser and for the documentation.

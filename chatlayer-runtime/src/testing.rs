@@ -1,6 +1,6 @@
 //! Test harnesses: [`TestClient`] calls steps in-process, the way Chatlayer would, and reads
 //! their replies; [`TestServer`] serves an app on a real local socket for HTTP clients; both
-//! take an [`App`] or any axum `Router` (a host app with its own routes, layers and
+//! take an [`App`](crate::App) or any axum `Router` (a host app with its own routes, layers and
 //! prefixes). [`wire`] shows what a step function's return value becomes on the wire, for
 //! unit tests that call the function directly. The `chatlayer-emulator` crate runs whole
 //! conversations from a bot file.
@@ -53,7 +53,7 @@ pub fn wire(step: &StepDescriptor, output: impl IntoReply) -> Result<Value, Step
     output.into_reply()?.to_json(step.namespace())
 }
 
-/// Calls the steps of an [`App`] in-process, through the same router a server uses (no
+/// Calls the steps of an [`App`](crate::App) in-process, through the same router a server uses (no
 /// socket), and parses what they answer.
 ///
 /// ```
@@ -238,7 +238,7 @@ impl TestResponse {
 }
 
 /// An app (or any axum `Router`) served on a free port of `127.0.0.1` in the background, for
-/// tests that use a real HTTP client, by the same server as [`App::serve`] (timeouts, the
+/// tests that use a real HTTP client, by the same server as [`App::serve`](crate::App::serve) (timeouts, the
 /// caller's address for an IP allow-list, graceful drain). Stops gracefully on
 /// [`stop`](Self::stop), or when dropped.
 ///

@@ -84,3 +84,21 @@ pub async fn post_json(server: &TestServer, path: &str, body: &Value) -> Answer 
     )
     .await
 }
+
+/// How many times a step ran, counted for one app: a test hands its own to the app with
+/// `provide_arc`, so tests running at once never see each other's calls (a `static` counter
+/// shared by two tests in one binary made a count flaky).
+#[derive(Debug, Default)]
+pub struct Calls(std::sync::atomic::AtomicUsize);
+
+impl Calls {
+    /// Counts one call.
+    pub fn record(&self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The calls so far.
+    pub fn count(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}

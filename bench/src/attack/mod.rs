@@ -1,5 +1,6 @@
-//! The attack harness: what one machine can do to the quickstart's release binary, and
-//! whether the server stays available (`chatlayer-bench -- attack`; its short form runs in
+//! The attack harness: what one machine can do to the quickstart's release binary and to the
+//! `embed-axum` example's (steps inside a host axum app, on the framework's `Server`), and
+//! whether each server stays available (`chatlayer-bench -- attack`; its short form runs in
 //! the smoke run, so in CI).
 //!
 //! | attack | target |
@@ -14,6 +15,7 @@ mod probe;
 mod shutdown;
 mod silent;
 mod slow;
+mod target;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -23,9 +25,10 @@ use std::time::Duration;
 use crate::machine;
 use crate::process::{Pinning, Server, free_addr};
 use crate::report::thousands;
-use crate::{ORDER_REQUEST, Result, http, target_dir, tools};
+use crate::{Result, http, target_dir, tools};
 
 pub use silent::hold;
+pub use target::Target;
 
 /// How hard to attack.
 #[derive(Clone, Copy, Debug)]
@@ -89,17 +92,40 @@ struct Finding {
     met: bool,
 }
 
-/// Runs every attack against `binary` (the quickstart, or a server that serves the same
-/// `/order` step on `CHATLAYER_ADDR`), and returns the report (Markdown). Fails when a
-/// target is missed, after writing the report.
+/// Runs every attack against each target (the quickstart, the embedded example, or any
+/// server on `CHATLAYER_ADDR` answering a target's step), and returns the report
+/// (Markdown). Fails when a target is missed, after writing the report.
 pub fn run(
     settings: AttackSettings,
-    binary: &Path,
+    targets: &[Target],
     pinning: Pinning,
     report: &Path,
 ) -> Result<String> {
     raise_open_files_limit();
-    let log_dir = target_dir().join("bench").join("attack");
+    let mut findings = Vec::new();
+    for target in targets {
+        findings.extend(attack(settings, target, pinning)?);
+    }
+    let markdown = markdown(&findings, targets);
+    tools::write(report, &markdown)?;
+    let missed: Vec<&str> = findings
+        .iter()
+        .filter(|finding| !finding.met)
+        .map(|finding| finding.attack.as_str())
+        .collect();
+    if missed.is_empty() {
+        Ok(markdown)
+    } else {
+        Err(format!(
+            "attack targets missed: {}\n\n{markdown}",
+            missed.join("; ")
+        ))
+    }
+}
+
+/// Every attack against `target`, each on a fresh server.
+fn attack(settings: AttackSettings, target: &Target, pinning: Pinning) -> Result<Vec<Finding>> {
+    let log_dir = target_dir().join("bench").join("attack").join(target.name);
     let mut findings = Vec::new();
 
     // 1. Silent connections, at this machine's file limit and at a low one.
@@ -107,9 +133,15 @@ pub fn run(
         (None, settings.silent),
         (Some(settings.low_limit.0), settings.low_limit.1),
     ] {
-        let (mut server, addr) = start(binary, limit, &log_dir, "silent")?;
-        let result = silent::run(addr, connections, settings.per_helper, settings.silent_hold)?;
-        let alive = still_serving(&mut server, addr);
+        let (mut server, addr) = start(target, limit, &log_dir, "silent")?;
+        let result = silent::run(
+            addr,
+            target,
+            connections,
+            settings.per_helper,
+            settings.silent_hold,
+        )?;
+        let alive = still_serving(&mut server, target, addr);
         let limit = limit.map_or("this machine's file limit".to_owned(), |limit| {
             format!("a file limit of {}", count(limit as usize))
         });
@@ -127,9 +159,9 @@ pub fn run(
     }
 
     // 2. Slow bodies over HTTP/1 and HTTP/2.
-    let (mut server, addr) = start(binary, None, &log_dir, "slow-http1")?;
-    let result = slow::http1(addr, settings.slow_http1, settings.slow_hold)?;
-    let alive = still_serving(&mut server, addr);
+    let (mut server, addr) = start(target, None, &log_dir, "slow-http1")?;
+    let result = slow::http1(addr, target, settings.slow_http1, settings.slow_hold)?;
+    let alive = still_serving(&mut server, target, addr);
     findings.push(Finding {
         attack: format!(
             "{} HTTP/1 bodies trickled a byte a second",
@@ -139,10 +171,10 @@ pub fn run(
         result: result.probes.describe(),
         met: result.probes.all_answered() && alive,
     });
-    let (mut server, addr) = start(binary, None, &log_dir, "slow-http2")?;
+    let (mut server, addr) = start(target, None, &log_dir, "slow-http2")?;
     let (connections, streams) = settings.slow_http2;
-    let result = slow::http2(addr, connections, streams, settings.slow_hold)?;
-    let alive = still_serving(&mut server, addr);
+    let result = slow::http2(addr, target, connections, streams, settings.slow_hold)?;
+    let alive = still_serving(&mut server, target, addr);
     findings.push(Finding {
         attack: format!(
             "{} HTTP/2 streams tried on {connections} connections, {} admitted by the server's \
@@ -156,18 +188,16 @@ pub fn run(
     });
 
     // 3. SIGTERM under load.
-    let (mut server, addr) = start(binary, None, &log_dir, "shutdown")?;
-    let body_file = tools::tools_dir().join("order.json");
-    tools::write(&body_file, ORDER_REQUEST)?;
-    let (connections, length, signal_at) = settings.shutdown;
+    let (mut server, addr) = start(target, None, &log_dir, "shutdown")?;
+    let body_file = tools::tools_dir().join(format!("{}-request.json", target.name));
+    tools::write(&body_file, target.body)?;
+    let (connections, _, signal_at) = settings.shutdown;
     let result = shutdown::run(
         &mut server,
         addr,
-        &body_file,
+        (target.step, &body_file),
         pinning,
-        connections,
-        length,
-        signal_at,
+        settings.shutdown,
     )?;
     findings.push(Finding {
         attack: format!(
@@ -193,21 +223,10 @@ pub fn run(
         met: result.unanswered() == 0 && result.clean_exit,
     });
 
-    let markdown = markdown(&findings);
-    tools::write(report, &markdown)?;
-    let missed: Vec<&str> = findings
-        .iter()
-        .filter(|finding| !finding.met)
-        .map(|finding| finding.attack.as_str())
-        .collect();
-    if missed.is_empty() {
-        Ok(markdown)
-    } else {
-        Err(format!(
-            "attack targets missed: {}\n\n{markdown}",
-            missed.join("; ")
-        ))
+    for finding in &mut findings {
+        finding.attack = format!("{}: {}", target.name, finding.attack);
     }
+    Ok(findings)
 }
 
 /// `20000` as `20,000`.
@@ -215,14 +234,23 @@ fn count(value: usize) -> String {
     thousands(value as f64)
 }
 
-fn markdown(findings: &[Finding]) -> String {
+fn markdown(findings: &[Finding], targets: &[Target]) -> String {
+    let servers: Vec<String> = targets
+        .iter()
+        .map(|target| {
+            format!(
+                "{} (probed with `GET {}` and `POST {}`)",
+                target.name, target.health, target.step
+            )
+        })
+        .collect();
     let mut text = format!(
-        "#### The attacks\n\nOne client machine against the quickstart's release binary on the \
-         same machine ({}; `cargo run --release -p chatlayer-bench -- attack`), a fresh server \
-         per attack, probed while the attack is in place with `GET /healthz` and \
-         `POST /order` on fresh connections every 100 ms.\n\n\
+        "#### The attacks\n\nOne client machine against release binaries on the same machine \
+         ({}; `cargo run --release -p chatlayer-bench -- attack`): {}. A fresh server per \
+         attack, probed while the attack is in place on fresh connections every 100 ms.\n\n\
          | Attack | Target | Result | Met |\n|---|---|---|---|\n",
-        machine::hardware_line()
+        machine::hardware_line(),
+        servers.join("; ")
     );
     for finding in findings {
         text.push_str(&format!(
@@ -236,10 +264,10 @@ fn markdown(findings: &[Finding]) -> String {
     text
 }
 
-/// Starts the quickstart on a free port, with `limit` open files when given, and waits
-/// until it places orders.
+/// Starts `target` on a free port, with `limit` open files when given, and waits until its
+/// step answers.
 fn start(
-    binary: &Path,
+    target: &Target,
     limit: Option<u64>,
     log_dir: &Path,
     name: &str,
@@ -251,24 +279,34 @@ fn start(
             command
                 .arg(format!("--nofile={limit}:{limit}"))
                 .arg("--")
-                .arg(binary);
+                .arg(&target.binary);
             command
         }
-        None => Command::new(binary),
+        None => Command::new(&target.binary),
     };
     command
         .env("CHATLAYER_ADDR", addr.to_string())
         .env("RUST_LOG", "warn");
     let log = log_dir.join(format!("{name}.log"));
     let _ = std::fs::create_dir_all(log_dir);
-    let mut server = Server::start(&format!("quickstart ({name})"), command, &log)?;
-    server.wait_ready(Duration::from_secs(20), || http::place_order(addr))?;
+    let mut server = Server::start(&format!("{} ({name})", target.name), command, &log)?;
+    server.wait_ready(Duration::from_secs(20), || call_step(target, addr))?;
     Ok((server, addr))
 }
 
-/// Whether the server is still running and placing orders after an attack.
-fn still_serving(server: &mut Server, addr: SocketAddr) -> bool {
-    server.wait_exit(Duration::ZERO).is_none() && http::place_order(addr).is_ok()
+/// Whether the server is still running and answering its step after an attack.
+fn still_serving(server: &mut Server, target: &Target, addr: SocketAddr) -> bool {
+    server.wait_exit(Duration::ZERO).is_none() && call_step(target, addr).is_ok()
+}
+
+/// Calls `target`'s step: `Ok` when it is answered 200 with the step's own reply.
+fn call_step(target: &Target, addr: SocketAddr) -> Result<()> {
+    let answer = http::post_json(addr, target.step, target.body)?;
+    if answer.status == 200 && String::from_utf8_lossy(&answer.body).contains(target.answers) {
+        Ok(())
+    } else {
+        Err(format!("{} answered HTTP {}", target.step, answer.status))
+    }
 }
 
 /// A runtime for the attackers, the probe and the memory harness's clients.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::ORDER_REQUEST;
+use super::target::Target;
 use crate::http::{self, Answer};
 
 /// How long a probe waits for its answer: far longer than a healthy server takes.
@@ -17,9 +17,9 @@ const PROBE_DEADLINE: Duration = Duration::from_secs(3);
 /// What the probes saw.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Probes {
-    /// `GET /healthz` sent, and answered 200.
+    /// The liveness probe sent, and answered 200.
     pub health: (u32, u32),
-    /// `POST /order` sent, and answered 200 with the order's reply.
+    /// The step called, and answered 200 with the step's own reply.
     pub order: (u32, u32),
 }
 
@@ -32,7 +32,7 @@ impl Probes {
     /// `answered/sent` for both, for the report.
     pub fn describe(&self) -> String {
         format!(
-            "`/healthz` {}/{}, `/order` {}/{}",
+            "health {}/{}, step {}/{}",
             self.health.1, self.health.0, self.order.1, self.order.0
         )
     }
@@ -42,6 +42,7 @@ impl Probes {
 /// a probe left waiting does not delay the next; waits for the last ones' answers.
 pub async fn probe_until(
     addr: SocketAddr,
+    target: &Target,
     every: Duration,
     until: impl std::future::Future<Output = ()>,
 ) -> Probes {
@@ -53,15 +54,17 @@ pub async fn probe_until(
             () = &mut until => break,
             _ = ticks.tick() => {}
         }
+        let (health_path, step, body, answers) =
+            (target.health, target.step, target.body, target.answers);
         sent.push(tokio::spawn(async move {
             let health = matches!(
-                request(addr, "GET", "/healthz", "").await,
+                request(addr, "GET", health_path, "").await,
                 Ok(Answer { status: 200, .. })
             );
             let order = matches!(
-                request(addr, "POST", "/order", ORDER_REQUEST).await,
+                request(addr, "POST", step, body).await,
                 Ok(Answer { status: 200, body, .. })
-                    if String::from_utf8_lossy(&body).contains("\"nextDialogstate\":\"thanks\"")
+                    if String::from_utf8_lossy(&body).contains(answers)
             );
             (health, order)
         }));

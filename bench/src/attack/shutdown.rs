@@ -34,19 +34,18 @@ impl ShutdownResult {
     }
 }
 
-/// Loads `server` at `addr` with `connections` for `run`, sending SIGTERM after `signal_at`.
+/// Loads `server` at `addr` (wrk posting `body_file` to `step`) with `connections` for
+/// `run`, sending SIGTERM after `signal_at`.
 pub fn run(
     server: &mut Server,
     addr: SocketAddr,
-    body_file: &Path,
+    (step, body_file): (&'static str, &Path),
     pinning: Pinning,
-    connections: u32,
-    run: Duration,
-    signal_at: Duration,
+    (connections, run, signal_at): (u32, Duration, Duration),
 ) -> Result<ShutdownResult> {
     let body_file = body_file.to_path_buf();
     let load =
-        std::thread::spawn(move || run_wrk(pinning, addr, "/order", &body_file, connections, run));
+        std::thread::spawn(move || run_wrk(pinning, addr, step, &body_file, connections, run));
     std::thread::sleep(signal_at);
     server.terminate()?;
     let sample = load.join().map_err(|_| "the wrk thread panicked")??;

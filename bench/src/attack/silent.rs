@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use super::probe::{Probes, probe_until};
+use super::target::Target;
 use crate::Result;
 
 /// One run of the silent-connection attack.
@@ -26,6 +27,7 @@ pub struct SilentResult {
 /// `per_helper` each, then probes the server while they are held for `hold`.
 pub fn run(
     addr: SocketAddr,
+    target: &Target,
     connections: usize,
     per_helper: usize,
     hold: Duration,
@@ -48,7 +50,13 @@ pub fn run(
             opened += ok;
             failed += bad;
         }
-        let probes = probe_until(addr, Duration::from_millis(100), tokio::time::sleep(hold)).await;
+        let probes = probe_until(
+            addr,
+            target,
+            Duration::from_millis(100),
+            tokio::time::sleep(hold),
+        )
+        .await;
         for mut helper in helpers {
             // Closing its stdin ends a helper and its connections.
             drop(helper.stdin.take());

@@ -11,6 +11,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 use super::probe::{Probes, probe_until};
+use super::target::Target;
 use crate::Result;
 
 /// One run of the slow-body attack.
@@ -25,16 +26,28 @@ pub struct SlowResult {
     pub probes: Probes,
 }
 
-/// The body's headers promise 100 bytes; one comes every second.
-const HEADERS: &[u8] = b"POST /order HTTP/1.1\r\nHost: attack\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{";
+/// The headers of a body to `step` that promise 100 bytes; one comes every second.
+fn headers(step: &str) -> Vec<u8> {
+    format!(
+        "POST {step} HTTP/1.1\r\nHost: attack\r\nContent-Type: application/json\r\n\
+         Content-Length: 100\r\n\r\n{{"
+    )
+    .into_bytes()
+}
 
 /// `connections` HTTP/1 connections trickling bodies for `hold`, probed meanwhile.
-pub fn http1(addr: SocketAddr, connections: usize, hold: Duration) -> Result<SlowResult> {
+pub fn http1(
+    addr: SocketAddr,
+    target: &Target,
+    connections: usize,
+    hold: Duration,
+) -> Result<SlowResult> {
+    let headers = headers(target.step);
     super::runtime()?.block_on(async {
         let mut streams = Vec::with_capacity(connections);
         for _ in 0..connections {
             if let Ok(mut stream) = TcpStream::connect(addr).await
-                && stream.write_all(HEADERS).await.is_ok()
+                && stream.write_all(&headers).await.is_ok()
             {
                 streams.push(stream);
             }
@@ -49,7 +62,7 @@ pub fn http1(addr: SocketAddr, connections: usize, hold: Duration) -> Result<Slo
                 }
             }
         };
-        let probes = probe_until(addr, Duration::from_millis(100), trickle).await;
+        let probes = probe_until(addr, target, Duration::from_millis(100), trickle).await;
         Ok(SlowResult {
             trickling,
             refused: 0,
@@ -62,6 +75,7 @@ pub fn http1(addr: SocketAddr, connections: usize, hold: Duration) -> Result<Slo
 /// their bodies for `hold`, probed meanwhile.
 pub fn http2(
     addr: SocketAddr,
+    target: &Target,
     connections: usize,
     streams: usize,
     hold: Duration,
@@ -90,7 +104,7 @@ pub fn http2(
             };
             let mut sent = 0;
             for _ in 0..streams {
-                let request = axum::http::Request::post(format!("http://{addr}/order"))
+                let request = axum::http::Request::post(format!("http://{addr}{}", target.step))
                     .header("content-type", "application/json")
                     .header("content-length", "100")
                     .body(())
@@ -120,7 +134,7 @@ pub fn http2(
             }
             drop(responses);
         };
-        let probes = probe_until(addr, Duration::from_millis(100), trickle).await;
+        let probes = probe_until(addr, target, Duration::from_millis(100), trickle).await;
         Ok(SlowResult {
             trickling: admitted,
             refused: tried - admitted,

@@ -103,7 +103,7 @@ impl App {
     /// through `inventory` and sorted by path, method, module and name.
     ///
     /// A crate that nothing in the binary refers to is not linked, and its steps are not
-    /// found: see [`BuildProblem::NoSteps`].
+    /// found: see [`BuildProblem::NoSteps`](crate::BuildProblem::NoSteps).
     pub fn discover() -> AppBuilder {
         AppBuilder::new(descriptor::registered(), true)
     }

@@ -2,9 +2,9 @@
 //! step's own events nest inside it), one access line when it is answered, and the
 //! Prometheus metrics served at `/metrics`.
 //!
-//! The settings are resolved once when the app is built ([`ObserveSettings::resolve`]); each
-//! step gets a [`StepObserver`] with its metric handles, and each request a
-//! [`RequestWatch`] that records its outcome exactly once: when it is answered, or, when the
+//! The settings are resolved once when the app is built (from [`Observability`] and the environment); each
+//! step gets a `StepObserver` with its metric handles, and each request a
+//! `RequestWatch` that records its outcome exactly once: when it is answered, or, when the
 //! client went away first and the request was dropped, as `cancelled`.
 
 pub(crate) mod endpoint;

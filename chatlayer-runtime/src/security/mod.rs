@@ -6,7 +6,7 @@
 //! applies: [`App::serve`](crate::App::serve), a host's
 //! [`Server`](crate::server::Server), the [`router`](crate::App::router) a host app
 //! mounts, and the OpenAPI document, which declares what the steps require. A setting in
-//! code wins over the environment (with a warning); [`Security::from_env(false)`] ignores
+//! code wins over the environment (with a warning); [`Security::from_env(false)`](Security::from_env) ignores
 //! the environment (with a warning when it sets something).
 //!
 //! | variable | setting |

@@ -3,16 +3,16 @@
 //! its own routes and layers). axum's own `serve` sets no timeouts, bounds nothing, and drops
 //! requests at shutdown; [`Server`]:
 //!
-//! * bounds the connections it holds below the process's limit on open files ([`fd_limit`]);
-//!   at the bound, a new connection takes the place of the oldest silent one ([`table`]), so
+//! * bounds the connections it holds below the process's limit on open files (`fd_limit`);
+//!   at the bound, a new connection takes the place of the oldest silent one (`table`), so
 //!   the server keeps accepting, serving and answering probes while an attacker holds
 //!   thousands of idle sockets;
 //! * closes connections that start no request within the read timeout, idle ones, and
-//!   stalled HTTP/2 ones ([`connection`]);
+//!   stalled HTTP/2 ones (`connection`);
 //! * drains on the shutdown signal: readiness turns 503 at once, requests keep being served
 //!   for the drain delay with `Connection: close` (so keep-alive clients leave after an
 //!   answer instead of sending a request into a closing socket), then the listener closes
-//!   without resetting a connection its client believes open ([`listener`]), the
+//!   without resetting a connection its client believes open (`listener`), the
 //!   connections already accepted get their requests answered, HTTP/2 clients get GOAWAY,
 //!   and whatever is still running after the shutdown timeout is dropped.
 //!

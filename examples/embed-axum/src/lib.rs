@@ -55,15 +55,24 @@ async fn stats(State(state): State<HostState>) -> Json<Value> {
     Json(json!({ "requests": state.requests.load(Ordering::Relaxed) }))
 }
 
-/// The host app: its own routes and state, with the Chatlayer steps nested under
-/// `/chatlayer` and the host's middleware around everything.
-pub fn host_app(state: HostState) -> Result<Router, BuildError> {
+/// The host app: its router (its own routes and middleware, the steps under `/chatlayer`),
+/// and the steps' app, which the server serving the router tracks (its `/readyz` turns 503
+/// when the server drains).
+pub struct Host {
+    /// What the server serves.
+    pub router: Router,
+    /// The Chatlayer steps mounted in it.
+    pub steps: App,
+}
+
+/// Builds the host app around `state`.
+pub fn host_app(state: HostState) -> Result<Host, BuildError> {
     let steps = App::from_steps([greet::STEP, route_vip::STEP])
         .provide(Greeter {
             shop_name: "the corner shop".to_owned(),
         })
         .build()?;
-    Ok(Router::new()
+    let router = Router::new()
         .route("/", get(|| async { "the host app's home page" }))
         .route("/stats", get(stats))
         .nest("/chatlayer", steps.router())
@@ -71,5 +80,6 @@ pub fn host_app(state: HostState) -> Result<Router, BuildError> {
             state.clone(),
             count_requests,
         ))
-        .with_state(state))
+        .with_state(state);
+    Ok(Host { router, steps })
 }

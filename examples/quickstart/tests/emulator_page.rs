@@ -124,6 +124,10 @@ async fn browser() -> Option<Browser> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(all(tool_chromedriver, tool_chromium)),
+    ignore = "needs chromedriver and Chromium; .ci/run installs them"
+)]
 async fn a_user_clicks_types_and_sees_the_flow_the_session_and_the_exchanges() {
     let Some(browser) = browser().await else {
         return;
@@ -229,11 +233,12 @@ async fn drive(client: &Client, port: u16) -> Result<(), fantoccini::error::CmdE
     Ok(())
 }
 
-/// Saves the picture under `target/`, and as the README's screenshot when
+/// Saves the picture in cargo's temporary folder for tests (under the build directory,
+/// wherever `CARGO_TARGET_DIR` puts it), and as the README's screenshot when
 /// `CHATLAYER_UPDATE_SCREENSHOTS` is set.
 fn save_screenshot(png: &[u8]) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let target = root.join("target/emulator.png");
+    let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("emulator.png");
     std::fs::write(&target, png).expect("the screenshot is written");
     if std::env::var_os("CHATLAYER_UPDATE_SCREENSHOTS").is_some() {
         std::fs::create_dir_all(root.join("docs/images")).unwrap();
@@ -245,6 +250,10 @@ fn save_screenshot(png: &[u8]) {
 /// recording in the page (`quickstart emulate --recording DIR`): each session is a
 /// conversation with the replies' messages, the session they built and the calls made.
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(all(tool_chromedriver, tool_chromium)),
+    ignore = "needs chromedriver and Chromium; .ci/run installs them"
+)]
 async fn a_recording_shows_each_session_as_a_conversation() {
     let Some(browser) = browser().await else {
         return;

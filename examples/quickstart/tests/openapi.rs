@@ -37,6 +37,10 @@ fn the_committed_document_is_up_to_date() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(tool_openapi_spec_validator, tool_redocly)),
+    ignore = "needs openapi-spec-validator and Redocly's CLI; .ci/run installs them"
+)]
 fn the_document_passes_the_openapi_validator_and_redoclys_recommended_rules() {
     validate_openapi_file(&golden_path());
     // No error and no warning: the quickstart describes its tags and has a license.
@@ -109,8 +113,10 @@ async fn the_served_document_is_the_committed_one() {
 
 /// `/docs` in headless Chromium, with every host but 127.0.0.1 unresolvable: the page
 /// renders from the app's own assets and lists every step. A screenshot is left in
-/// `target/quickstart-docs.png` for people to look at.
+/// cargo's temporary folder for tests (`target/tmp/quickstart-docs.png` by default) for
+/// people to look at.
 #[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(not(tool_chromium), ignore = "needs Chromium; .ci/run installs it")]
 async fn the_docs_page_lists_every_step_in_a_real_browser_offline() {
     let app = quickstart::app().build().unwrap();
     let steps: Vec<(String, String)> = app
@@ -120,8 +126,7 @@ async fn the_docs_page_lists_every_step_in_a_real_browser_offline() {
         .collect();
     let server = TestServer::start(app).await.unwrap();
     let url = server.url("/docs");
-    let screenshot =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/quickstart-docs.png");
+    let screenshot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("quickstart-docs.png");
     let Some(dom) = tokio::task::spawn_blocking(move || chromium_dom(&url, Some(&screenshot)))
         .await
         .unwrap()

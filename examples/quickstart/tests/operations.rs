@@ -333,6 +333,10 @@ impl Prometheus {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(all(tool_prometheus, tool_promtool)),
+    ignore = "needs Prometheus and promtool; .ci/run installs them"
+)]
 async fn promtool_accepts_the_metrics_and_prometheus_scrapes_them() {
     let install = "apt-get install prometheus";
     let Some(promtool) = find_tool("PROMTOOL", &["promtool"], install) else {
