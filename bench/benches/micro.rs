@@ -6,7 +6,7 @@
 //! the difference is what the framework does, with no socket noise.
 //!
 //! `cargo bench -p chatlayer-bench --bench micro`; the harness (`-- micro`) runs it and turns
-//! criterion's estimates into the README's table.
+//! criterion's estimates into bench/README.md's table.
 
 use std::sync::Arc;
 

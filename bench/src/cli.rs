@@ -271,8 +271,8 @@ pub fn run(options: &Options) -> Result<()> {
                 )?;
             }
             if options.readme {
-                readme::update(&workspace_root().join("README.md"), &results)?;
-                eprintln!("updated README.md from {}", results.display());
+                readme::update(&workspace_root().join("bench").join("README.md"), &results)?;
+                eprintln!("updated bench/README.md from {}", results.display());
             }
             Ok(())
         }

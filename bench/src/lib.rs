@@ -6,7 +6,7 @@
 //! criterion micro-benchmarks and the compile-time benchmark, attacks the quickstart as one
 //! machine can ([`attack`]), floods it with large bodies under three allocators ([`memory`]),
 //! restarts replicas one by one behind HAProxy under load ([`rolling`]), and writes the
-//! results to `bench/results/` and the README.
+//! results to `bench/results/` and bench/README.md.
 //! `-- smoke` is the short run CI does. `-- help` lists the rest.
 
 pub mod attack;

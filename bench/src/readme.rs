@@ -1,4 +1,4 @@
-//! Puts the latest results into the README, between pairs of markers, so the numbers there
+//! Puts the latest results into bench/README.md, between pairs of markers, so the numbers there
 //! are always the ones the harness wrote, never retyped: the performance figures (machine,
 //! load, micro-benchmarks, compile time) in the Performance section, and what the attack
 //! and memory harnesses found in the Security section.
@@ -111,7 +111,7 @@ mod tests {
 
     #[test]
     fn the_readme_has_both_blocks() {
-        let readme = tools::read(&crate::workspace_root().join("README.md")).unwrap();
+        let readme = tools::read(&crate::workspace_root().join("bench").join("README.md")).unwrap();
         for block in [BENCH, ATTACK, OPERATIONS] {
             assert!(
                 replace_between_markers(&readme, block, "x").is_ok(),

@@ -31,6 +31,12 @@
 
 #[cfg(feature = "app")]
 mod app;
+/// The guide's chapter on conversations (its example runs an app in-process: the `app`
+/// feature).
+#[cfg(feature = "app")]
+#[cfg_attr(docsrs, doc(cfg(feature = "app")))]
+#[doc = include_str!("guide.md")]
+pub mod guide {}
 mod assertions;
 mod backend;
 mod bot;

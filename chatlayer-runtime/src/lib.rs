@@ -72,6 +72,7 @@ mod dispatch;
 mod error;
 pub mod extract;
 mod fallback;
+pub mod guide;
 mod health;
 mod logging;
 pub mod observe;

@@ -1,6 +1,6 @@
 //! [`ErrorCode`]: every error the framework answers, with its status, its meaning and what a
 //! fallback block does about it, stated once. Dispatch, the security checks, reply
-//! validation, the OpenAPI document and the README's table all read this table.
+//! validation, the OpenAPI document and the guide's table all read this table.
 
 /// What a fallback block does about an error: the three kinds of failure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -110,10 +110,10 @@ error_codes! {
     MethodNotAllowed = "method_not_allowed", 405, Refusal, NoStep,
         "a step is at that path, with another method (sent with `Allow`)";
     BodyTimeout = "body_timeout", 408, Refusal, Always,
-        "the body did not arrive within the read timeout (10 s by default, `read_timeout(..)`)";
+        "the body did not arrive within the read timeout (10 s by default, `Limits::body_timeout(..)`)";
     BodyTooLarge = "body_too_large", 413, Refusal, Always,
-        "the body is over the limit (1 MiB by default, `body_limit(..)`), refused by its declared \
-         length before it is read, or it holds more than `body_value_limit(..)` JSON values \
+        "the body is over the limit (1 MiB by default, `Limits::body(..)`), refused by its declared \
+         length before it is read, or it holds more than `Limits::body_values(..)` JSON values \
          (10,000 by default) or nests arrays and objects deeper than 512 levels";
     UnsupportedMediaType = "unsupported_media_type", 415, Request, Always,
         "the body is compressed (`Content-Encoding`), multipart, or in a charset the server \
@@ -127,8 +127,8 @@ error_codes! {
         "the reply breaks Chatlayer's rules: two session namespaces, the read-only `internal` \
          namespace, session data that is not an object";
     Overloaded = "overloaded", 503, Refusal, Always,
-        "more requests at once than `max_concurrent_requests(..)` (1024 by default), or more \
-         body bytes arriving at once than `body_budget(..)` (64 MiB by default); sent with \
+        "more requests at once than `Limits::concurrent_requests(..)` (1024 by default), or more \
+         body bytes arriving at once than `Limits::body_budget(..)` (64 MiB by default); sent with \
          `Retry-After: 1`, never queued";
     StepTimeout = "step_timeout", 504, Step, Always,
         "the step ran past its deadline (`timeout = \"5s\"` in the attribute, else \
@@ -181,12 +181,12 @@ impl ErrorCode {
     pub(crate) fn fallback_text(self) -> &'static str {
         match self.class() {
             ErrorClass::Refusal => "never: answered as is",
-            ErrorClass::Request => "jumps there, unless `fallback_for_request_errors(false)`",
+            ErrorClass::Request => "jumps there, unless `Fallback::request_errors(false)`",
             ErrorClass::Step => "jumps there",
         }
     }
 
-    /// The Markdown table of every code, as the README and the rustdoc of
+    /// The Markdown table of every code, as the guide and the rustdoc of
     /// [`ErrorBody`](crate::ErrorBody) show it.
     #[doc(hidden)]
     pub fn markdown_table() -> String {
