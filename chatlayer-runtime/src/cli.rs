@@ -7,6 +7,7 @@ use std::io::Write;
 
 use crate::app::{App, AppBuilder};
 use crate::problems::ServeError;
+use crate::security::SignedContent;
 use crate::server::listen_address;
 
 pub use crate::app::{Command, CommandFuture};
@@ -23,6 +24,8 @@ enum BuiltIn {
     HealthCheck,
     Sign {
         timestamp: Option<String>,
+        /// `POST /order?lang=en`: what a signature that covers the request signs with the body.
+        request: Option<String>,
         input: Option<String>,
     },
     Help,
@@ -54,9 +57,10 @@ const BUILT_IN: &[(&str, &str)] = &[
          with no curl needed)",
     ),
     (
-        "sign [--timestamp T] [FILE]",
+        "sign [--timestamp T] [--request 'POST /path?query'] [FILE]",
         "print the signature headers a sender must send with the body in FILE (or stdin), \
-         with this app's signature settings",
+         with this app's signature settings; --request names the method and path, which \
+         signatures that cover the request need",
     ),
     (
         "replay DIR [--ignore POINTER]... [--header 'NAME: VALUE']...",
@@ -209,7 +213,11 @@ impl App {
                 let address = listen_address(self.environment())?;
                 crate::health::probe(&address).map_err(ServeError::Unhealthy)
             }
-            BuiltIn::Sign { timestamp, input } => {
+            BuiltIn::Sign {
+                timestamp,
+                request,
+                input,
+            } => {
                 let verifier = self.signature_verifier().ok_or_else(|| {
                     ServeError::Usage(
                         "this app verifies no signatures: configure Security::signatures(..) or \
@@ -228,6 +236,17 @@ impl App {
                         body
                     }
                 };
+                let (method, target) = match request.as_deref().and_then(split_request) {
+                    Some(given) => given,
+                    None if verifier.signed_content() == SignedContent::Request => {
+                        return Err(ServeError::Usage(
+                            "this app's signatures cover the method, path and query: say which \
+                             request the body is for, e.g. --request 'POST /order'"
+                                .to_owned(),
+                        ));
+                    }
+                    None => ("POST", "/"),
+                };
                 let mut out = String::new();
                 let timestamp = verifier.timestamp_header().map(|header| {
                     let value = timestamp.clone().unwrap_or_else(|| {
@@ -243,7 +262,7 @@ impl App {
                 out.push_str(&format!(
                     "{}: {}\n",
                     verifier.header_name(),
-                    verifier.sign(&body, timestamp.as_deref())
+                    verifier.sign(method, target, &body, timestamp.as_deref())
                 ));
                 std::io::stdout()
                     .write_all(out.as_bytes())
@@ -323,10 +342,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<BuiltIn, String> {
         Some("steps") => BuiltIn::Steps,
         Some("healthcheck") => BuiltIn::HealthCheck,
         Some("help" | "--help" | "-h") => BuiltIn::Help,
-        Some("sign") => {
-            let (timestamp, input) = option_and_file(args, "--timestamp")?;
-            return Ok(BuiltIn::Sign { timestamp, input });
-        }
+        Some("sign") => return sign_command(args),
         Some("replay") => return replay_command(args),
         Some("contract") => {
             let dir = args.next().ok_or("contract: which folder?")?;
@@ -346,6 +362,42 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<BuiltIn, String> {
         Some(extra) => Err(format!("unexpected argument `{extra}`")),
         None => Ok(command),
     }
+}
+
+/// `sign [--timestamp T] [--request 'METHOD TARGET'] [FILE]`
+fn sign_command(mut args: impl Iterator<Item = String>) -> Result<BuiltIn, String> {
+    let (mut timestamp, mut request, mut input) = (None, None, None);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--timestamp" => timestamp = Some(args.next().ok_or("--timestamp needs a value")?),
+            "--request" => {
+                let given = args.next().ok_or("--request needs 'METHOD /path?query'")?;
+                if split_request(&given).is_none() {
+                    return Err(format!(
+                        "--request {given:?}: expected a method and a path, e.g. 'POST /order'"
+                    ));
+                }
+                request = Some(given);
+            }
+            other if other.starts_with('-') => return Err(format!("unknown option `{other}`")),
+            _ if input.is_none() => input = Some(arg),
+            _ => return Err(format!("unexpected argument `{arg}`")),
+        }
+    }
+    Ok(BuiltIn::Sign {
+        timestamp,
+        request,
+        input,
+    })
+}
+
+/// `POST /order?lang=en` as its method and target.
+fn split_request(text: &str) -> Option<(&str, &str)> {
+    let (method, target) = text.trim().split_once(' ')?;
+    let target = target.trim();
+    let valid =
+        axum::http::Method::from_bytes(method.as_bytes()).is_ok() && target.starts_with('/');
+    valid.then_some((method, target))
 }
 
 /// `replay DIR [--ignore POINTER]... [--header 'NAME: VALUE']...`
@@ -445,6 +497,15 @@ mod tests {
             run(&["sign", "--timestamp", "1700000000", "body.json"]),
             Ok(BuiltIn::Sign {
                 timestamp: Some("1700000000".into()),
+                request: None,
+                input: Some("body.json".into())
+            })
+        );
+        assert_eq!(
+            run(&["sign", "--request", "POST /order?lang=en", "body.json"]),
+            Ok(BuiltIn::Sign {
+                timestamp: None,
+                request: Some("POST /order?lang=en".into()),
                 input: Some("body.json".into())
             })
         );
@@ -452,9 +513,11 @@ mod tests {
             run(&["sign"]),
             Ok(BuiltIn::Sign {
                 timestamp: None,
+                request: None,
                 input: None
             })
         );
+        assert!(run(&["sign", "--request", "order"]).is_err());
     }
 
     #[test]

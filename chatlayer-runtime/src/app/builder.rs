@@ -267,6 +267,7 @@ impl AppBuilder {
         if !problems.is_empty() {
             return Err(BuildError { problems });
         }
+        warn_of_unsigned_urls(&guards, &steps);
 
         let guards = Arc::new(guards);
         let (info, tags) = self.docs.resolve(&steps);
@@ -311,4 +312,31 @@ pub(super) fn sorted(
     let mut steps: Vec<_> = steps.into_iter().collect();
     steps.sort_by_key(|step| descriptor::sort_key(step));
     steps
+}
+
+/// A `GET` step's parameters come in the URL, which a signature over the body does not
+/// cover: with such signatures every request that carries them is refused, which the
+/// builder of the bot would only learn from Chatlayer's error log.
+fn warn_of_unsigned_urls(guards: &crate::security::Guards, steps: &[&'static StepDescriptor]) {
+    let Some(verifier) = guards.signature() else {
+        return;
+    };
+    if verifier.signed_content() != crate::security::SignedContent::Body {
+        return;
+    }
+    for step in steps {
+        let inputs = step.inputs();
+        if step.method() == axum::http::Method::GET
+            && (!inputs.params().is_empty()
+                || inputs.param_names().is_none_or(|names| !names.is_empty()))
+        {
+            tracing::warn!(
+                "{}: a GET step's parameters come in the query string, which signatures over \
+                 the body do not cover, so requests carrying them are refused \
+                 (unsigned_query); make it a POST step, or sign the whole request \
+                 (SignedContent::Request) if the sender does",
+                step.label()
+            );
+        }
+    }
 }

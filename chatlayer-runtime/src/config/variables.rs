@@ -83,6 +83,9 @@ variables! {
     SignatureTimestampHeader = "CHATLAYER_SIGNATURE_TIMESTAMP_HEADER", "security", "unset: no timestamps", false;
     /// How far a signed timestamp may be from now (a duration, e.g. `5m`).
     SignatureWindow = "CHATLAYER_SIGNATURE_WINDOW", "security", "`5m`", false;
+    /// What the signature covers: `body` (the raw body; a query string is then refused) or
+    /// `request` (method, path and query, then the body).
+    SignatureCovers = "CHATLAYER_SIGNATURE_COVERS", "security", "`body`", false;
     /// The networks allowed to call the steps: addresses and CIDR ranges, comma-separated,
     /// or `chatlayer-2022` for Chatlayer's published egress addresses.
     AllowIps = "CHATLAYER_ALLOW_IPS", "security", "unset: any address", false;

@@ -291,7 +291,7 @@ async fn handle(step: Arc<PreparedStep>, parts: Parts, body: Body, wanted: Wante
         Ok(Err(error)) => return step.fail(error, None),
         Err(TimedOut) => return step.fail(body_timeout(runtime.read_timeout), None),
     };
-    if let Err(error) = step.guards.verify_body(&parts.headers, &body.bytes) {
+    if let Err(error) = step.guards.verify(&parts, &body.bytes) {
         return step.refuse(error);
     }
     let decoded = SentParams::decode(

@@ -101,6 +101,9 @@ error_codes! {
     InvalidSignature = "invalid_signature", 401, Refusal, WithSignature,
         "the HMAC signature (or its timestamp) is missing, malformed, wrong or outside the \
          replay window";
+    UnsignedQuery = "unsigned_query", 400, Refusal, WithSignature,
+        "the request has a query string while signatures cover the body only: a query \
+         parameter would reach the step unsigned (`SignedContent`)";
     InvalidRequest = "invalid_request", 400, Refusal, NoStep,
         "the request breaks HTTP itself: an HTTP/1.1 request without exactly one `Host` header";
     ForbiddenIp = "forbidden_ip", 403, Refusal, WithIpAllowList,

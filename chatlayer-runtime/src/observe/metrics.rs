@@ -313,7 +313,9 @@ impl StepMetrics {
             Some(ErrorCode::Overloaded) => &app.shed,
             Some(ErrorCode::BodyTooLarge) => &app.body_too_large,
             Some(ErrorCode::Unauthorized) => return app.refuse("auth"),
-            Some(ErrorCode::InvalidSignature) => return app.refuse("signature"),
+            Some(ErrorCode::InvalidSignature | ErrorCode::UnsignedQuery) => {
+                return app.refuse("signature");
+            }
             Some(ErrorCode::ForbiddenIp) => return app.refuse("ip"),
             _ => return,
         };

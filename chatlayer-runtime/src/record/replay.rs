@@ -220,7 +220,7 @@ impl Replay {
                 }
                 now
             });
-            let signature = signer.sign(&body, timestamp.as_deref());
+            let signature = signer.sign(&exchange.method, &uri, &body, timestamp.as_deref());
             let value = HeaderValue::try_from(signature).map_err(|error| error.to_string())?;
             headers.insert(signer.header_name().clone(), value);
         }

@@ -23,8 +23,7 @@ mod signature;
 
 use std::sync::Arc;
 
-use axum::extract::ConnectInfo;
-use axum::http::HeaderMap;
+use axum::extract::{ConnectInfo, OriginalUri};
 use axum::http::request::Parts;
 
 use crate::config::{Environment, InvalidVariable};
@@ -33,8 +32,10 @@ use crate::error::StepError;
 
 pub use auth::{Auth, AuthKind};
 pub use ip::{CHATLAYER_EGRESS_2022, IpAllowList};
+use signature::Signed;
 pub use signature::{
     DEFAULT_SIGNATURE_HEADER, SignatureAlgorithm, SignatureEncoding, SignatureVerifier,
+    SignedContent,
 };
 
 pub(crate) use auth::challenge;
@@ -236,7 +237,8 @@ pub(crate) struct StepGuards {
 }
 
 impl StepGuards {
-    /// The checks that need no body: the caller's address, then its credentials.
+    /// The checks that need no body: the caller's address, its credentials, then (when
+    /// requests must be signed) that nothing the signature leaves out would reach the step.
     pub(crate) fn admit(&self, parts: &Parts) -> Result<(), StepError> {
         if let Some(list) = &self.ip_allow_list {
             let peer = parts
@@ -245,15 +247,31 @@ impl StepGuards {
                 .map(|info| info.0);
             list.check(peer, &parts.headers)?;
         }
-        self.auth.check(&parts.headers)
-    }
-
-    /// The signature over the body, when requests must be signed.
-    pub(crate) fn verify_body(&self, headers: &HeaderMap, body: &[u8]) -> Result<(), StepError> {
+        self.auth.check(&parts.headers)?;
         match &self.signature {
-            Some(verifier) => verifier.verify(headers, body),
+            Some(verifier) => verifier.admit_target(parts.uri.query()),
             None => Ok(()),
         }
+    }
+
+    /// The signature over what it covers, when requests must be signed.
+    pub(crate) fn verify(&self, parts: &Parts, body: &[u8]) -> Result<(), StepError> {
+        let Some(verifier) = &self.signature else {
+            return Ok(());
+        };
+        // Under a host's `nest`, the URI the step sees has lost the host's prefix; the
+        // sender signed the path it sent.
+        let uri = parts
+            .extensions
+            .get::<OriginalUri>()
+            .map_or(&parts.uri, |original| &original.0);
+        let target = uri.path_and_query().map_or("/", |target| target.as_str());
+        let signed = Signed {
+            method: parts.method.as_str(),
+            target,
+            body,
+        };
+        verifier.verify(&parts.headers, &signed)
     }
 
     /// The step's auth scheme, if it requires credentials.

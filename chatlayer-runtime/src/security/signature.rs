@@ -1,9 +1,13 @@
 //! [`SignatureVerifier`]: HMAC request signatures, checked before a step runs.
 //!
-//! Chatlayer does not document a signature scheme (contract section 1.6), so every part is
-//! configurable: the header, the hash, what is signed (the raw body, or a timestamp header
-//! joined with it, within a replay window), and how the MAC is written (hex or base64, with
-//! an optional `sha256=`-style prefix). The MAC is compared in constant time.
+//! Chatlayer does not document a signature scheme, so every part is configurable: the
+//! header, the hash, what is signed ([`SignedContent`]: the raw body, or the method, path
+//! and query too; optionally after a timestamp header, within a replay window), and how the
+//! MAC is written (hex or base64, with an optional `sha256=`-style prefix). The MAC is
+//! compared in constant time.
+//!
+//! Whatever the scheme, nothing unsigned reaches a step's arguments: when only the body is
+//! signed, a request with a query string is refused before its body is read.
 
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -45,6 +49,33 @@ pub enum SignatureEncoding {
     Base64,
 }
 
+/// What a signature is computed over.
+///
+/// The parameters a step reads come from the body and from the query string, and the route
+/// says which step reads them; a signature protects what it covers and nothing else.
+///
+/// | | signed bytes | query string | a signature made for one step, sent to another |
+/// |---|---|---|---|
+/// | [`Body`](SignedContent::Body) | the raw body | refused (`unsigned_query`) | accepted when the body fills that step's parameters |
+/// | [`Request`](SignedContent::Request) | `METHOD path?query` and a line feed, then the body | covered | refused |
+///
+/// With a timestamp ([`SignatureVerifier::timestamp`]), the timestamp and its separator
+/// come right before the body in either form.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignedContent {
+    /// The raw body only: the scheme to assume of a sender whose scheme is not published,
+    /// which is Chatlayer's case. The URL is not covered, so a request carrying a query
+    /// string is refused, and a captured body can be replayed to another step it fits:
+    /// give such steps different secrets, or use `Request` where the sender can.
+    #[default]
+    Body,
+    /// The method, the path and query exactly as sent (`POST /order?lang=en`), a line feed,
+    /// then the body: binds a signature to one step and covers the query string. For senders
+    /// you configure yourself (a gateway, a proxy, this framework's own tools).
+    Request,
+}
+
 /// Checks an HMAC signature on every request before the step runs; a missing or wrong one
 /// gets a JSON 401. Off until given to [`Security::signatures`](super::Security::signatures)
 /// (or `CHATLAYER_SIGNATURE_SECRET` is set).
@@ -57,7 +88,7 @@ pub enum SignatureEncoding {
 /// let verifier = SignatureVerifier::new("webhook-secret")
 ///     .header("x-hub-signature-256")
 ///     .prefix("sha256=");
-/// let signature = verifier.sign(br#"{"sku":"A1"}"#, None);
+/// let signature = verifier.sign("POST", "/order", br#"{"sku":"A1"}"#, None);
 /// assert!(signature.starts_with("sha256="));
 ///
 /// // Base64 HMAC-SHA512 over "<timestamp>.<body>", refused when older than five minutes:
@@ -75,6 +106,7 @@ pub struct SignatureVerifier {
     encoding: SignatureEncoding,
     prefix: String,
     timestamp: Option<TimestampRule>,
+    covers: SignedContent,
 }
 
 #[derive(Clone, Debug)]
@@ -94,6 +126,7 @@ impl SignatureVerifier {
             encoding: SignatureEncoding::Hex,
             prefix: String::new(),
             timestamp: None,
+            covers: SignedContent::Body,
         }
     }
 
@@ -125,6 +158,26 @@ impl SignatureVerifier {
         self
     }
 
+    /// What the signature covers (default [`SignedContent::Body`]).
+    ///
+    /// ```
+    /// use chatlayer_runtime::security::{SignatureVerifier, SignedContent};
+    ///
+    /// let verifier = SignatureVerifier::new("webhook-secret").covers(SignedContent::Request);
+    /// // Bound to the step and its query: the same body elsewhere has another signature.
+    /// let order = verifier.sign("POST", "/order?lang=en", b"{}", None);
+    /// assert_ne!(order, verifier.sign("POST", "/transaction?lang=en", b"{}", None));
+    /// ```
+    pub fn covers(mut self, content: SignedContent) -> Self {
+        self.covers = content;
+        self
+    }
+
+    /// What the signature covers.
+    pub fn signed_content(&self) -> SignedContent {
+        self.covers
+    }
+
     /// Signs `<timestamp><separator><body>` instead of the body, where the timestamp (Unix
     /// seconds) comes from `header`; a timestamp further than `window` from now is refused,
     /// so a captured request cannot be replayed later.
@@ -153,6 +206,7 @@ impl SignatureVerifier {
     /// | `CHATLAYER_SIGNATURE_PREFIX` | text before the MAC, e.g. `sha256=` | none |
     /// | `CHATLAYER_SIGNATURE_TIMESTAMP_HEADER` | sign `<timestamp>.<body>`, timestamp from this header | off |
     /// | `CHATLAYER_SIGNATURE_WINDOW` | the replay window for timestamps, a duration | `5m` |
+    /// | `CHATLAYER_SIGNATURE_COVERS` | `body` or `request`: see [`SignedContent`] | `body` |
     pub fn from_env() -> Result<Option<Self>, InvalidVariable> {
         SignatureVerifier::from_environment(&Environment::process())
     }
@@ -205,6 +259,16 @@ impl SignatureVerifier {
                 window,
             });
         }
+        let covers = env.parsed(Variable::SignatureCovers, |text| {
+            match text.to_ascii_lowercase().as_str() {
+                "body" => Ok(SignedContent::Body),
+                "request" => Ok(SignedContent::Request),
+                _ => Err("expected body or request".to_owned()),
+            }
+        })?;
+        if let Some(covers) = covers {
+            verifier.covers = covers;
+        }
         Ok(Some(verifier))
     }
 
@@ -218,10 +282,18 @@ impl SignatureVerifier {
         self.timestamp.as_ref().map(|rule| &rule.header)
     }
 
-    /// The signature header value for `body` (and `timestamp`, when timestamps are signed),
-    /// exactly as a sender must send it: to check a sender's settings, or in tests.
-    pub fn sign(&self, body: &[u8], timestamp: Option<&str>) -> String {
-        let mac = self.mac(&self.signed_bytes(body, timestamp.unwrap_or("")));
+    /// The signature header value of a request, exactly as a sender must send it: to check
+    /// a sender's settings, in the tools that call steps, or in tests. `target` is the path
+    /// and query as sent (`/order?lang=en`); `method` and `target` count only when the
+    /// signature [`covers`](Self::covers) the request, and `timestamp` only when timestamps
+    /// are signed.
+    pub fn sign(&self, method: &str, target: &str, body: &[u8], timestamp: Option<&str>) -> String {
+        let signed = Signed {
+            method,
+            target,
+            body,
+        };
+        let mac = self.mac(&self.signed_bytes(&signed, timestamp.unwrap_or("")));
         let encoded = match self.encoding {
             SignatureEncoding::Hex => to_hex(&mac),
             SignatureEncoding::Base64 => BASE64.encode(&mac),
@@ -229,8 +301,28 @@ impl SignatureVerifier {
         format!("{}{encoded}", self.prefix)
     }
 
-    /// Checks the request's signature (and timestamp) against its raw body.
-    pub(crate) fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<(), StepError> {
+    /// Refuses what would reach a step's arguments unsigned: a query string, when only the
+    /// body is signed. Checked before the body is read.
+    pub(crate) fn admit_target(&self, query: Option<&str>) -> Result<(), StepError> {
+        match (self.covers, query) {
+            (SignedContent::Body, Some(query)) if !query.is_empty() => Err(StepError::of(
+                ErrorCode::UnsignedQuery,
+                format!(
+                    "the request has a query string, and the {} signature covers the body only",
+                    self.header
+                ),
+            )
+            .with_hint(
+                "while signatures are on, send parameters in the body (the API step's Body \
+                 tab), or sign the whole request (SignedContent::Request, \
+                 CHATLAYER_SIGNATURE_COVERS=request) if the sender does",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Checks the request's signature (and timestamp) against what it covers.
+    pub(crate) fn verify(&self, headers: &HeaderMap, signed: &Signed<'_>) -> Result<(), StepError> {
         let timestamp = match &self.timestamp {
             None => "",
             Some(rule) => {
@@ -260,21 +352,34 @@ impl SignatureVerifier {
                 }
             )));
         };
-        if self.matches(&self.signed_bytes(body, timestamp), &decoded) {
+        if self.matches(&self.signed_bytes(signed, timestamp), &decoded) {
             Ok(())
         } else {
             Err(refused(format!(
-                "the {} signature does not match the body",
-                self.header
+                "the {} signature does not match {}",
+                self.header,
+                match self.covers {
+                    SignedContent::Body => "the body",
+                    SignedContent::Request => "the method, path, query and body",
+                }
             )))
         }
     }
 
-    fn signed_bytes(&self, body: &[u8], timestamp: &str) -> Vec<u8> {
-        match &self.timestamp {
-            None => body.to_vec(),
-            Some(rule) => [timestamp.as_bytes(), rule.separator.as_bytes(), body].concat(),
+    fn signed_bytes(&self, signed: &Signed<'_>, timestamp: &str) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(signed.body.len() + 64);
+        if self.covers == SignedContent::Request {
+            bytes.extend_from_slice(signed.method.as_bytes());
+            bytes.push(b' ');
+            bytes.extend_from_slice(signed.target.as_bytes());
+            bytes.push(b'\n');
         }
+        if let Some(rule) = &self.timestamp {
+            bytes.extend_from_slice(timestamp.as_bytes());
+            bytes.extend_from_slice(rule.separator.as_bytes());
+        }
+        bytes.extend_from_slice(signed.body);
+        bytes
     }
 
     fn mac(&self, bytes: &[u8]) -> Vec<u8> {
@@ -296,6 +401,16 @@ impl SignatureVerifier {
     }
 }
 
+/// What a request presents for signing.
+pub(crate) struct Signed<'a> {
+    /// `POST`.
+    pub(crate) method: &'a str,
+    /// The path and query as sent: `/order?lang=en`.
+    pub(crate) target: &'a str,
+    /// The raw body.
+    pub(crate) body: &'a [u8],
+}
+
 /// Never shows the secret.
 impl fmt::Debug for SignatureVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -306,6 +421,7 @@ impl fmt::Debug for SignatureVerifier {
             .field("encoding", &self.encoding)
             .field("prefix", &self.prefix)
             .field("timestamp", &self.timestamp)
+            .field("covers", &self.covers)
             .finish()
     }
 }
@@ -388,13 +504,22 @@ mod tests {
             ),
         ] {
             let verifier = SignatureVerifier::new("Jefe").algorithm(algorithm);
-            assert_eq!(verifier.sign(data, None), expected, "{algorithm:?}");
+            assert_eq!(
+                verifier.sign("POST", "/", data, None),
+                expected,
+                "{algorithm:?}"
+            );
             let mut headers = HeaderMap::new();
             headers.insert(
                 DEFAULT_SIGNATURE_HEADER,
                 HeaderValue::from_str(&expected.to_uppercase()).unwrap(),
             );
-            assert!(verifier.verify(&headers, data).is_ok(), "{algorithm:?}");
+            let signed = Signed {
+                method: "POST",
+                target: "/",
+                body: data,
+            };
+            assert!(verifier.verify(&headers, &signed).is_ok(), "{algorithm:?}");
         }
     }
 

@@ -29,9 +29,11 @@ fn folder(name: &str) -> PathBuf {
     dir
 }
 
-/// What Chatlayer's side would send as the signature of `body`.
-fn signature(body: &str) -> String {
-    support::hmac_sha256_hex(SIGNING_SECRET, body)
+/// The signature of `method target` and `body`, as a sender signing the whole request
+/// sends it (`CHATLAYER_SIGNATURE_COVERS=request`): the order status is a GET step, whose
+/// query a signature over the body alone would leave unsigned.
+fn signature(method: &str, target: &str, body: &str) -> String {
+    support::hmac_sha256_hex(SIGNING_SECRET, &format!("{method} {target}\n{body}"))
 }
 
 /// Runs the quickstart with credentials, signatures and recording on, and sends it a small
@@ -45,6 +47,7 @@ async fn record_a_session(dir: &Path) -> Vec<String> {
             ("CHATLAYER_RECORD", dir_text),
             ("CHATLAYER_BEARER_TOKEN", TOKEN),
             ("CHATLAYER_SIGNATURE_SECRET", SIGNING_SECRET),
+            ("CHATLAYER_SIGNATURE_COVERS", "request"),
         ],
     )
     .await;
@@ -63,7 +66,7 @@ async fn record_a_session(dir: &Path) -> Vec<String> {
     ];
     for body in orders {
         let body = body.to_string();
-        let signed = signature(&body);
+        let signed = signature("POST", "/order", &body);
         let response = client
             .post(format!("http://127.0.0.1:{port}/order"))
             .bearer_auth(TOKEN)
@@ -80,7 +83,10 @@ async fn record_a_session(dir: &Path) -> Vec<String> {
     let status = client
         .get(format!("http://127.0.0.1:{port}/order/status?orderId=1001"))
         .bearer_auth(TOKEN)
-        .header("x-chatlayer-signature", signature(""))
+        .header(
+            "x-chatlayer-signature",
+            signature("GET", "/order/status?orderId=1001", ""),
+        )
         .send()
         .await
         .unwrap();
