@@ -87,6 +87,25 @@ fn the_deployment_fits_the_framework() {
         container["livenessProbe"]["httpGet"]["path"],
         App::HEALTH_PATH
     );
+    // One slow answer at a busy moment must not take a pod out of the Service: the probe
+    // waits longer than a second and forgives more than one failure.
+    let readiness = &container["readinessProbe"];
+    let number = |probe: &Value, key: &str| probe[key].as_u64().unwrap_or(1);
+    assert!(
+        number(readiness, "timeoutSeconds") >= 2,
+        "readiness timeout: {readiness:?}"
+    );
+    assert!(
+        number(readiness, "failureThreshold") >= 2,
+        "readiness failure threshold: {readiness:?}"
+    );
+    // Liveness restarts the process: it must be at least as forgiving.
+    let liveness = &container["livenessProbe"];
+    assert!(
+        number(liveness, "failureThreshold") * number(liveness, "periodSeconds")
+            >= number(readiness, "failureThreshold") * number(readiness, "periodSeconds"),
+        "liveness gives up before readiness: {liveness:?}"
+    );
     let env: Vec<(&str, Option<&str>)> = container["env"]
         .as_array()
         .unwrap()

@@ -159,6 +159,16 @@ impl Script {
                 },
             }
         }
+        if !sections
+            .iter()
+            .any(|section| matches!(section.speaker, Speaker::Me | Speaker::Bot))
+        {
+            return Err(format!(
+                "{source}: the script has no #me or #bot section, so it would check nothing: a \
+                 script is a title line, then sections such as #me (what the user says) and \
+                 #bot (what the bot must answer)"
+            ));
+        }
         if title.is_empty() {
             title = Path::new(source).file_name().map_or_else(
                 || source.to_owned(),

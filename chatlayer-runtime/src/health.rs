@@ -3,7 +3,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -55,18 +55,39 @@ pub(crate) fn probe(address: &str) -> Result<(), String> {
         .ok()
         .and_then(|mut addresses| addresses.next())
         .ok_or_else(|| unhealthy("the address does not resolve".to_owned()))?;
+    // One deadline for the whole probe: a server that trickles its answer a byte at a time
+    // must not keep the probe running past it (a timeout per read would restart each time).
+    let deadline = Instant::now() + PROBE_TIMEOUT;
     let mut stream = TcpStream::connect_timeout(&socket, PROBE_TIMEOUT)
         .map_err(|error| unhealthy(format!("cannot connect: {error}")))?;
     let exchange = |stream: &mut TcpStream| -> std::io::Result<String> {
-        stream.set_read_timeout(Some(PROBE_TIMEOUT))?;
-        stream.set_write_timeout(Some(PROBE_TIMEOUT))?;
+        let remaining = |deadline: Instant| {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no status line within {PROBE_TIMEOUT:?}"),
+                ))
+            } else {
+                Ok(left)
+            }
+        };
+        stream.set_write_timeout(Some(remaining(deadline)?))?;
         write!(
             stream,
             "GET {HEALTH_PATH} HTTP/1.1\r\nHost: {target}\r\nConnection: close\r\n\r\n"
         )?;
-        let mut answer = String::new();
-        stream.take(4096).read_to_string(&mut answer)?;
-        Ok(answer)
+        // Only the status line counts: read until it is whole, at most 4 KiB.
+        let mut answer = Vec::new();
+        let mut chunk = [0u8; 512];
+        while !answer.contains(&b'\n') && answer.len() < 4096 {
+            stream.set_read_timeout(Some(remaining(deadline)?))?;
+            match stream.read(&mut chunk)? {
+                0 => break,
+                read => answer.extend_from_slice(&chunk[..read]),
+            }
+        }
+        Ok(String::from_utf8_lossy(&answer).into_owned())
     };
     let answer = exchange(&mut stream).map_err(|error| unhealthy(error.to_string()))?;
     let status_line = answer.lines().next().unwrap_or_default();

@@ -87,9 +87,52 @@ impl fmt::Display for Bounded<'_> {
     }
 }
 
+/// A caller's identifier (a session id) for a `name=value` log field: shown as it is when
+/// it is a plain token (ASCII letters, digits and `-_.:@/+`, as ids are), else quoted and
+/// escaped as [`Untrusted`] is, so that `s3" status=999` can never pass for fields of the
+/// line. At most `max` characters are shown. A plain id is copied as one run of text, not
+/// formatted character by character: it is on every request's access line.
+pub(crate) fn log_token(text: &str, max: usize) -> String {
+    let plain = |byte: &u8| byte.is_ascii_alphanumeric() || b"-_.:@/+".contains(byte);
+    if !text.is_empty() && text.bytes().all(|byte| plain(&byte)) {
+        // Plain text is ASCII: characters are bytes.
+        if text.len() <= max {
+            return text.to_owned();
+        }
+        return format!("{}... ({} more characters)", &text[..max], text.len() - max);
+    }
+    let mut shown = String::with_capacity(text.len().min(max) + 2);
+    shown.push('"');
+    let mut chars = text.chars();
+    for c in chars.by_ref().take(max) {
+        shown.extend(c.escape_debug());
+    }
+    shown.push('"');
+    let rest = chars.count();
+    if rest > 0 {
+        shown.push_str(&format!(" (and {rest} more characters)"));
+    }
+    shown
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_tokens_are_plain_or_quoted_never_fields() {
+        assert_eq!(log_token("s-1", 128), "s-1");
+        assert_eq!(log_token("user@example.com", 128), "user@example.com");
+        assert_eq!(
+            log_token(r#"s3" status=999 code="forged"#, 128),
+            r#""s3\" status=999 code=\"forged""#
+        );
+        assert_eq!(log_token("a b", 128), r#""a b""#);
+        assert_eq!(log_token("", 128), r#""""#);
+        assert_eq!(log_token("a\nb", 128), r#""a\nb""#);
+        assert_eq!(log_token("abcdef", 3), "abc... (3 more characters)");
+        assert_eq!(log_token("é é", 2), "\"é \" (and 1 more characters)");
+    }
 
     #[test]
     fn bounded_prose_keeps_quotes_and_escapes_controls() {

@@ -24,7 +24,7 @@ use crate::config::{Environment, InvalidVariable, Variable};
 use crate::descriptor::StepDescriptor;
 use crate::param_map::SentParams;
 use crate::param_map::lenient::Node;
-use crate::untrusted::Bounded;
+use crate::untrusted::log_token;
 pub(crate) use endpoint::MetricsToken;
 use metrics::{CANCELLED_CODE, Metrics, StepMetrics};
 use trace_context::TraceParent;
@@ -219,11 +219,11 @@ pub(crate) fn session_of(params: &SentParams, wanted: Wanted) -> Option<String> 
         let Node::Text(id) = node else {
             return None;
         };
-        let shown = Bounded(id, SESSION_CHARS);
+        let shown = log_token(id, SESSION_CHARS);
         if wanted.span {
-            Span::current().record("session", display(shown));
+            Span::current().record("session", display(&shown));
         }
-        wanted.access_line.then(|| shown.to_string())
+        wanted.access_line.then_some(shown)
     })
 }
 

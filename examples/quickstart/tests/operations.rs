@@ -231,6 +231,34 @@ async fn spans_on_every_line_when_asked() {
     }
 }
 
+/// A session id is the caller's text: one that looks like more fields is quoted and escaped
+/// on the text access line, so a reader (or a log parser) sees one `status`, the real one.
+#[tokio::test]
+async fn a_session_id_cannot_forge_fields_of_the_access_line() {
+    let (child, port) = start_binary(&[], &[]).await;
+    let forged = r#"s3" status=999 code="forged"#;
+    let answer = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/order"))
+        .header("content-type", "application/json")
+        .body(order_body(forged))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let (status, log) = stop_binary(child);
+    assert!(status.success(), "{log}");
+    let line = log
+        .lines()
+        .find(|line| line.contains("chatlayer::access"))
+        .unwrap_or_else(|| panic!("no access line:\n{log}"));
+    let quoted = r#"session="s3\" status=999 code=\"forged""#;
+    assert!(line.contains(quoted), "{line}");
+    // Outside the quoted id, the line has the fields it always has, once each.
+    let rest = line.replacen(quoted, "", 1);
+    assert_eq!(rest.matches(" status=").count(), 1, "{line}");
+    assert!(line.contains(" status=200 code=ok"), "{line}");
+}
+
 /// A Prometheus server with its own data folder, killed when dropped.
 struct Prometheus {
     child: Child,
@@ -441,6 +469,38 @@ async fn healthcheck_command_reports_the_servers_health() {
         said.contains(&format!("127.0.0.1:{port}/healthz")),
         "{said}"
     );
+}
+
+/// A server that trickles its answer (a byte a second, for a minute) cannot hold the probe:
+/// its deadline covers the whole exchange, not each read.
+#[test]
+fn healthcheck_gives_up_on_a_trickling_server_at_its_deadline() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let (mut socket, _) = listener.accept().unwrap();
+        let mut request = [0u8; 1024];
+        let _ = socket.read(&mut request);
+        for byte in b"HTTP/1.1 200 OK, eventually".iter().cycle().take(60) {
+            if socket.write_all(&[*byte]).is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    });
+    let started = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_quickstart"))
+        .arg("healthcheck")
+        .env("CHATLAYER_ADDR", format!("127.0.0.1:{port}"))
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("no status line within 3s"), "{said}");
+    // The deadline is 3 s; a timeout per read would have run for the whole minute.
+    assert!(took < Duration::from_secs(20), "the probe ran for {took:?}");
 }
 
 /// The shutdown timings come from the environment too, and a value that cannot be used
