@@ -14,6 +14,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::Request;
 use axum::http::Method;
+use axum::response::Response;
 use axum::routing::{MethodFilter, MethodRouter};
 
 pub use builder::AppBuilder;
@@ -31,7 +32,7 @@ use crate::openapi::OpenApi;
 use crate::openapi::routes::{self as doc_routes, DocSource};
 use crate::paths::{self, DOCS_PATH, HEALTH_PATH, METRICS_PATH, OPENAPI_PATH, READY_PATH};
 use crate::recorder::{RecordLayer, Recorder};
-use crate::security::{Guards, SignatureVerifier};
+use crate::security::{Gate, Guards, SignatureVerifier};
 use crate::server::Readiness;
 
 /// A checked set of steps, ready to serve on its own or to mount in an axum app.
@@ -180,6 +181,7 @@ impl App {
                 .iter()
                 .map(|step| (step.method.clone(), step.name))
                 .collect();
+            let gate = Gate::for_steps(&self.guards, steps.iter().copied());
             let mut methods = MethodRouter::new();
             for step in steps {
                 let prepared = Arc::new(PreparedStep::new(
@@ -194,12 +196,14 @@ impl App {
             }
             // axum would answer HEAD with a GET step, running it: a step runs only for the
             // method it declares.
-            let refused = allowed.clone();
+            let (head_gate, head_allowed) = (gate.clone(), allowed.clone());
             let methods = methods
-                .on(MethodFilter::HEAD, move || {
-                    error::method_not_allowed(refused.clone())
+                .on(MethodFilter::HEAD, move |request: Request| {
+                    not_this_method(head_gate.clone(), request, head_allowed.clone())
                 })
-                .fallback(move || error::method_not_allowed(allowed.clone()));
+                .fallback(move |request: Request| {
+                    not_this_method(gate.clone(), request, allowed.clone())
+                });
             let methods = match &self.recorder {
                 Some(recorder) => methods.layer(RecordLayer::new(Arc::clone(recorder), names)),
                 None => methods,
@@ -262,12 +266,31 @@ impl App {
     /// for paths no step answers (and a count of them in the metrics).
     pub fn standalone_router(&self) -> Router {
         let metrics = self.observe.metrics.clone();
+        let gate = Gate::for_steps(&self.guards, self.steps.iter().copied());
         self.router().fallback(move |request: Request| {
-            if let Some(metrics) = &metrics {
-                metrics.count_unmatched();
+            let metrics = metrics.clone();
+            let gate = gate.clone();
+            async move {
+                let (parts, body) = request.into_parts();
+                if let Some(refused) = gate.refuse(&parts) {
+                    return refused;
+                }
+                if let Some(metrics) = &metrics {
+                    metrics.count_unmatched();
+                }
+                error::not_found(Request::from_parts(parts, body)).await
             }
-            error::not_found(request)
         })
+    }
+}
+
+/// The answer to a method no step of the path declares: a stranger gets the steps'
+/// refusal (so that the status does not tell it the path exists), anyone else a 405.
+async fn not_this_method(gate: Gate, request: Request, allowed: Vec<Method>) -> Response {
+    let (parts, _body) = request.into_parts();
+    match gate.refuse(&parts) {
+        Some(refused) => refused,
+        None => error::method_not_allowed(allowed).await,
     }
 }
 

@@ -119,6 +119,9 @@ variables! {
     RecordMaxFiles = "CHATLAYER_RECORD_MAX_FILES", "recording", "`1000`", false;
     /// The most bytes recording writes into its folder.
     RecordMaxBytes = "CHATLAYER_RECORD_MAX_BYTES", "recording", "`104857600` (100 MiB)", false;
+    /// The most memory copies of bodies take for recording, in bytes (served requests and
+    /// those waiting to be written); an exchange that does not fit is not recorded.
+    RecordMaxMemory = "CHATLAYER_RECORD_MAX_MEMORY", "recording", "`33554432` (32 MiB)", false;
     /// More names of headers and fields to redact, comma-separated.
     RecordRedact = "CHATLAYER_RECORD_REDACT", "recording", "none", false;
 }

@@ -16,7 +16,7 @@ use axum::response::Response;
 use http_body::{Frame, SizeHint};
 
 use super::Recorder;
-use super::writer::Captured;
+use super::writer::{Captured, MemoryBudget, Reservation};
 
 /// Records the requests to one path (one step per method).
 #[derive(Clone)]
@@ -69,14 +69,23 @@ where
     fn call(&mut self, request: Request) -> Self::Future {
         let started = Instant::now();
         let arrived = SystemTime::now();
-        let (parts, body) = request.into_parts();
         let step = self
             .layer
             .steps
             .iter()
-            .find(|(method, _)| *method == parts.method)
+            .find(|(method, _)| *method == request.method())
             .map(|(_, name)| *name);
-        let read = Arc::new(Mutex::new(Copied::new(self.layer.body_cap)));
+        // A method no step declares is no exchange of the bot's: answered (405, or the
+        // refusal a stranger gets), never recorded, and nothing is copied for it.
+        // Nor is anything copied once the folder is at its caps.
+        let Some(step) = step.filter(|_| self.layer.recorder.takes_more()) else {
+            let clone = self.inner.clone();
+            let mut inner = std::mem::replace(&mut self.inner, clone);
+            return Box::pin(inner.call(request));
+        };
+        let (parts, body) = request.into_parts();
+        let memory = self.layer.recorder.memory();
+        let read = Arc::new(Mutex::new(Copied::new(self.layer.body_cap, memory)));
         let body = Body::new(Tee {
             inner: body,
             sink: Arc::clone(&read),
@@ -85,7 +94,7 @@ where
             recorder: Arc::clone(&self.layer.recorder),
             started,
             arrived,
-            step,
+            step: Some(step),
             method: parts.method.clone(),
             path: parts.uri.path().to_owned(),
             query: parts.uri.query().map(str::to_owned),
@@ -97,6 +106,7 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let answer = inner.call(Request::from_parts(parts, body));
         let body_cap = self.layer.body_cap;
+        let memory = Arc::clone(memory);
         Box::pin(async move {
             let response = answer.await?;
             if response.extensions().get::<super::Unrecorded>().is_some() {
@@ -107,7 +117,7 @@ where
                 Body::new(Tee {
                     inner: body,
                     sink: ReplySink {
-                        copied: Copied::new(body_cap),
+                        copied: Copied::new(body_cap, &memory),
                         pending: Some((pending, status)),
                     },
                 })
@@ -116,26 +126,47 @@ where
     }
 }
 
-/// The bytes of a body seen so far, the first `cap` of them kept.
+/// The bytes of a body seen so far, the first `cap` of them kept, in memory taken from the
+/// recording's budget; when the budget has no room, the copy is given up (`over`).
 struct Copied {
     bytes: Vec<u8>,
     length: usize,
     cap: usize,
+    held: Reservation,
+    over: bool,
 }
 
 impl Copied {
-    fn new(cap: usize) -> Self {
+    fn new(cap: usize, memory: &Arc<MemoryBudget>) -> Self {
         Copied {
             bytes: Vec::new(),
             length: 0,
             cap,
+            held: Reservation::new(memory),
+            over: false,
         }
     }
 
     fn push(&mut self, data: &[u8]) {
-        let room = self.cap.saturating_sub(self.bytes.len());
-        self.bytes.extend_from_slice(&data[..data.len().min(room)]);
         self.length += data.len();
+        let room = self.cap.saturating_sub(self.bytes.len());
+        let kept = &data[..data.len().min(room)];
+        if self.over || kept.is_empty() {
+            return;
+        }
+        // The allocation is what costs memory: count its growth, and grow it exactly.
+        let needed = self.bytes.len() + kept.len();
+        if needed > self.bytes.capacity() {
+            let grown = needed.max(self.bytes.capacity() * 2).min(self.cap);
+            if !self.held.grow(grown - self.bytes.capacity()) {
+                self.over = true;
+                self.bytes = Vec::new();
+                self.held.release();
+                return;
+            }
+            self.bytes.reserve_exact(grown - self.bytes.len());
+        }
+        self.bytes.extend_from_slice(kept);
     }
 }
 
@@ -238,10 +269,21 @@ fn finish(pending: &mut Option<(Pending, u16)>, reply: &mut Copied) {
     let Some((pending, status)) = pending.take() else {
         return;
     };
-    let (request, request_length) = match pending.request.lock() {
-        Ok(mut copied) => (std::mem::take(&mut copied.bytes), copied.length),
-        Err(_) => (Vec::new(), 0),
+    let Ok(mut request_copy) = pending.request.lock() else {
+        return;
     };
+    if request_copy.over || reply.over {
+        pending.recorder.over_memory();
+        return;
+    }
+    let (request, request_length) = (std::mem::take(&mut request_copy.bytes), request_copy.length);
+    let request_held = std::mem::replace(
+        &mut request_copy.held,
+        Reservation::new(pending.recorder.memory()),
+    );
+    drop(request_copy);
+    let reply_held =
+        std::mem::replace(&mut reply.held, Reservation::new(pending.recorder.memory()));
     pending.recorder.record(Captured {
         arrived: pending.arrived,
         step: pending.step,
@@ -255,5 +297,6 @@ fn finish(pending: &mut Option<(Pending, u16)>, reply: &mut Copied) {
         reply: std::mem::take(&mut reply.bytes),
         reply_length: reply.length,
         latency: pending.started.elapsed(),
+        _held: [request_held, reply_held],
     });
 }

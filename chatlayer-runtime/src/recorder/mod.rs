@@ -45,6 +45,7 @@ pub struct Recording {
     pub(crate) dir: PathBuf,
     pub(crate) max_files: usize,
     pub(crate) max_bytes: u64,
+    pub(crate) max_memory: usize,
     pub(crate) redact: Vec<String>,
 }
 
@@ -55,6 +56,9 @@ impl Recording {
     pub const DEFAULT_MAX_BYTES: u64 = 100 * 1024 * 1024;
     /// Of a body longer than this (1 MiB), the recording keeps this much, marked truncated.
     pub const BODY_CAP: usize = 1024 * 1024;
+    /// At most this much memory (32 MiB) holds copies of bodies for the recording, unless
+    /// set otherwise.
+    pub const DEFAULT_MAX_MEMORY: usize = 32 * 1024 * 1024;
 
     /// Records into `dir` (created when missing), with the default caps.
     pub fn to(dir: impl AsRef<Path>) -> Self {
@@ -62,6 +66,7 @@ impl Recording {
             dir: dir.as_ref().to_path_buf(),
             max_files: Self::DEFAULT_MAX_FILES,
             max_bytes: Self::DEFAULT_MAX_BYTES,
+            max_memory: Self::DEFAULT_MAX_MEMORY,
             redact: Vec::new(),
         }
     }
@@ -78,6 +83,16 @@ impl Recording {
         self
     }
 
+    /// Holds at most `bytes` of body copies at once: those of the requests being served and
+    /// those waiting to be written. An exchange whose copy does not fit is served as always
+    /// and not recorded (logged, at most once per interval), so recording adds at most this
+    /// much to the server's memory however many large bodies arrive at once. Nothing is
+    /// copied once the folder is at its caps.
+    pub fn max_memory(mut self, bytes: usize) -> Self {
+        self.max_memory = bytes;
+        self
+    }
+
     /// Also redacts these headers and fields (exact names, ignoring case).
     pub fn redact<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
         self.redact.extend(names.into_iter().map(Into::into));
@@ -86,7 +101,7 @@ impl Recording {
 
     /// The settings the environment asks for: `CHATLAYER_RECORD` names the folder (none:
     /// no recording), `CHATLAYER_RECORD_MAX_FILES` and `CHATLAYER_RECORD_MAX_BYTES` the
-    /// caps, `CHATLAYER_RECORD_REDACT` more names to redact (comma-separated).
+    /// caps, `CHATLAYER_RECORD_MAX_MEMORY` the memory bound, `CHATLAYER_RECORD_REDACT` more names to redact (comma-separated).
     pub(crate) fn from_environment(
         env: &Environment,
     ) -> Result<Option<Recording>, Vec<InvalidVariable>> {
@@ -101,6 +116,10 @@ impl Recording {
         }
         match env.number(Variable::RecordMaxBytes, "bytes") {
             Ok(bytes) => recording.max_bytes = bytes.unwrap_or(recording.max_bytes),
+            Err(problem) => problems.push(problem),
+        }
+        match env.number(Variable::RecordMaxMemory, "bytes") {
+            Ok(bytes) => recording.max_memory = bytes.unwrap_or(recording.max_memory),
             Err(problem) => problems.push(problem),
         }
         recording = recording.redact(env.list(Variable::RecordRedact));

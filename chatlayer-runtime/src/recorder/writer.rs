@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -33,6 +35,68 @@ pub(crate) struct Captured {
     pub(crate) reply: Vec<u8>,
     pub(crate) reply_length: usize,
     pub(crate) latency: Duration,
+    /// The memory the copies hold, given back when the exchange is written or dropped.
+    pub(crate) _held: [Reservation; 2],
+}
+
+/// The memory recording may hold in body copies, and how much it holds.
+#[derive(Debug)]
+pub(crate) struct MemoryBudget {
+    used: AtomicUsize,
+    total: usize,
+}
+
+impl MemoryBudget {
+    fn new(total: usize) -> Arc<Self> {
+        Arc::new(MemoryBudget {
+            used: AtomicUsize::new(0),
+            total,
+        })
+    }
+
+    /// The bound, in bytes.
+    pub(crate) fn total(&self) -> usize {
+        self.total
+    }
+}
+
+/// A share of the [`MemoryBudget`], given back when dropped.
+#[derive(Debug)]
+pub(crate) struct Reservation {
+    budget: Arc<MemoryBudget>,
+    bytes: usize,
+}
+
+impl Reservation {
+    pub(crate) fn new(budget: &Arc<MemoryBudget>) -> Self {
+        Reservation {
+            budget: Arc::clone(budget),
+            bytes: 0,
+        }
+    }
+
+    /// Takes `bytes` more, or nothing when they do not fit.
+    pub(crate) fn grow(&mut self, bytes: usize) -> bool {
+        let before = self.budget.used.fetch_add(bytes, Ordering::AcqRel);
+        if before.saturating_add(bytes) > self.budget.total {
+            self.budget.used.fetch_sub(bytes, Ordering::AcqRel);
+            return false;
+        }
+        self.bytes += bytes;
+        true
+    }
+
+    /// Gives everything back.
+    pub(crate) fn release(&mut self) {
+        self.budget.used.fetch_sub(self.bytes, Ordering::AcqRel);
+        self.bytes = 0;
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        self.release();
+    }
 }
 
 /// Hands exchanges to the writing thread.
@@ -40,6 +104,10 @@ pub(crate) struct Writer {
     /// `None` once dropped: the thread then writes what is queued, and ends.
     queue: Option<SyncSender<Captured>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// Set once the folder is at its caps (or the thread could not start): nothing more
+    /// will be written, so nothing more is copied.
+    full: Arc<AtomicBool>,
+    memory: Arc<MemoryBudget>,
 }
 
 impl Drop for Writer {
@@ -56,18 +124,48 @@ impl Drop for Writer {
 impl Writer {
     pub(crate) fn start(recording: Recording) -> Writer {
         let (queue, exchanges) = sync_channel(QUEUE);
+        let full = Arc::new(AtomicBool::new(false));
+        let memory = MemoryBudget::new(recording.max_memory);
+        let folder_full = Arc::clone(&full);
         let spawned = std::thread::Builder::new()
             .name("chatlayer-record".to_owned())
-            .spawn(move || Folder::open(recording).write_all(exchanges));
+            .spawn(move || Folder::open(recording, folder_full).write_all(exchanges));
         let thread = spawned
             .map_err(|error| {
+                full.store(true, Ordering::Release);
                 tracing::error!("recording is off: its thread could not start: {error}")
             })
             .ok();
         Writer {
             queue: Some(queue),
             thread,
+            full,
+            memory,
         }
+    }
+
+    /// Whether anything more may be written: when not, the layer copies nothing.
+    pub(crate) fn takes_more(&self) -> bool {
+        !self.full.load(Ordering::Acquire)
+    }
+
+    /// The memory body copies may take.
+    pub(crate) fn memory(&self) -> &Arc<MemoryBudget> {
+        &self.memory
+    }
+
+    /// An exchange was not recorded because its copy did not fit in memory.
+    pub(crate) fn over_memory(&self) {
+        static OVER: Throttled = Throttled::new();
+        OVER.record(|count| {
+            tracing::warn!(
+                not_recorded = count,
+                "recording holds {} bytes of bodies at most (Recording::max_memory, \
+                 CHATLAYER_RECORD_MAX_MEMORY): exchanges that did not fit were served and \
+                 not recorded",
+                self.memory.total()
+            )
+        });
     }
 
     /// Hands `captured` over, or drops it when the thread is behind (or gone).
@@ -99,10 +197,12 @@ struct Folder {
     /// Numbers the files of this run, after the time, so that names sort in order.
     sequence: u64,
     full_logged: bool,
+    /// Shared with the layers: set when the caps are reached.
+    full: Arc<AtomicBool>,
 }
 
 impl Folder {
-    fn open(recording: Recording) -> Folder {
+    fn open(recording: Recording, full: Arc<AtomicBool>) -> Folder {
         let (mut files, mut bytes) = (0, 0);
         if let Err(error) = std::fs::create_dir_all(&recording.dir) {
             tracing::warn!(
@@ -120,6 +220,9 @@ impl Folder {
                 }
             }
         }
+        if files >= recording.max_files || bytes >= recording.max_bytes {
+            full.store(true, Ordering::Release);
+        }
         tracing::info!(
             "recording exchanges into {} (at most {} files and {} bytes; {files} files there)",
             recording.dir.display(),
@@ -133,6 +236,7 @@ impl Folder {
             bytes,
             sequence: 0,
             full_logged: false,
+            full,
         }
     }
 
@@ -180,6 +284,7 @@ impl Folder {
     }
 
     fn full(&mut self) {
+        self.full.store(true, Ordering::Release);
         if !self.full_logged {
             self.full_logged = true;
             tracing::warn!(

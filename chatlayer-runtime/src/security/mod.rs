@@ -229,6 +229,82 @@ impl Guards {
 }
 
 /// The protections of one step, checked in dispatch before the step runs.
+/// The guards of an answer that reaches no step: a 405 for a path's other methods, or the
+/// 404 of a path no step answers. A stranger (a caller from elsewhere, or one without any
+/// of the credentials of the steps concerned) gets the refusal a step would give instead,
+/// so that the status tells nothing about which paths and methods exist, and the answer is
+/// never recorded.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Gate {
+    /// The credentials of the steps concerned; empty when one of them is open to anyone.
+    auths: Vec<Auth>,
+    ip_allow_list: Option<Arc<IpAllowList>>,
+}
+
+impl Gate {
+    /// The gate in front of the answers of `steps` that are not theirs.
+    pub(crate) fn for_steps<'a>(
+        guards: &Guards,
+        steps: impl IntoIterator<Item = &'a StepDescriptor>,
+    ) -> Gate {
+        let mut auths = Vec::new();
+        for step in steps {
+            let auth = guards.for_step(step).auth;
+            if auth.kind().is_none() {
+                auths.clear();
+                break;
+            }
+            auths.push(auth);
+        }
+        Gate {
+            auths,
+            ip_allow_list: guards.ip_allow_list.clone(),
+        }
+    }
+
+    /// The refusal a stranger gets, as a whole answer; `None` for a caller the steps admit.
+    pub(crate) fn refuse(&self, parts: &Parts) -> Option<axum::response::Response> {
+        let error = self.check(parts).err()?;
+        let mut response = crate::error::error_response(&error.0, None);
+        if let Some(kind) = error.1 {
+            response
+                .headers_mut()
+                .insert(axum::http::header::WWW_AUTHENTICATE, challenge(kind));
+        }
+        response
+            .extensions_mut()
+            .insert(crate::recorder::Unrecorded);
+        Some(response)
+    }
+
+    fn check(&self, parts: &Parts) -> Result<(), (StepError, Option<AuthKind>)> {
+        if let Some(list) = &self.ip_allow_list {
+            let peer = parts
+                .extensions
+                .get::<ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0);
+            list.check(peer, &parts.headers)
+                .map_err(|error| (error, None))?;
+        }
+        let Some(first) = self.auths.first() else {
+            return Ok(());
+        };
+        if self
+            .auths
+            .iter()
+            .any(|auth| auth.check(&parts.headers).is_ok())
+        {
+            return Ok(());
+        }
+        Err((
+            first.check(&parts.headers).err().unwrap_or_else(|| {
+                StepError::of(crate::error::ErrorCode::Unauthorized, "credentials refused")
+            }),
+            first.kind(),
+        ))
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct StepGuards {
     auth: Auth,

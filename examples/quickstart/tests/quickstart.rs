@@ -1,6 +1,6 @@
 //! The quickstart over a real socket, with a real HTTP client, as Chatlayer calls it.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use std::sync::OnceLock;
 
@@ -468,8 +468,15 @@ async fn load_round(port: u16, connections: usize, per_connection: usize) -> usi
     for _ in 0..connections {
         let (url, expected, body) = (url.clone(), expected.clone(), body.clone());
         clients.push(tokio::spawn(async move {
+            // A client must not keep an idle connection past the server's idle timeout (the
+            // read timeout, 10 s): a server closing it just as the client reuses it loses
+            // the request, as with any HTTP/1.1 server. Under a loaded machine this client
+            // sometimes opened a second connection it left idle for over 10 s (its pool
+            // connects anew when the first is not back in time), and then reused it. Node's
+            // agents and reqwest both let idle connections go; here after 5 s.
             let client = reqwest::Client::builder()
                 .pool_max_idle_per_host(1)
+                .pool_idle_timeout(Duration::from_secs(5))
                 .build()
                 .unwrap();
             let mut received = 0;

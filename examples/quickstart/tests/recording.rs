@@ -339,3 +339,136 @@ async fn a_folder_that_cannot_be_written_never_fails_a_request() {
     }
     let _ = std::fs::remove_file(&file);
 }
+
+/// Strangers (no credentials) learn nothing from the status and fill nothing: every method
+/// and path they try is answered 401, as a step would answer them, and none of it is
+/// recorded; with credentials, a method no step declares is a 405, still not recorded (it
+/// is no exchange of the bot's), and a real order is.
+#[tokio::test]
+async fn strangers_are_refused_alike_and_never_recorded() {
+    use chatlayer_runtime::security::{Auth, Security};
+    let dir = folder("strangers");
+    let app = quickstart::app()
+        .retain(|step| step.module_path().starts_with("quickstart"))
+        .security(Security::new().auth(Auth::bearer(TOKEN)).from_env(false))
+        .record(Recording::to(&dir))
+        .build()
+        .unwrap();
+    let server = chatlayer_runtime::testing::TestServer::start(app)
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    let send = |method: &str, path: &str, token: Option<&str>| {
+        let mut request = client
+            .request(method.parse().unwrap(), server.url(path))
+            .header("content-type", "application/json")
+            .body("{}");
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    for method in ["POST", "PUT", "GET", "HEAD", "OPTIONS", "FOO", "DELETE"] {
+        for path in ["/order", "/order/status", "/no-such-step"] {
+            let response = send(method, path, None).await.unwrap();
+            assert_eq!(response.status(), 401, "{method} {path}");
+            assert_eq!(
+                response.headers()["www-authenticate"],
+                "Bearer",
+                "{method} {path}"
+            );
+            let wrong = send(method, path, Some("a-guessed-t0ken")).await.unwrap();
+            assert_eq!(wrong.status(), 401, "{method} {path}, a wrong token");
+        }
+    }
+    // With the token, the answers say what is there.
+    assert_eq!(
+        send("PUT", "/order", Some(TOKEN)).await.unwrap().status(),
+        405
+    );
+    assert_eq!(
+        send("HEAD", "/order/status", Some(TOKEN))
+            .await
+            .unwrap()
+            .status(),
+        405
+    );
+    assert_eq!(
+        send("GET", "/no-such-step", Some(TOKEN))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let order =
+        json!({ "sku": "A1", "quantity": 1, "on_success": "thanks", "on_failure": "sorry" });
+    let placed = client
+        .post(server.url("/order"))
+        .bearer_auth(TOKEN)
+        .json(&order)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(placed.status(), 200);
+    // The writer takes exchanges in order: once the order's file is there, every request
+    // before it has been written or left out.
+    let recorded = wait_for_files(&dir, 1).await;
+    assert_eq!(
+        recorded.len(),
+        1,
+        "only the order is recorded: {recorded:?}"
+    );
+    let exchange = Exchange::read(&recorded[0]).unwrap();
+    assert_eq!(exchange.path, "/order");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Holds its request for a moment, so that many are served at once.
+#[api_step("/held-echo")]
+async fn held_echo(text: String) -> Reply {
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    Reply::new().add_message(format!("{} characters", text.len()))
+}
+
+/// Recording holds at most its memory bound in body copies: of sixteen 100 KiB bodies
+/// served at once under a 512 KiB bound, every one is answered, and only those whose copies
+/// fitted are recorded (before, every copy was kept, whatever their number).
+#[tokio::test]
+async fn recording_holds_no_more_than_its_memory_bound() {
+    let dir = folder("memory-bound");
+    let app = App::from_steps([held_echo::STEP])
+        .record(Recording::to(&dir).max_memory(512 * 1024))
+        .build()
+        .unwrap();
+    let server = chatlayer_runtime::testing::TestServer::start(app)
+        .await
+        .unwrap();
+    let text = "x".repeat(100 * 1024);
+    let mut sent = Vec::new();
+    for _ in 0..16 {
+        let url = server.url("/held-echo");
+        let body = json!({ "text": text }).to_string();
+        sent.push(tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+    for answer in sent {
+        assert_eq!(answer.await.unwrap(), 200);
+    }
+    // Stopping drops the app, whose recorder writes what it was handed before it ends.
+    server.stop().await.unwrap();
+    let written = files(&dir);
+    assert!(
+        !written.is_empty() && written.len() < 16,
+        "{} of 16 recorded under a bound that holds about four",
+        written.len()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
