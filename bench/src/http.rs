@@ -37,6 +37,29 @@ pub fn post_json(addr: SocketAddr, path: &str, body: &str) -> Result<Answer> {
     exchange(addr, path, &request)
 }
 
+/// Sends `method path` with `headers` (whole lines, e.g. `Authorization: Bearer t`) and a
+/// JSON `body` to `addr`, and reads the whole answer.
+pub fn send(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[String],
+    body: &str,
+) -> Result<Answer> {
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for header in headers {
+        request.push_str(header);
+        request.push_str("\r\n");
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    exchange(addr, path, &request)
+}
+
 /// Sends `GET path` to `addr` and reads the whole answer.
 pub fn get(addr: SocketAddr, path: &str) -> Result<Answer> {
     let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");

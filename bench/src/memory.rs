@@ -114,7 +114,7 @@ impl Flood {
     }
 
     /// A body of exactly `bytes` bytes.
-    fn body(self, bytes: usize) -> Bytes {
+    pub(crate) fn body(self, bytes: usize) -> Bytes {
         let (head, tail) = match self {
             Flood::ManyValues => (r#"{"sku":"A1","quantity":["#, "0]}"),
             Flood::OneLongString => (r#"{"sku":""#, r#""}"#),
@@ -298,9 +298,20 @@ fn measure(
 /// Sends `body` to `/order` on `clients` connections at once; returns how they were
 /// answered.
 async fn send_all(addr: SocketAddr, clients: usize, body: Bytes) -> BTreeMap<String, usize> {
+    flood(addr, "/order", clients, body).await
+}
+
+/// Sends `body` to `POST path` on `clients` connections at once; returns how they were
+/// answered.
+pub(crate) async fn flood(
+    addr: SocketAddr,
+    path: &'static str,
+    clients: usize,
+    body: Bytes,
+) -> BTreeMap<String, usize> {
     let mut tasks = Vec::with_capacity(clients);
     for _ in 0..clients {
-        tasks.push(tokio::spawn(send_one(addr, body.clone())));
+        tasks.push(tokio::spawn(send_one(addr, path, body.clone())));
     }
     let mut answers = BTreeMap::new();
     for task in tasks {
@@ -313,13 +324,13 @@ async fn send_all(addr: SocketAddr, clients: usize, body: Bytes) -> BTreeMap<Str
 }
 
 /// One body on one connection: the status the server answered, or what happened instead.
-async fn send_one(addr: SocketAddr, body: Bytes) -> String {
+async fn send_one(addr: SocketAddr, path: &str, body: Bytes) -> String {
     let Ok(stream) = TcpStream::connect(addr).await else {
         return "connection refused".to_owned();
     };
     let (mut reader, mut writer) = stream.into_split();
     let head = format!(
-        "POST /order HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
@@ -387,7 +398,7 @@ fn markdown(settings: MemorySettings, measured: &[Measured]) -> String {
 }
 
 /// `12.3 MiB`.
-fn human_bytes(bytes: u64) -> String {
+pub(crate) fn human_bytes(bytes: u64) -> String {
     let mib = bytes as f64 / (1024.0 * 1024.0);
     if mib >= 10.0 {
         format!("{mib:.0} MiB")

@@ -8,10 +8,13 @@
 //! | silent connections, past the connection bound and past a low file limit | every probe answered (`/healthz` and `/order`) |
 //! | bodies trickled a byte a second, over HTTP/1 and HTTP/2 | every valid order served |
 //! | SIGTERM under wrk's keep-alive load | no request without an answer |
+//! | strangers (no or wrong credentials, every method) against a guarded, recording server | every one answered 401, none recorded |
+//! | floods of large bodies against a recording server, its folder empty or full | peak memory within the recording's memory bound of the same flood unrecorded |
 //!
 //! Every scenario starts a fresh server, and a missed target fails the run.
 
 mod probe;
+mod recording;
 mod shutdown;
 mod silent;
 mod slow;
@@ -49,6 +52,10 @@ pub struct AttackSettings {
     pub slow_hold: Duration,
     /// wrk's connections at SIGTERM, the run's length, and when the signal comes.
     pub shutdown: (u32, Duration, Duration),
+    /// Requests strangers send to a guarded, recording server.
+    pub strangers: usize,
+    /// Bodies sent at once to a recording server, and their length.
+    pub record_flood: (usize, usize),
 }
 
 impl AttackSettings {
@@ -63,6 +70,8 @@ impl AttackSettings {
         slow_http2: (20, 200),
         slow_hold: Duration::from_secs(9),
         shutdown: (512, Duration::from_secs(8), Duration::from_secs(3)),
+        strangers: 1_000,
+        record_flood: (1_000, 1024 * 1024),
     };
 
     /// The short run of CI: the same attacks, shorter and smaller. The flood under a file
@@ -81,6 +90,9 @@ impl AttackSettings {
         slow_http2: (8, 200),
         slow_hold: Duration::from_secs(3),
         shutdown: (128, Duration::from_secs(4), Duration::from_secs(2)),
+        // Past a 50-file cap many times over, and bodies beyond the 64 MiB in transit.
+        strangers: 300,
+        record_flood: (300, 1024 * 1024),
     };
 }
 
@@ -133,7 +145,7 @@ fn attack(settings: AttackSettings, target: &Target, pinning: Pinning) -> Result
         (None, settings.silent),
         (Some(settings.low_limit.0), settings.low_limit.1),
     ] {
-        let (mut server, addr) = start(target, limit, &log_dir, "silent")?;
+        let (mut server, addr) = start(target, limit, &[], &log_dir, "silent")?;
         let result = silent::run(
             addr,
             target,
@@ -159,7 +171,7 @@ fn attack(settings: AttackSettings, target: &Target, pinning: Pinning) -> Result
     }
 
     // 2. Slow bodies over HTTP/1 and HTTP/2.
-    let (mut server, addr) = start(target, None, &log_dir, "slow-http1")?;
+    let (mut server, addr) = start(target, None, &[], &log_dir, "slow-http1")?;
     let result = slow::http1(addr, target, settings.slow_http1, settings.slow_hold)?;
     let alive = still_serving(&mut server, target, addr);
     findings.push(Finding {
@@ -171,7 +183,7 @@ fn attack(settings: AttackSettings, target: &Target, pinning: Pinning) -> Result
         result: result.probes.describe(),
         met: result.probes.all_answered() && alive,
     });
-    let (mut server, addr) = start(target, None, &log_dir, "slow-http2")?;
+    let (mut server, addr) = start(target, None, &[], &log_dir, "slow-http2")?;
     let (connections, streams) = settings.slow_http2;
     let result = slow::http2(addr, target, connections, streams, settings.slow_hold)?;
     let alive = still_serving(&mut server, target, addr);
@@ -188,7 +200,7 @@ fn attack(settings: AttackSettings, target: &Target, pinning: Pinning) -> Result
     });
 
     // 3. SIGTERM under load.
-    let (mut server, addr) = start(target, None, &log_dir, "shutdown")?;
+    let (mut server, addr) = start(target, None, &[], &log_dir, "shutdown")?;
     let body_file = tools::tools_dir().join(format!("{}-request.json", target.name));
     tools::write(&body_file, target.body)?;
     let (connections, _, signal_at) = settings.shutdown;
@@ -223,8 +235,96 @@ fn attack(settings: AttackSettings, target: &Target, pinning: Pinning) -> Result
         met: result.unanswered() == 0 && result.clean_exit,
     });
 
+    findings.extend(attack_recording(settings, target, &log_dir)?);
+
     for finding in &mut findings {
         finding.attack = format!("{}: {}", target.name, finding.attack);
+    }
+    Ok(findings)
+}
+
+/// 4. Strangers against a guarded, recording server; 5. floods against recording servers.
+fn attack_recording(
+    settings: AttackSettings,
+    target: &Target,
+    log_dir: &Path,
+) -> Result<Vec<Finding>> {
+    let mut findings = Vec::new();
+    let dir = recording::folder(target, "strangers");
+    let env = [
+        ("CHATLAYER_RECORD", dir.display().to_string()),
+        ("CHATLAYER_RECORD_MAX_FILES", "50".to_owned()),
+        ("CHATLAYER_BEARER_TOKEN", recording::TOKEN.to_owned()),
+    ];
+    let (mut server, addr) = start(target, None, &env, log_dir, "strangers")?;
+    let result = recording::strangers(target, addr, &dir, settings.strangers)?;
+    let alive = server.wait_exit(Duration::ZERO).is_none();
+    findings.push(Finding {
+        attack: format!(
+            "{} requests without credentials (every method{}) against a server requiring a \
+             token and recording into a folder of at most 50 files",
+            count(result.sent),
+            if target.unknown.is_some() {
+                ", the step's path and an unknown one"
+            } else {
+                ""
+            }
+        ),
+        target: "every one answered 401, none recorded",
+        result: result.describe(),
+        met: result.met() && alive,
+    });
+    server.stop();
+
+    let (clients, bytes) = settings.record_flood;
+    let at_cap = recording::folder(target, "flood-full");
+    let _ = std::fs::create_dir_all(&at_cap);
+    tools::write(&at_cap.join("earlier.json"), "{}")?;
+    let runs: [(&str, Vec<(&str, String)>); 3] = [
+        ("not recording", vec![]),
+        (
+            "recording into an empty folder",
+            vec![(
+                "CHATLAYER_RECORD",
+                recording::folder(target, "flood").display().to_string(),
+            )],
+        ),
+        (
+            "recording into a full folder",
+            vec![
+                ("CHATLAYER_RECORD", at_cap.display().to_string()),
+                ("CHATLAYER_RECORD_MAX_FILES", "1".to_owned()),
+            ],
+        ),
+    ];
+    let mut unrecorded_peak = 0;
+    for (how, env) in runs {
+        let (mut server, addr) = start(target, None, &env, log_dir, "record-flood")?;
+        let flooded = recording::flood_bodies(&server, target, addr, clients, bytes)?;
+        let alive = still_serving(&mut server, target, addr);
+        server.stop();
+        if env.is_empty() {
+            unrecorded_peak = flooded.peak;
+            continue;
+        }
+        // The bound (32 MiB by default), and as much again for what the allocator keeps
+        // around the copies.
+        let allowed = unrecorded_peak + 2 * 32 * 1024 * 1024;
+        findings.push(Finding {
+            attack: format!(
+                "{} bodies of {} at once, {how}",
+                count(clients),
+                recording::mib(bytes as u64)
+            ),
+            target: "peak memory within twice the recording's 32 MiB bound of the same flood unrecorded",
+            result: format!(
+                "peak {} against {} unrecorded; answers {}",
+                recording::mib(flooded.peak),
+                recording::mib(unrecorded_peak),
+                flooded.answers.join(", ")
+            ),
+            met: flooded.peak <= allowed && alive,
+        });
     }
     Ok(findings)
 }
@@ -264,11 +364,12 @@ fn markdown(findings: &[Finding], targets: &[Target]) -> String {
     text
 }
 
-/// Starts `target` on a free port, with `limit` open files when given, and waits until its
-/// step answers.
+/// Starts `target` on a free port, with `limit` open files when given and `env` set, and
+/// waits until it answers: its step, or (when `env` asks for a token) its health probe.
 fn start(
     target: &Target,
     limit: Option<u64>,
+    env: &[(&str, String)],
     log_dir: &Path,
     name: &str,
 ) -> Result<(Server, SocketAddr)> {
@@ -286,11 +387,24 @@ fn start(
     };
     command
         .env("CHATLAYER_ADDR", addr.to_string())
-        .env("RUST_LOG", "warn");
+        .env("RUST_LOG", "warn")
+        .envs(env.iter().map(|(name, value)| (name, value)));
     let log = log_dir.join(format!("{name}.log"));
     let _ = std::fs::create_dir_all(log_dir);
     let mut server = Server::start(&format!("{} ({name})", target.name), command, &log)?;
-    server.wait_ready(Duration::from_secs(20), || call_step(target, addr))?;
+    let guarded = env
+        .iter()
+        .any(|(name, _)| *name == "CHATLAYER_BEARER_TOKEN");
+    server.wait_ready(Duration::from_secs(20), || {
+        if guarded {
+            let answer = http::get(addr, target.health)?;
+            (answer.status == 200)
+                .then_some(())
+                .ok_or_else(|| format!("{} answered HTTP {}", target.health, answer.status))
+        } else {
+            call_step(target, addr)
+        }
+    })?;
     Ok((server, addr))
 }
 

@@ -17,6 +17,8 @@ pub struct Target {
     pub body: &'static str,
     /// What the step's answer contains when it is the step's own.
     pub answers: &'static str,
+    /// A path no step answers that the framework's router answers (not a host's routes).
+    pub unknown: Option<&'static str>,
 }
 
 impl Target {
@@ -29,6 +31,7 @@ impl Target {
             step: "/order",
             body: crate::ORDER_REQUEST,
             answers: "\"nextDialogstate\":\"thanks\"",
+            unknown: Some("/no-such-step"),
         }
     }
 
@@ -42,6 +45,8 @@ impl Target {
             step: "/chatlayer/route/vip",
             body: r#"{"is_vip":true,"vip_desk":"thanks"}"#,
             answers: "\"nextDialogstate\":\"thanks\"",
+            // The host's own fallback answers its unknown paths.
+            unknown: None,
         }
     }
 }

@@ -223,6 +223,14 @@ impl AppBuilder {
         };
         let (guards, security_problems) = self.security.resolve(&environment);
         env_problems.extend(security_problems);
+        // What the app itself knows is secret is never recorded, whatever its name.
+        let recording = recording.map(|recording| {
+            recording.redact(
+                guards
+                    .signature()
+                    .map(|verifier| verifier.header_name().as_str().to_owned()),
+            )
+        });
         problems.extend(env_problems.into_iter().map(BuildProblem::Environment));
         let served = Served {
             health: self.serve_health,

@@ -365,7 +365,7 @@ impl Folder {
             step: captured.step.map(str::to_owned),
             method: captured.method.as_str().to_owned(),
             path: captured.path,
-            query: captured.query.map(|query| redaction.form(&query)),
+            query: captured.query.map(|query| redaction.query(&query)),
             headers,
             body: self.payload(&captured.request, captured.request_length, form),
             reply: RecordedReply {
@@ -383,9 +383,10 @@ impl Folder {
                 Payload::Json(value)
             }
             Payload::Text(text) if form => Payload::Text(self.redaction.form(&text)),
-            // Text that is not JSON may still hold a secret field's name and value; its
-            // shape is unknown, so the recording keeps its length only.
-            Payload::Text(text) if self.redaction_needed(&text) => Payload::Truncated {
+            // Text that is neither JSON nor form data has no shape to redact by (an escaped
+            // key, `pass\u0077ord`, hides from any scan of its words): only its length is
+            // kept.
+            Payload::Text(text) if !text.is_empty() => Payload::Truncated {
                 head: REDACTED.to_owned(),
                 length: text.len(),
             },
@@ -395,12 +396,6 @@ impl Folder {
             },
             other => other,
         }
-    }
-
-    /// Whether text of unknown shape mentions a secret-looking name.
-    fn redaction_needed(&self, text: &str) -> bool {
-        text.split(|c: char| !c.is_ascii_alphanumeric() && c != '_' && c != '-')
-            .any(|word| !word.is_empty() && self.redaction.field(word))
     }
 }
 

@@ -472,3 +472,122 @@ async fn recording_holds_no_more_than_its_memory_bound() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The names an attacker found kept in clear are redacted on disk: header spellings of API
+/// keys and signatures, the app's own signature header under another name, short query
+/// and body names matched as tokens, a password inside JSON sent as text, and a body that
+/// is not JSON at all.
+#[tokio::test]
+async fn every_secret_spelling_is_redacted_on_disk() {
+    use chatlayer_runtime::security::{Security, SignatureVerifier, SignedContent};
+    let dir = folder("spellings");
+    let verifier = SignatureVerifier::new(SIGNING_SECRET)
+        .header("X-Chatlayer-Hmac")
+        .covers(SignedContent::Request);
+    let app = App::from_steps([echo::STEP])
+        .security(Security::new().signatures(verifier.clone()).from_env(false))
+        .record(Recording::to(&dir))
+        .build()
+        .unwrap();
+    let server = chatlayer_runtime::testing::TestServer::start(app)
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    let mut secrets = Vec::new();
+    let mut secret = |name: &str| {
+        let value = format!("s3cret-{name}-value");
+        secrets.push(value.clone());
+        value
+    };
+    let query_names = [
+        "code",
+        "sig",
+        "signature",
+        "key",
+        "pwd",
+        "pin",
+        "otp",
+        "jwt",
+        "private_key",
+        "auth",
+    ];
+    let query: Vec<String> = query_names
+        .iter()
+        .map(|name| format!("{name}={}", secret(name)))
+        .collect();
+    let target = format!("/echo?{}", query.join("&"));
+    let mut body = serde_json::Map::new();
+    body.insert("text".into(), json!("hello"));
+    for name in [
+        "pass",
+        "pwd",
+        "pin",
+        "otp",
+        "private_key",
+        "privateKey",
+        "access_key",
+        "credentials",
+        "auth",
+        "bearer",
+        "jwt",
+        "hmac",
+        "passphrase",
+    ] {
+        body.insert(name.into(), json!(secret(name)));
+    }
+    let nested = secret("nested-password");
+    body.insert(
+        "user".into(),
+        json!(format!(r#"{{"password":"{nested}"}}"#)),
+    );
+    let body = serde_json::Value::Object(body).to_string();
+    let signature = verifier.sign("POST", &target, body.as_bytes(), None);
+    let mut request = client
+        .post(server.url(&target))
+        .header("content-type", "application/json")
+        .header("x-chatlayer-hmac", &signature);
+    for name in [
+        "x-api_key",
+        "X_API_KEY",
+        "x-functions-key",
+        "Ocp-Apim-Subscription-Key",
+        "X-Hmac-Sha256",
+        "X-Access-Key",
+        "X-Private-Key",
+        "Cookie2",
+    ] {
+        request = request.header(name, secret(name));
+    }
+    let response = request.body(body).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    // A body that is not JSON, with a key written with an escape.
+    let escaped = secret("escaped");
+    let unparsable = format!(r#"{{"pass\u0077ord": "{escaped}", "#);
+    let response = client
+        .post(server.url("/echo"))
+        .header("content-type", "application/json")
+        .header(
+            "x-chatlayer-hmac",
+            verifier.sign("POST", "/echo", unparsable.as_bytes(), None),
+        )
+        .body(unparsable)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    server.stop().await.unwrap();
+    secrets.push(signature);
+    let recorded = files(&dir);
+    assert_eq!(recorded.len(), 2, "{recorded:?}");
+    for file in &recorded {
+        let text = std::fs::read_to_string(file).unwrap();
+        for value in &secrets {
+            assert!(
+                !text.contains(value.as_str()),
+                "{value} is on disk:\n{text}"
+            );
+        }
+        assert!(!text.contains(SIGNING_SECRET));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
