@@ -281,11 +281,13 @@ blocks:
             .headers
             .contains(&("x-api-key".into(), "secret".into()))
     );
+    // The transcript (what the page and `converse` show) hides the credentials; the
+    // request carried them.
     assert!(
         exchange
             .request
             .headers
-            .contains(&("authorization".into(), "Basic Ym90OnB3".into()))
+            .contains(&("authorization".into(), "Basic [hidden]".into()))
     );
     // The backend saw the same body.
     conversation.assert_said(r#"{"count":2,"next":"done","sku":"A1"}"#);

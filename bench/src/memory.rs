@@ -184,7 +184,7 @@ fn flood_each(
     servers: &[(PathBuf, Allocator)],
     report: &Path,
 ) -> Result<String> {
-    crate::attack::raise_open_files_limit();
+    crate::process::raise_open_files_limit();
     let mut measured = Vec::new();
     for flood in [Flood::ManyValues, Flood::OneLongString] {
         for (binary, allocator) in servers {
@@ -266,7 +266,7 @@ fn measure(
     server.wait_ready(Duration::from_secs(20), || http::place_order(addr))?;
     let start = server.rss_bytes();
     let body = flood.body(settings.body_bytes);
-    let runtime = crate::attack::runtime()?;
+    let runtime = crate::process::runtime()?;
     let mut answers = BTreeMap::new();
     let mut after_rounds = Vec::new();
     for _ in 0..settings.rounds {

@@ -9,7 +9,7 @@ use axum::body::{Body, Bytes};
 use serde_json::Value;
 use tower::ServiceExt;
 
-use super::request::Outgoing;
+use super::request::{Outgoing, hide_url_password, masked, masked_value};
 use super::transcript::SentRequest;
 
 /// The header a chatlayer-rs step answering with its fallback block sets, naming the error
@@ -123,7 +123,7 @@ impl Backend {
         Backend {
             router: None,
             base_url: None,
-            client: reqwest::Client::new(),
+            client: client(),
             timeout: CHATLAYER_TIMEOUT,
         }
     }
@@ -138,7 +138,7 @@ impl Backend {
     pub fn describe(&self) -> String {
         match (&self.router, &self.base_url) {
             (Some(_), _) => "in-process".to_owned(),
-            (None, Some(url)) => url.clone(),
+            (None, Some(url)) => hide_url_password(url),
             (None, None) => "absolute URLs only".to_owned(),
         }
     }
@@ -167,7 +167,7 @@ impl Backend {
                 let failure = CallFailure::Transport(format!(
                     "the step's URL `{}` is relative, and no backend URL is set: give one \
                      (`--backend http://...`, or `backend:` in the bot file)",
-                    outgoing.url
+                    sent.url
                 ));
                 (sent, Err(failure))
             }
@@ -225,12 +225,35 @@ impl Backend {
         }
         let call = async {
             let response = request.send().await.map_err(|error| {
-                CallFailure::Transport(format!("cannot reach {url}: {}", error_chain(&error)))
+                CallFailure::Transport(format!(
+                    "cannot reach {}: {}",
+                    masked(url, &outgoing.secrets),
+                    masked(&error_chain(&error), &outgoing.secrets)
+                ))
             })?;
             let mut answered = Answered::new(response.status(), response.headers(), Bytes::new());
-            answered.body = response.bytes().await.map_err(|error| {
-                CallFailure::Transport(format!("cannot read the answer of {url}: {error}"))
-            })?;
+            let redirect = response
+                .status()
+                .is_redirection()
+                .then(|| response.headers().get(reqwest::header::LOCATION).cloned())
+                .flatten();
+            answered.body = read_limited(response, ANSWER_LIMIT)
+                .await
+                .map_err(|problem| {
+                    CallFailure::Transport(format!(
+                        "cannot read the answer of {}: {problem}",
+                        masked(url, &outgoing.secrets)
+                    ))
+                })?;
+            if let Some(location) = redirect
+                && answered.body.is_empty()
+            {
+                answered.body = Bytes::from(format!(
+                    "a redirect to {}, not followed: the emulator sends a step's request (and \
+                     its headers) only where the bot file says",
+                    String::from_utf8_lossy(location.as_bytes())
+                ));
+            }
             Ok(answered)
         };
         self.within_timeout(call).await
@@ -249,6 +272,36 @@ impl Backend {
     }
 }
 
+/// The HTTP client of the calls: it follows no redirect. A step answering with a redirect
+/// is shown as that answer (its status and `Location`), not followed: following it would
+/// send the request's headers (the bot file's API keys and signatures) to wherever it
+/// points, and Chatlayer's own behaviour on redirects is not published.
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_else(|_| reqwest::Client::new())
+}
+
+/// The answer's body, at most `limit` bytes: a backend answering more (by mistake or on
+/// purpose) fails the call instead of filling the emulator's memory, as in-process.
+async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<Bytes, String> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit as u64)
+    {
+        return Err(format!("it is over {} MiB", limit / (1024 * 1024)));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|error| error.to_string())? {
+        if body.len() + chunk.len() > limit {
+            return Err(format!("it is over {} MiB", limit / (1024 * 1024)));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(body))
+}
+
 /// An error with its causes, e.g. `error sending request: connection refused`.
 fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
@@ -261,12 +314,23 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// The request as the transcript (the page, its API, `converse`'s lines) shows it: every
+/// value taken from the environment shown as its `${NAME}`, the Authorization header
+/// hidden, and a URL's password too.
 fn sent_request(outgoing: &Outgoing, url: String) -> SentRequest {
+    let secrets = &outgoing.secrets;
     SentRequest {
         method: outgoing.method.clone(),
-        url,
-        headers: outgoing.headers.clone(),
-        body: outgoing.body.clone(),
+        url: masked(&url, secrets),
+        headers: outgoing
+            .headers
+            .iter()
+            .map(|(name, value)| (name.clone(), masked(value, secrets)))
+            .collect(),
+        body: outgoing
+            .body
+            .as_ref()
+            .map(|body| masked_value(body, secrets)),
     }
 }
 

@@ -266,6 +266,7 @@ async fn serve_page(
                 .await
                 .map_err(|source| Error::Bind { address, source })?;
             let local = listener.local_addr().map_err(Error::Io)?;
+            page::warn_if_exposed(&local.to_string());
             tracing::info!(
                 "conversation emulator on http://{local}{} ({described})",
                 page::PATH

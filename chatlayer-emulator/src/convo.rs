@@ -31,7 +31,7 @@ use super::bot::BotFile;
 use super::engine::Conversation;
 use super::messages;
 use super::session::same_value;
-use super::transcript::{Entry, render};
+use super::transcript::{Entry, render, shown};
 
 /// A conversation script: a title and its sections, in order.
 #[derive(Clone, Debug)]
@@ -222,7 +222,10 @@ impl Script {
                     source: self.source.clone(),
                     line: self.sections.last().map_or(1, |section| section.line),
                     turn: self.sections.len(),
-                    problem: format!("the conversation ended at an error no #bot expects: {error}"),
+                    problem: format!(
+                        "the conversation ended at an error no #bot expects: {}",
+                        shown(&error.to_string())
+                    ),
                 });
             }
         }
@@ -524,11 +527,13 @@ fn check_said(section: &Section, entry: &Entry) -> Result<(), String> {
             if !check.negated && !missing.is_empty() {
                 problem.push_str(&format!(
                     "\n    missing:  {}",
-                    missing
-                        .iter()
-                        .map(|item| item.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" | ")
+                    shown(
+                        &missing
+                            .iter()
+                            .map(|item| item.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" | ")
+                    )
                 ));
             }
             return Err(problem);
@@ -538,7 +543,11 @@ fn check_said(section: &Section, entry: &Entry) -> Result<(), String> {
 }
 
 fn diff(line: usize, what: &str, expected: &str, actual: &str) -> String {
-    format!("line {line}: {what} differs\n    expected: {expected}\n    actual:   {actual}")
+    format!(
+        "line {line}: {what} differs\n    expected: {}\n    actual:   {}",
+        shown(expected),
+        shown(actual)
+    )
 }
 
 /// Botium's default matching: `pattern` is found in `text`, ignoring case, where `*` in the

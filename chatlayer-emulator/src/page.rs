@@ -59,16 +59,18 @@ pub fn router(bot: BotFile, backend: Backend) -> Router {
         next_id: AtomicU64::new(1),
         conversations: Mutex::new(BTreeMap::new()),
     });
-    assets()
-        .route(&format!("{PATH}/api/bot"), get(describe_bot))
-        .route(&format!("{PATH}/api/conversations"), post(start))
-        .route(&format!("{PATH}/api/conversations/{{id}}"), get(show))
-        .route(&format!("{PATH}/api/conversations/{{id}}/say"), post(say))
-        .route(
-            &format!("{PATH}/api/conversations/{{id}}/click"),
-            post(click),
-        )
-        .with_state(state)
+    guarded(
+        assets()
+            .route(&format!("{PATH}/api/bot"), get(describe_bot))
+            .route(&format!("{PATH}/api/conversations"), post(start))
+            .route(&format!("{PATH}/api/conversations/{{id}}"), get(show))
+            .route(&format!("{PATH}/api/conversations/{{id}}/say"), post(say))
+            .route(
+                &format!("{PATH}/api/conversations/{{id}}/click"),
+                post(click),
+            )
+            .with_state(state),
+    )
 }
 
 /// The page showing a recording (the files chatlayer-runtime's recorder writes)
@@ -87,11 +89,165 @@ pub fn recording_router(conversations: Vec<RecordedConversation>, source: &str) 
         source: source.to_owned(),
         conversations,
     });
-    assets()
-        .route(&format!("{PATH}/api/bot"), get(describe_recording))
-        .route(&format!("{PATH}/api/recordings/{{id}}"), get(show_recorded))
-        .with_state(state)
+    guarded(
+        assets()
+            .route(&format!("{PATH}/api/bot"), get(describe_recording))
+            .route(&format!("{PATH}/api/recordings/{{id}}"), get(show_recorded))
+            .with_state(state),
+    )
 }
+
+/// The page is for the person at this machine. A page on another site must not reach it:
+/// through DNS rebinding (its own name pointed at 127.0.0.1, so the browser sends that
+/// name as `Host`), or with cross-origin requests that start conversations, each calling
+/// the backend with the bot file's credentials. So every request must name a loopback host
+/// (or one of `CHATLAYER_EMULATOR_HOSTS`, comma-separated, for a page served elsewhere on
+/// purpose); a request that changes anything must come from the page's own origin when the
+/// browser says where it comes from; and every answer forbids framing and loading anything
+/// from elsewhere but images and media.
+fn guarded(router: Router) -> Router {
+    let allowed: Arc<Vec<String>> = Arc::new(
+        std::env::var("CHATLAYER_EMULATOR_HOSTS")
+            .unwrap_or_default()
+            .split(',')
+            .map(|host| host.trim().to_ascii_lowercase())
+            .filter(|host| !host.is_empty())
+            .collect(),
+    );
+    router
+        .route("/favicon.ico", get(icon))
+        .route(&format!("{PATH}/icon.svg"), get(icon))
+        .layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                let allowed = Arc::clone(&allowed);
+                async move {
+                    if let Err(refusal) = admit(&request, &allowed) {
+                        return with_page_headers(problem(StatusCode::FORBIDDEN, refusal));
+                    }
+                    with_page_headers(next.run(request).await)
+                }
+            },
+        ))
+}
+
+/// Why `request` is refused, if it is.
+fn admit(request: &axum::extract::Request, allowed: &[String]) -> Result<(), String> {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| {
+            request
+                .uri()
+                .authority()
+                .map(|authority| authority.to_string())
+        })
+        .ok_or("the request names no host")?;
+    let name = host_name(&host).to_ascii_lowercase();
+    if !is_loopback_name(&name) && !allowed.contains(&name) {
+        return Err(format!(
+            "the emulator page answers at localhost, not at {host:?}: a page on another site \
+             pointing its name here is refused (to serve it under another name on purpose, \
+             list it in CHATLAYER_EMULATOR_HOSTS)"
+        ));
+    }
+    let changes = !matches!(
+        *request.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    if changes {
+        let origin = request
+            .headers()
+            .get(header::ORIGIN)
+            .and_then(|value| value.to_str().ok());
+        if let Some(origin) = origin {
+            let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+            if !origin_host.eq_ignore_ascii_case(&host) {
+                return Err(format!(
+                    "a request from {origin:?} may not use the emulator page's API: only the \
+                     page itself may"
+                ));
+            }
+        }
+        let site = request
+            .headers()
+            .get("sec-fetch-site")
+            .and_then(|value| value.to_str().ok());
+        if site.is_some_and(|site| site != "same-origin" && site != "none") {
+            return Err("only the page itself may use the emulator page's API".to_owned());
+        }
+    }
+    Ok(())
+}
+
+/// Warns when the page listens at `address` beyond this machine (`0.0.0.0`, a LAN address):
+/// anyone who reaches it can run conversations with the bot file's credentials.
+pub fn warn_if_exposed(address: &str) {
+    let exposed = address
+        .parse::<std::net::SocketAddr>()
+        .is_ok_and(|address| !address.ip().is_loopback());
+    if exposed {
+        tracing::warn!(
+            "the emulator page listens on {address}, beyond this machine: anyone who reaches \
+             it can run conversations that call the backend with the bot file's credentials; \
+             listen on 127.0.0.1 (CHATLAYER_ADDR=127.0.0.1:8080) unless that is intended"
+        );
+    }
+}
+
+/// `localhost:8080` as `localhost`, `[::1]:8080` as `[::1]`.
+fn host_name(host: &str) -> &str {
+    if host.starts_with('[') {
+        return host
+            .split_once(']')
+            .map_or(host, |(name, _)| &host[..=name.len()]);
+    }
+    host.rsplit_once(':').map_or(host, |(name, _)| name)
+}
+
+fn is_loopback_name(name: &str) -> bool {
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name == "[::1]"
+        || name
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|address| address.is_loopback())
+}
+
+/// The headers every answer of the page carries.
+fn with_page_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        axum::http::HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; \
+             img-src 'self' data: https: http:; media-src 'self' https: http:; \
+             frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
+        ),
+    );
+    headers.insert(
+        header::X_FRAME_OPTIONS,
+        axum::http::HeaderValue::from_static("DENY"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        axum::http::HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        axum::http::HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
+
+/// The page's icon (also at `/favicon.ico`, where browsers ask first).
+async fn icon() -> Response {
+    asset("image/svg+xml", ICON_SVG)
+}
+
+const ICON_SVG: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\">\
+<path d=\"M8 1 15 8 8 15 1 8z\" fill=\"#4f46e5\"/></svg>";
 
 /// The page and its script and style, the same for a live bot and a recording.
 fn assets<S: Clone + Send + Sync + 'static>() -> Router<S> {

@@ -16,6 +16,9 @@ pub(crate) struct Outgoing {
     pub(crate) url: String,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Option<Value>,
+    /// What must not be shown: each value taken from the environment, with what shows in
+    /// its place (`${NAME}`). The Authorization header is hidden whole.
+    pub(crate) secrets: Vec<(String, String)>,
 }
 
 /// Builds the request of `api` from the session. A variable row whose variable is not set is
@@ -26,9 +29,10 @@ pub(crate) fn build(
     session: &Session,
     notes: &mut Vec<String>,
 ) -> Result<Outgoing, String> {
+    let mut secrets = Vec::new();
     let mut value_of = |row: &Row, tab: &str| -> Result<Option<Value>, String> {
         Ok(match row.kind {
-            RowType::Text => Some(Value::String(expand_environment(&row.value)?)),
+            RowType::Text => Some(Value::String(expand_environment(&row.value, &mut secrets)?)),
             RowType::Dialogstate => Some(Value::String(row.value.clone())),
             RowType::Variable => {
                 let value = session.get(&row.value).cloned();
@@ -77,7 +81,10 @@ pub(crate) fn build(
         headers.push(("content-type".to_owned(), "application/json".to_owned()));
     }
     if let Some(auth) = &api.auth {
-        headers.push(("authorization".to_owned(), authorization(auth)?));
+        headers.push((
+            "authorization".to_owned(),
+            authorization(auth, &mut secrets)?,
+        ));
     }
 
     let mut url = api.url.trim().to_owned();
@@ -90,29 +97,40 @@ pub(crate) fn build(
         url,
         headers,
         body,
+        secrets,
     })
 }
 
-fn authorization(auth: &Authorization) -> Result<String, String> {
-    Ok(match auth {
+fn authorization(
+    auth: &Authorization,
+    secrets: &mut Vec<(String, String)>,
+) -> Result<String, String> {
+    let (value, shown) = match auth {
         Authorization::Basic { username, password } => {
             let credentials = format!(
                 "{}:{}",
-                expand_environment(username)?,
-                expand_environment(password)?
+                expand_environment(username, secrets)?,
+                expand_environment(password, secrets)?
             );
-            format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(credentials)
-            )
+            let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
+            (format!("Basic {encoded}"), "Basic [hidden]")
         }
-        Authorization::Bearer { token } => format!("Bearer {}", expand_environment(token)?),
-    })
+        Authorization::Bearer { token } => (
+            format!("Bearer {}", expand_environment(token, secrets)?),
+            "Bearer [hidden]",
+        ),
+    };
+    secrets.push((value.clone(), shown.to_owned()));
+    Ok(value)
 }
 
 /// Replaces each `${NAME}` with the environment variable `NAME`, so that tokens and
-/// passwords stay out of the bot file.
-pub(crate) fn expand_environment(text: &str) -> Result<String, String> {
+/// passwords stay out of the bot file; each value is added to `secrets`, to be shown as
+/// `${NAME}` wherever the request is shown.
+pub(crate) fn expand_environment(
+    text: &str,
+    secrets: &mut Vec<(String, String)>,
+) -> Result<String, String> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("${") {
@@ -126,8 +144,63 @@ pub(crate) fn expand_environment(text: &str) -> Result<String, String> {
             format!("the environment variable `{name}` is not set (the bot file names it as `${{{name}}}`)")
         })?;
         out.push_str(&value);
+        if !value.is_empty() {
+            secrets.push((value, format!("${{{name}}}")));
+        }
         rest = &after[end + 1..];
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// `text` with every secret replaced by what shows in its place, longest first (a value
+/// may hold a shorter one), and the password of a URL's `user:password@` hidden.
+pub(crate) fn masked(text: &str, secrets: &[(String, String)]) -> String {
+    let mut ordered: Vec<&(String, String)> = secrets.iter().collect();
+    ordered.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
+    let mut out = text.to_owned();
+    for (value, shown) in ordered {
+        out = out.replace(value.as_str(), shown);
+        // A value in a query string is percent-encoded there.
+        let encoded: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
+        if encoded != *value {
+            out = out.replace(&encoded, shown);
+        }
+    }
+    hide_url_password(&out)
+}
+
+/// `http://user:secret@host/x` as `http://user:[hidden]@host/x`.
+pub(crate) fn hide_url_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:[hidden]@{host}{path}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// `value` with every secret string inside it masked.
+pub(crate) fn masked_value(value: &Value, secrets: &[(String, String)]) -> Value {
+    match value {
+        Value::String(text) => Value::String(masked(text, secrets)),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| masked_value(item, secrets))
+                .collect(),
+        ),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, item)| (key.clone(), masked_value(item, secrets)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }

@@ -83,7 +83,8 @@ pub struct SentRequest {
     pub method: String,
     /// The full URL (for an in-process call, the path and query).
     pub url: String,
-    /// The headers, in order; secrets are shown, as this is the user's own test.
+    /// The headers, in order; values taken from the environment show as their `${NAME}`,
+    /// and the Authorization header is hidden.
     pub headers: Vec<(String, String)>,
     /// The JSON body, when one was sent.
     pub body: Option<Value>,
@@ -145,23 +146,29 @@ pub fn render(entries: &[Entry]) -> String {
                 block_type,
             } => {
                 if name == id {
-                    writeln!(out, "-- block {id} ({block_type})")
+                    writeln!(out, "-- block {} ({block_type})", shown(id))
                 } else {
-                    writeln!(out, "-- block {id} ({name}, {block_type})")
+                    writeln!(
+                        out,
+                        "-- block {} ({}, {block_type})",
+                        shown(id),
+                        shown(name)
+                    )
                 }
             }
             Entry::User { text, clicked } => {
                 writeln!(
                     out,
-                    "you: {}{text}",
-                    if *clicked { "[clicks] " } else { "" }
+                    "you: {}{}",
+                    if *clicked { "[clicks] " } else { "" },
+                    shown(text)
                 )
             }
             Entry::Bot { message, .. } => {
-                let _ = writeln!(out, "bot: {}", Entry::message_summary(message));
+                let _ = writeln!(out, "bot: {}", shown(&Entry::message_summary(message)));
                 let titles: Vec<String> = super::messages::choices(message)
                     .into_iter()
-                    .map(|choice| format!("[{}]", choice.title))
+                    .map(|choice| format!("[{}]", shown(&choice.title)))
                     .collect();
                 if titles.is_empty() {
                     Ok(())
@@ -172,8 +179,8 @@ pub fn render(entries: &[Entry]) -> String {
             Entry::Exchange(exchange) => writeln!(
                 out,
                 "   {} {} -> {} in {:.1} ms",
-                exchange.request.method,
-                exchange.request.url,
+                shown(&exchange.request.method),
+                shown(&exchange.request.url),
                 exchange
                     .status
                     .map_or_else(|| "no answer".to_owned(), |status| status.to_string()),
@@ -185,19 +192,22 @@ pub fn render(entries: &[Entry]) -> String {
                         writeln!(
                             out,
                             "   session: {} = {} (was not set)",
-                            change.path, change.after
+                            shown(&change.path),
+                            shown(&change.after.to_string())
                         )
                     } else {
                         writeln!(
                             out,
                             "   session: {} = {} (was {})",
-                            change.path, change.after, change.before
+                            shown(&change.path),
+                            shown(&change.after.to_string()),
+                            shown(&change.before.to_string())
                         )
                     };
                 }
                 Ok(())
             }
-            Entry::Note { text } => writeln!(out, "   note: {text}"),
+            Entry::Note { text } => writeln!(out, "   note: {}", shown(text)),
             Entry::Error {
                 block,
                 message,
@@ -205,15 +215,40 @@ pub fn render(entries: &[Entry]) -> String {
                 hint,
             } => writeln!(
                 out,
-                "!! error at block {block}: {message}{}{}",
+                "!! error at block {}: {}{}{}",
+                shown(block),
+                shown(message),
                 code.as_deref()
-                    .map(|code| format!(" [{code}]"))
+                    .map(|code| format!(" [{}]", shown(code)))
                     .unwrap_or_default(),
                 hint.as_deref()
-                    .map(|hint| format!(" (hint: {hint})"))
+                    .map(|hint| format!(" (hint: {})", shown(hint)))
                     .unwrap_or_default()
             ),
         };
+    }
+    out
+}
+
+/// How many characters of one field the transcript shows.
+const SHOWN_CHARS: usize = 500;
+
+/// Text from a backend or a caller, for a terminal: control characters (a newline that
+/// would forge a line, an escape sequence that clears the screen) written as escapes, and
+/// cut after [`SHOWN_CHARS`] characters with the number left out.
+pub(crate) fn shown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(SHOWN_CHARS));
+    let mut chars = text.chars();
+    for c in chars.by_ref().take(SHOWN_CHARS) {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    let rest = chars.count();
+    if rest > 0 {
+        out.push_str(&format!("... ({rest} more characters)"));
     }
     out
 }

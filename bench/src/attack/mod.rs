@@ -27,6 +27,7 @@ use std::time::Duration;
 
 use crate::machine;
 use crate::process::{Pinning, Server, free_addr};
+pub(crate) use crate::process::{raise_open_files_limit, runtime};
 use crate::report::thousands;
 use crate::{Result, http, target_dir, tools};
 
@@ -420,30 +421,5 @@ fn call_step(target: &Target, addr: SocketAddr) -> Result<()> {
         Ok(())
     } else {
         Err(format!("{} answered HTTP {}", target.step, answer.status))
-    }
-}
-
-/// A runtime for the attackers, the probe and the memory harness's clients.
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|error| format!("cannot start a tokio runtime: {error}"))
-}
-
-/// Raises this process's soft limit on open files to the hard limit: an attacker holds
-/// thousands of sockets.
-pub fn raise_open_files_limit() {
-    // SAFETY: getrlimit and setrlimit only read and write the struct given to them.
-    unsafe {
-        let mut limit = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 {
-            limit.rlim_cur = limit.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
-        }
     }
 }

@@ -159,6 +159,7 @@ impl AppHost for App {
             let server = Server::from_environment(self.environment())
                 .map_err(|problem| Error::Usage(problem.to_string()))?
                 .for_app(self);
+            page::warn_if_exposed(server.address());
             tracing::info!(
                 "conversation emulator on http://{}{} ({described})",
                 server.address(),

@@ -273,7 +273,7 @@ impl App {
             async move {
                 let (parts, body) = request.into_parts();
                 if let Some(refused) = gate.refuse(&parts) {
-                    return refused;
+                    return unrecorded(refused);
                 }
                 if let Some(metrics) = &metrics {
                     metrics.count_unmatched();
@@ -289,9 +289,17 @@ impl App {
 async fn not_this_method(gate: Gate, request: Request, allowed: Vec<Method>) -> Response {
     let (parts, _body) = request.into_parts();
     match gate.refuse(&parts) {
-        Some(refused) => refused,
+        Some(refused) => unrecorded(refused),
         None => error::method_not_allowed(allowed).await,
     }
+}
+
+/// A refusal is not the bot's traffic: the recorder leaves it out.
+fn unrecorded(mut response: Response) -> Response {
+    response
+        .extensions_mut()
+        .insert(crate::recorder::Unrecorded);
+    response
 }
 
 /// What the app serves besides its steps.

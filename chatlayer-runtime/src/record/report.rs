@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::App;
 use crate::recorder::{Exchange, Payload};
+use crate::untrusted::Untrusted;
 
 /// A report on a recording: the content types seen, each parameter's kinds of values per
 /// step (a number, or a number sent as text?), the parameters no step reads, and the
@@ -147,11 +148,11 @@ impl fmt::Display for ContractReport {
         )?;
         writeln!(f, "\n## Content types")?;
         for (kind, count) in &self.content_types {
-            writeln!(f, "- {kind}: {count}")?;
+            writeln!(f, "- {}: {count}", Untrusted(kind).escaped())?;
         }
         writeln!(f, "\n## Parameters, by step")?;
         for (step, parameters) in &self.parameters {
-            writeln!(f, "\n### {step}")?;
+            writeln!(f, "\n### {}", Untrusted(step).escaped())?;
             for (name, kinds) in parameters {
                 let kinds: Vec<String> = kinds
                     .iter()
@@ -161,9 +162,11 @@ impl fmt::Display for ContractReport {
                     .unread
                     .get(step)
                     .is_some_and(|names| names.contains(name));
+                // Names come from the recording: escaped and cut, as caller text is in logs.
                 writeln!(
                     f,
-                    "- `{name}`: {}{}",
+                    "- `{}`: {}{}",
+                    Untrusted(name).escaped(),
                     kinds.join(", "),
                     if unread {
                         " (no argument reads it)"
@@ -175,7 +178,7 @@ impl fmt::Display for ContractReport {
         }
         writeln!(f, "\n## Headers")?;
         for (name, count) in &self.headers {
-            writeln!(f, "- {name}: {count}")?;
+            writeln!(f, "- {}: {count}", Untrusted(name).escaped())?;
         }
         Ok(())
     }

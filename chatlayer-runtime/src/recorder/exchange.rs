@@ -123,8 +123,7 @@ impl Payload {
 impl Exchange {
     /// Reads one recorded exchange from its file.
     pub fn read(path: &Path) -> Result<Exchange, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+        let text = read_recorded_file(path)?;
         serde_json::from_str(&text)
             .map_err(|error| format!("{} is not a recorded exchange: {error}", path.display()))
     }
@@ -148,4 +147,47 @@ impl Exchange {
             .map(|path| Exchange::read(&path).map(|exchange| (path, exchange)))
             .collect()
     }
+}
+
+/// The most a recorded exchange's file holds: two bodies of at most 1 MiB each, written as
+/// JSON (escapes can make text up to six times longer), with room to spare.
+const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The text of the recorded exchange at `path`: a regular file only (a symbolic link to
+/// `/dev/zero`, a FIFO or a device in a committed recording must not hang or exhaust a CI
+/// machine), of at most [`MAX_FILE_BYTES`].
+fn read_recorded_file(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let shown = path.display();
+    let meta =
+        std::fs::symlink_metadata(path).map_err(|error| format!("cannot read {shown}: {error}"))?;
+    if meta.file_type().is_symlink() {
+        return Err(format!(
+            "{shown} is a symbolic link: recorded exchanges are read from regular files only"
+        ));
+    }
+    if !meta.is_file() {
+        return Err(format!(
+            "{shown} is not a regular file (a FIFO, a device or a folder): recorded exchanges \
+             are read from regular files only"
+        ));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "{shown} holds {} bytes, more than a recorded exchange can ({} MiB)",
+            meta.len(),
+            MAX_FILE_BYTES / (1024 * 1024)
+        ));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_FILE_BYTES + 1).read_to_string(&mut text))
+        .map_err(|error| format!("cannot read {shown}: {error}"))?;
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "{shown} grew past {} MiB while it was read",
+            MAX_FILE_BYTES / (1024 * 1024)
+        ));
+    }
+    Ok(text)
 }

@@ -263,6 +263,7 @@ impl Gate {
     }
 
     /// The refusal a stranger gets, as a whole answer; `None` for a caller the steps admit.
+    /// (The router marks it unrecorded.)
     pub(crate) fn refuse(&self, parts: &Parts) -> Option<axum::response::Response> {
         let error = self.check(parts).err()?;
         let mut response = crate::error::error_response(&error.0, None);
@@ -271,9 +272,6 @@ impl Gate {
                 .headers_mut()
                 .insert(axum::http::header::WWW_AUTHENTICATE, challenge(kind));
         }
-        response
-            .extensions_mut()
-            .insert(crate::recorder::Unrecorded);
         Some(response)
     }
 
