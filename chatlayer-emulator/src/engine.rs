@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::backend::{Answer, Backend, CallFailure, body_value};
 use super::bot::{ApiStep, Block, BlockKind, BotFile, Rule, Test};
+use super::keeping::{Keeping, TURN_LIMIT};
 use super::messages::{self, Choice, ChoiceAction};
 use super::request;
 use super::session::{Session, same_value, value_number, value_text};
@@ -57,6 +58,8 @@ pub struct Conversation {
     stopped: bool,
     /// Where the latest user action's entries begin.
     turn_start: usize,
+    /// What the transcript keeps, and how much it forgot.
+    keeping: Keeping,
 }
 
 /// What the bot waits for.
@@ -87,6 +90,7 @@ impl Conversation {
             current: None,
             stopped: false,
             turn_start: 0,
+            keeping: Keeping::default(),
         }
     }
 
@@ -179,7 +183,8 @@ impl Conversation {
     /// The user clicks choice `choice` of the transcript's entry `entry` (a bot message),
     /// as the page does.
     pub(crate) async fn click_at(&mut self, entry: usize, choice: usize) -> &[Entry] {
-        let found = match self.story.transcript.get(entry) {
+        let kept = entry.checked_sub(self.keeping.forgotten());
+        let found = match kept.and_then(|entry| self.story.transcript.get(entry)) {
             Some(Entry::Bot { message, .. }) => messages::choices(message).into_iter().nth(choice),
             _ => None,
         };
@@ -194,9 +199,26 @@ impl Conversation {
         self.last_turn()
     }
 
-    /// Every entry so far.
+    /// Every entry kept so far, oldest first.
+    ///
+    /// A conversation keeps about 64 MiB of entries (measured as JSON): before a user action,
+    /// the oldest entries beyond that are forgotten, and [`forgotten`](Self::forgotten)
+    /// counts them. One action that adds more than 40 MiB stops the conversation with an
+    /// error, as a go-to loop does.
     pub fn transcript(&self) -> &[Entry] {
         &self.story.transcript
+    }
+
+    /// How many of the oldest entries the conversation no longer keeps (see
+    /// [`transcript`](Self::transcript)); the entry at `transcript()[i]` is the conversation's
+    /// entry number `forgotten() + i`.
+    pub fn forgotten(&self) -> usize {
+        self.keeping.forgotten()
+    }
+
+    /// The bytes the transcript keeps, measured as JSON.
+    pub(crate) fn kept_bytes(&self) -> usize {
+        self.keeping.kept()
     }
 
     /// The API calls so far, oldest first.
@@ -266,6 +288,7 @@ impl Conversation {
     }
 
     fn begin_turn(&mut self) {
+        self.keeping.make_room(&mut self.story.transcript);
         self.turn_start = self.story.transcript.len();
     }
 
@@ -354,6 +377,22 @@ impl Conversation {
     async fn run_from(&mut self, mut next: Option<String>) {
         let mut passed = 0;
         while let Some(id) = next.take() {
+            self.keeping.measure(&self.story.transcript);
+            let added = self.keeping.since(self.turn_start);
+            if added > TURN_LIMIT {
+                self.story.fail(
+                    &id,
+                    format!(
+                        "this turn added {} MiB to the transcript before reaching this block, \
+                         over the {} MiB one turn may add: does a reply jump back to its own \
+                         block, or answer with megabytes?",
+                        added / (1024 * 1024),
+                        TURN_LIMIT / (1024 * 1024)
+                    ),
+                );
+                self.stopped = true;
+                return;
+            }
             passed += 1;
             if passed > MAX_BLOCKS_PER_TURN {
                 self.story.fail(

@@ -44,6 +44,7 @@ mod cli;
 mod convo;
 mod engine;
 mod error;
+mod keeping;
 mod messages;
 pub mod page;
 mod recorded;

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -36,6 +36,10 @@ pub const PATH: &str = "/emulator";
 
 /// How many conversations the page keeps; the oldest is dropped past it.
 const MAX_CONVERSATIONS: usize = 64;
+
+/// How many bytes of transcripts (measured as JSON) the page keeps over all its
+/// conversations; the oldest conversations are dropped past it, the one in use never.
+const KEPT_LIMIT: usize = 256 * 1024 * 1024;
 
 const INDEX_HTML: &str = include_str!("assets/index.html");
 const APP_JS: &str = include_str!("assets/app.js");
@@ -325,7 +329,35 @@ async fn start(State(state): State<Arc<PageState>>, body: Option<Json<StartReque
     }
     let mut conversation = conversation.lock().await;
     conversation.start_at(&block).await;
-    (StatusCode::CREATED, Json(snapshot(id, &conversation))).into_response()
+    forget_old_conversations(&state, id, conversation.kept_bytes());
+    (StatusCode::CREATED, Json(snapshot(id, &conversation, 0))).into_response()
+}
+
+/// Drops the oldest conversations but `current` while all of them keep more than
+/// [`KEPT_LIMIT`]. A conversation busy with a turn counts as its whole allowance.
+fn forget_old_conversations(state: &PageState, current: u64, current_bytes: usize) {
+    let mut conversations = state.conversations.lock().expect("not poisoned");
+    let mut sizes: Vec<(u64, usize)> = conversations
+        .iter()
+        .filter(|(id, _)| **id != current)
+        .map(|(id, conversation)| {
+            let bytes = conversation
+                .try_lock()
+                .map_or(crate::keeping::KEPT_LIMIT, |conversation| {
+                    conversation.kept_bytes()
+                });
+            (*id, bytes)
+        })
+        .collect();
+    let mut total = current_bytes + sizes.iter().map(|(_, bytes)| bytes).sum::<usize>();
+    sizes.reverse(); // newest last, so `pop` takes the oldest
+    while total > KEPT_LIMIT {
+        let Some((id, bytes)) = sizes.pop() else {
+            break;
+        };
+        conversations.remove(&id);
+        total -= bytes;
+    }
 }
 
 fn find(state: &PageState, id: u64) -> Option<Shared> {
@@ -344,23 +376,43 @@ fn unknown_conversation(id: u64) -> Response {
     )
 }
 
-/// Applies `action` to conversation `id`, and answers with what the page shows of it.
-async fn act(state: &PageState, id: u64, action: impl AsyncFnOnce(&mut Conversation)) -> Response {
+/// Applies `action` to conversation `id`, and answers with what the page shows of it from
+/// entry `since` on.
+async fn act(
+    state: &PageState,
+    id: u64,
+    since: usize,
+    action: impl AsyncFnOnce(&mut Conversation),
+) -> Response {
     let Some(conversation) = find(state, id) else {
         return unknown_conversation(id);
     };
     let mut conversation = conversation.lock().await;
     action(&mut conversation).await;
-    Json(snapshot(id, &conversation)).into_response()
+    forget_old_conversations(state, id, conversation.kept_bytes());
+    Json(snapshot(id, &conversation, since)).into_response()
 }
 
-async fn show(State(state): State<Arc<PageState>>, Path(id): Path<u64>) -> Response {
-    act(&state, id, async |_| {}).await
+/// The entries the page already has: it is sent the ones after them.
+#[derive(Deserialize, Default)]
+struct Since {
+    #[serde(default)]
+    since: usize,
+}
+
+async fn show(
+    State(state): State<Arc<PageState>>,
+    Path(id): Path<u64>,
+    Query(Since { since }): Query<Since>,
+) -> Response {
+    act(&state, id, since, async |_| {}).await
 }
 
 #[derive(Deserialize)]
 struct SayRequest {
     text: String,
+    #[serde(default)]
+    since: usize,
 }
 
 async fn say(
@@ -368,7 +420,7 @@ async fn say(
     Path(id): Path<u64>,
     Json(request): Json<SayRequest>,
 ) -> Response {
-    act(&state, id, async |conversation| {
+    act(&state, id, request.since, async |conversation| {
         conversation.say(&request.text).await;
     })
     .await
@@ -376,10 +428,12 @@ async fn say(
 
 #[derive(Deserialize)]
 struct ClickRequest {
-    /// The transcript entry of the message.
+    /// The transcript entry of the message (counted from the conversation's first entry).
     entry: usize,
     /// The button's position among the message's choices.
     choice: usize,
+    #[serde(default)]
+    since: usize,
 }
 
 async fn click(
@@ -387,37 +441,58 @@ async fn click(
     Path(id): Path<u64>,
     Json(request): Json<ClickRequest>,
 ) -> Response {
-    act(&state, id, async |conversation| {
+    act(&state, id, request.since, async |conversation| {
         conversation.click_at(request.entry, request.choice).await;
     })
     .await
 }
 
-/// Everything the page shows of a conversation.
-fn snapshot(id: u64, conversation: &Conversation) -> Value {
+/// What the page shows of a conversation, with the entries from `since` on.
+fn snapshot(id: u64, conversation: &Conversation, since: usize) -> Value {
+    let kept = conversation.transcript();
+    let turn_start = kept.len() - conversation.last_turn().len();
     shown(
         id,
-        conversation.transcript(),
-        conversation.transcript().len() - conversation.last_turn().len(),
+        Entries {
+            kept,
+            first: conversation.forgotten(),
+            since,
+        },
+        turn_start + conversation.forgotten(),
         conversation.session(),
         conversation.current_block(),
         json!(conversation.waiting()),
     )
 }
 
+/// A transcript as the page is sent it: entries are numbered from the conversation's
+/// first, `first` is the number of the oldest still kept, and only those from `since` on
+/// are sent (the page has the others).
+struct Entries<'a> {
+    kept: &'a [Entry],
+    first: usize,
+    since: usize,
+}
+
 /// What the page's script renders, for a live conversation and a recorded one alike:
-/// `turn_start` is where the latest turn's entries begin, `waiting` what the bot waits for.
+/// `turn_start` is where the latest turn's entries begin (numbered as the transcript's),
+/// `waiting` what the bot waits for. The page keeps the entries it has from `first` on,
+/// and adds `transcript`, which begins at entry `from`.
 fn shown(
     id: impl Into<Value>,
-    transcript: &[Entry],
+    entries: Entries<'_>,
     turn_start: usize,
     session: Value,
     block: Option<&str>,
     waiting: Value,
 ) -> Value {
+    let Entries { kept, first, since } = entries;
+    let from = since.clamp(first, first + kept.len());
     json!({
         "id": id.into(),
-        "transcript": transcript,
+        "first": first,
+        "from": from,
+        "transcript": &kept[from - first..],
         "turn_start": turn_start,
         "session": session,
         "block": block,
@@ -465,7 +540,11 @@ async fn show_recorded(
     // Read only: the whole recorded conversation is one turn, as recorded.
     Json(shown(
         id,
-        conversation.transcript(),
+        Entries {
+            kept: conversation.transcript(),
+            first: 0,
+            since: 0,
+        },
         0,
         conversation.session(),
         conversation.current_block(),

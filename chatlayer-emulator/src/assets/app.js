@@ -71,7 +71,7 @@ async function act(call) {
   busy = true;
   document.body.classList.add("busy");
   try {
-    conversation = await call();
+    conversation = merge(conversation, await call());
     render();
   } catch (error) {
     const chat = $("chat");
@@ -84,16 +84,30 @@ async function act(call) {
   }
 }
 
-const say = (text) => act(() => api("/conversations/" + conversation.id + "/say", { text }));
-const click = (entry, choice) => act(() => api("/conversations/" + conversation.id + "/click", { entry, choice }));
+// The server sends the entries the page does not have yet (from `since` on); entries are
+// numbered from the conversation's first, and the page keeps those from `first` on.
+const since = () => conversation.first + conversation.transcript.length;
+const say = (text) => act(() => api("/conversations/" + conversation.id + "/say", { text, since: since() }));
+const click = (entry, choice) =>
+  act(() => api("/conversations/" + conversation.id + "/click", { entry, choice, since: since() }));
+
+// The conversation as the page shows it: the entries it had that the server still keeps,
+// then those it was just sent.
+function merge(previous, next) {
+  if (next.from === next.first) return next;
+  const kept = previous.transcript.slice(next.first - previous.first, next.from - previous.first);
+  return { ...next, transcript: kept.concat(next.transcript) };
+}
 
 function render() {
-  const { transcript, turn_start } = conversation;
+  const { transcript, first } = conversation;
+  const turn_start = conversation.turn_start - first;
   const lastUser = transcript.map((entry) => entry.kind).lastIndexOf("user");
   const chat = $("chat");
   chat.replaceChildren();
+  if (first > 0) chat.appendChild(el("div", "forgotten", first + " earlier entries are no longer kept"));
   transcript.forEach((entry, index) => {
-    if (entry.kind === "bot") chat.appendChild(botMessage(entry.message, index, index > lastUser));
+    if (entry.kind === "bot") chat.appendChild(botMessage(entry.message, first + index, index > lastUser));
     else if (entry.kind === "user") {
       const row = el("div", "row user");
       row.appendChild(el("div", "bubble user" + (entry.clicked ? " clicked" : ""), entry.text));

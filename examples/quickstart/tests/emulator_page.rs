@@ -42,6 +42,28 @@ fn wait_for_port(port: u16, what: &str) {
     }
 }
 
+/// Waits until `output` prints a line containing `ready`; the rest of it is drained in the
+/// background, so the process never blocks on a full pipe.
+fn wait_for_line(output: impl std::io::Read + Send + 'static, ready: &str, what: &str) {
+    use std::io::BufRead;
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let ready = ready.to_owned();
+    std::thread::spawn(move || {
+        let mut sender = Some(sender);
+        for line in std::io::BufReader::new(output).lines() {
+            let Ok(line) = line else { break };
+            if line.contains(&ready) {
+                if let Some(sender) = sender.take() {
+                    let _ = sender.send(());
+                }
+            }
+        }
+    });
+    receiver
+        .recv_timeout(Duration::from_secs(60))
+        .unwrap_or_else(|_| panic!("{what} did not say it was ready within 60 s"));
+}
+
 async fn text_of(client: &Client, css: &str) -> String {
     client
         .find(Locator::Css(css))
@@ -90,14 +112,20 @@ async fn browser() -> Option<Browser> {
         "apt-get install chromium",
     )?;
     let driver_port = free_port();
-    let driver = Running(
-        Command::new(&chromedriver)
-            .arg(format!("--port={driver_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts"),
+    let mut child = Command::new(&chromedriver)
+        .arg(format!("--port={driver_port}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    // Listening is not being ready: under load, a session asked for as soon as the port
+    // answered was reset. Chromedriver says when it is ready.
+    wait_for_line(
+        child.stdout.take().expect("piped"),
+        "started successfully",
+        "chromedriver",
     );
+    let driver = Running(child);
     wait_for_port(driver_port, "chromedriver");
 
     let mut capabilities = serde_json::Map::new();
