@@ -2,6 +2,7 @@
 //! or over HTTP to any base URL, so the same bot file tests a backend written in any
 //! language.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -10,6 +11,7 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 use super::request::{Outgoing, hide_url_password, masked, masked_value};
+use super::signing::RequestSigner;
 use super::transcript::SentRequest;
 
 /// The header a chatlayer-rs step answering with its fallback block sets, naming the error
@@ -37,6 +39,7 @@ pub struct Backend {
     base_url: Option<String>,
     client: reqwest::Client,
     timeout: Duration,
+    signer: Option<Arc<dyn RequestSigner>>,
 }
 
 /// What [`Backend::in_process`] calls: an axum `Router`, or (with the `app` feature) a
@@ -44,6 +47,12 @@ pub struct Backend {
 pub trait InProcess {
     /// The router the calls go to.
     fn into_router(self) -> Router;
+
+    /// What signs the calls, when the target verifies signatures: a chatlayer-rs `App`
+    /// signs with its own verifier. None by default.
+    fn signer(&self) -> Option<Arc<dyn RequestSigner>> {
+        None
+    }
 }
 
 impl InProcess for Router {
@@ -103,8 +112,10 @@ impl Backend {
     /// assert_eq!(backend.describe(), "in-process");
     /// ```
     pub fn in_process(target: impl InProcess) -> Self {
+        let signer = target.signer();
         Backend {
             router: Some(target.into_router()),
+            signer,
             ..Backend::none()
         }
     }
@@ -125,7 +136,24 @@ impl Backend {
             base_url: None,
             client: client(),
             timeout: CHATLAYER_TIMEOUT,
+            signer: None,
         }
+    }
+
+    /// Signs every call with `signer`, unless the bot file names a `signature:` of its own.
+    /// An app called in-process ([`in_process`](Self::in_process)) signs with its own
+    /// verifier already.
+    pub fn signed_by(mut self, signer: impl RequestSigner + 'static) -> Self {
+        self.signer = Some(Arc::new(signer));
+        self
+    }
+
+    /// The same, with a shared signer.
+    pub(crate) fn signed_by_shared(mut self, signer: Option<Arc<dyn RequestSigner>>) -> Self {
+        if signer.is_some() {
+            self.signer = signer;
+        }
+        self
     }
 
     /// How long a call may take before it counts as failed (Chatlayer's 20 s by default).
@@ -144,8 +172,9 @@ impl Backend {
     }
 
     /// Sends a request and waits for the whole answer, within the timeout.
-    pub(crate) async fn send(&self, outgoing: Outgoing) -> Answer {
+    pub(crate) async fn send(&self, mut outgoing: Outgoing) -> Answer {
         let absolute = outgoing.url.starts_with("http://") || outgoing.url.starts_with("https://");
+        self.sign(&mut outgoing, absolute);
         let started = Instant::now();
         let (sent, outcome) = match (&self.router, &self.base_url, absolute) {
             (Some(router), _, false) => {
@@ -177,6 +206,27 @@ impl Backend {
             latency: started.elapsed(),
             outcome,
         }
+    }
+
+    /// Adds the signature headers, computed over the request exactly as it will be sent:
+    /// the path and query as the server sees them (a base URL's path included), and the
+    /// body's bytes.
+    fn sign(&self, outgoing: &mut Outgoing, absolute: bool) {
+        let Some(signer) = outgoing.signer.clone().or_else(|| self.signer.clone()) else {
+            return;
+        };
+        let target = match (&self.router, &self.base_url, absolute) {
+            (Some(_), _, false) | (None, None, false) => outgoing.url.clone(),
+            (_, Some(base), false) => path_and_query(&format!("{base}{}", outgoing.url)),
+            (_, _, true) => path_and_query(&outgoing.url),
+        };
+        let body = outgoing
+            .body
+            .as_ref()
+            .map(Value::to_string)
+            .unwrap_or_default();
+        let headers = signer.headers(&outgoing.method, &target, body.as_bytes());
+        outgoing.headers.extend(headers);
     }
 
     async fn in_process_call(
@@ -331,6 +381,17 @@ fn sent_request(outgoing: &Outgoing, url: String) -> SentRequest {
             .body
             .as_ref()
             .map(|body| masked_value(body, secrets)),
+    }
+}
+
+/// `/path?query` of an absolute URL, as an HTTP/1 request line carries it.
+fn path_and_query(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(parsed) => match parsed.query() {
+            Some(query) => format!("{}?{query}", parsed.path()),
+            None => parsed.path().to_owned(),
+        },
+        Err(_) => url.to_owned(),
     }
 }
 

@@ -12,6 +12,9 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::request::Values;
+use super::signing::SignatureSpec;
+
 /// A bot, as far as its backend is concerned: blocks with messages, inputs, API steps and
 /// conditions, the `internal.*` values a session starts with, and where to start.
 ///
@@ -36,6 +39,10 @@ pub struct BotFile {
     pub(crate) internal: serde_json::Map<String, Value>,
     pub(crate) session: serde_json::Map<String, Value>,
     pub(crate) backend: Option<String>,
+    /// How requests are signed, when the backend verifies signatures.
+    pub(crate) signature: Option<SignatureSpec>,
+    /// Values for `${NAME}`, before the environment's.
+    pub(crate) values: Values,
     pub(crate) blocks: Vec<Block>,
     index: HashMap<String, usize>,
 }
@@ -355,6 +362,8 @@ struct RawBotFile {
     session: serde_json::Map<String, Value>,
     #[serde(default)]
     backend: Option<String>,
+    #[serde(default)]
+    signature: Option<SignatureSpec>,
     blocks: Vec<RawBlock>,
 }
 
@@ -455,6 +464,8 @@ impl BotFile {
             internal,
             session: raw.session,
             backend: raw.backend,
+            signature: raw.signature,
+            values: Values::new(),
             blocks,
             index,
         };
@@ -535,6 +546,29 @@ impl BotFile {
     /// The blocks, in the file's order.
     pub fn blocks(&self) -> &[Block] {
         &self.blocks
+    }
+
+    /// Gives `${name}` in the file the value `value`, before the process environment: a
+    /// test hands the file its secrets and settings without changing the environment that
+    /// tests running beside it share.
+    ///
+    /// ```
+    /// use chatlayer_emulator::BotFile;
+    ///
+    /// let bot = BotFile::parse(r#"
+    /// blocks:
+    ///   - id: order
+    ///     type: action
+    ///     api:
+    ///       url: /order
+    ///       auth: { type: bearer, token: "${ORDER_TOKEN}" }
+    /// "#).unwrap()
+    /// .with_value("ORDER_TOKEN", "test-token");
+    /// # let _ = bot;
+    /// ```
+    pub fn with_value(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.values.insert(name.into(), value.into());
+        self
     }
 
     /// The backend URL the file names (`backend:`), for relative step URLs over HTTP.

@@ -14,6 +14,7 @@ use std::future::Future;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
@@ -23,12 +24,16 @@ use super::convo::run_scripts;
 use super::error::Error;
 use super::page;
 use super::recording::RecordedConversation;
+use super::signing::RequestSigner;
 
 /// What an app's binary adds to the commands (the `app` feature implements it for
 /// chatlayer-rs apps): its steps in-process, a starter bot file for them, and its server.
 pub(crate) trait AppHost: Sync {
     /// The app's steps, called in-process.
     fn backend(&self) -> Backend;
+    /// What signs calls as the app verifies them, also when they go to a URL (the app
+    /// deployed elsewhere, with the same settings).
+    fn signer(&self) -> Option<Arc<dyn RequestSigner>>;
     /// A starter bot file for the app's steps.
     fn starter_file(&self) -> String;
     /// Serves `page` beside the app's routes, on the app's server, until a shutdown signal.
@@ -237,7 +242,7 @@ fn choose_backend(
     bot: &BotFile,
 ) -> Result<Backend, Error> {
     if let Some(url) = url {
-        return Ok(Backend::url(url));
+        return Ok(Backend::url(url).signed_by_shared(app.and_then(|app| app.signer())));
     }
     if let Some(app) = app {
         return Ok(app.backend());

@@ -466,7 +466,15 @@ impl Conversation {
     /// Calls an API step and applies its reply.
     async fn call(&mut self, block: &str, api: &ApiStep) -> Applied {
         let mut notes = Vec::new();
-        let outgoing = match request::build(api, &self.story.session, &mut notes) {
+        let built = request::build(api, &self.story.session, &self.bot.values, &mut notes)
+            .and_then(|mut outgoing| match &self.bot.signature {
+                Some(signature) => {
+                    outgoing.sign_with(signature, &self.bot.values)?;
+                    Ok(outgoing)
+                }
+                None => Ok(outgoing),
+            });
+        let outgoing = match built {
             Ok(outgoing) => outgoing,
             Err(problem) => {
                 self.story

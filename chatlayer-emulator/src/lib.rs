@@ -51,6 +51,7 @@ mod recorded;
 mod recording;
 mod request;
 mod session;
+mod signing;
 mod story;
 mod transcript;
 
@@ -63,6 +64,7 @@ pub use error::Error;
 pub use recorded::{Payload, RecordedExchange, RecordedReply};
 pub use recording::RecordedConversation;
 pub use session::Change;
+pub use signing::RequestSigner;
 pub use transcript::{Entry, Exchange, SentRequest, render};
 
 #[cfg(feature = "app")]

@@ -3,10 +3,14 @@
 //! Authorization tab.
 
 use base64::Engine as _;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
 use super::bot::{ApiStep, Authorization, Row, RowType};
 use super::session::{Session, value_text};
+use super::signing::{RequestSigner, SignatureSpec};
 
 /// A request ready to send.
 #[derive(Clone, Debug)]
@@ -19,7 +23,29 @@ pub(crate) struct Outgoing {
     /// What must not be shown: each value taken from the environment, with what shows in
     /// its place (`${NAME}`). The Authorization header is hidden whole.
     pub(crate) secrets: Vec<(String, String)>,
+    /// How the bot file says to sign it; when it says nothing, the backend's own signer
+    /// (an app's verifier) signs.
+    pub(crate) signer: Option<Arc<dyn RequestSigner>>,
 }
+
+impl Outgoing {
+    /// Signs the request as the bot file's `signature:` says, its secret expanded as any
+    /// other `${NAME}` (and hidden as they are).
+    pub(crate) fn sign_with(
+        &mut self,
+        spec: &SignatureSpec,
+        values: &Values,
+    ) -> Result<(), String> {
+        let secret = expand_environment(&spec.secret, values, &mut self.secrets)
+            .map_err(|problem| format!("the bot file's `signature`: {problem}"))?;
+        self.signer = Some(Arc::new(spec.with_secret(secret)));
+        Ok(())
+    }
+}
+
+/// The values a bot file's `${NAME}` take before the process environment's
+/// ([`BotFile::with_value`](super::BotFile::with_value)).
+pub(crate) type Values = BTreeMap<String, String>;
 
 /// Builds the request of `api` from the session. A variable row whose variable is not set is
 /// left out (what Chatlayer sends then is undocumented; the framework reads a missing key,
@@ -27,12 +53,17 @@ pub(crate) struct Outgoing {
 pub(crate) fn build(
     api: &ApiStep,
     session: &Session,
+    values: &Values,
     notes: &mut Vec<String>,
 ) -> Result<Outgoing, String> {
     let mut secrets = Vec::new();
     let mut value_of = |row: &Row, tab: &str| -> Result<Option<Value>, String> {
         Ok(match row.kind {
-            RowType::Text => Some(Value::String(expand_environment(&row.value, &mut secrets)?)),
+            RowType::Text => Some(Value::String(expand_environment(
+                &row.value,
+                values,
+                &mut secrets,
+            )?)),
             RowType::Dialogstate => Some(Value::String(row.value.clone())),
             RowType::Variable => {
                 let value = session.get(&row.value).cloned();
@@ -83,7 +114,7 @@ pub(crate) fn build(
     if let Some(auth) = &api.auth {
         headers.push((
             "authorization".to_owned(),
-            authorization(auth, &mut secrets)?,
+            authorization(auth, values, &mut secrets)?,
         ));
     }
 
@@ -98,25 +129,27 @@ pub(crate) fn build(
         headers,
         body,
         secrets,
+        signer: None,
     })
 }
 
 fn authorization(
     auth: &Authorization,
+    values: &Values,
     secrets: &mut Vec<(String, String)>,
 ) -> Result<String, String> {
     let (value, shown) = match auth {
         Authorization::Basic { username, password } => {
             let credentials = format!(
                 "{}:{}",
-                expand_environment(username, secrets)?,
-                expand_environment(password, secrets)?
+                expand_environment(username, values, secrets)?,
+                expand_environment(password, values, secrets)?
             );
             let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
             (format!("Basic {encoded}"), "Basic [hidden]")
         }
         Authorization::Bearer { token } => (
-            format!("Bearer {}", expand_environment(token, secrets)?),
+            format!("Bearer {}", expand_environment(token, values, secrets)?),
             "Bearer [hidden]",
         ),
     };
@@ -124,11 +157,12 @@ fn authorization(
     Ok(value)
 }
 
-/// Replaces each `${NAME}` with the environment variable `NAME`, so that tokens and
-/// passwords stay out of the bot file; each value is added to `secrets`, to be shown as
-/// `${NAME}` wherever the request is shown.
+/// Replaces each `${NAME}` with the value given for `NAME` (`values`), or else the
+/// environment variable `NAME`, so that tokens and passwords stay out of the bot file; each
+/// value is added to `secrets`, to be shown as `${NAME}` wherever the request is shown.
 pub(crate) fn expand_environment(
     text: &str,
+    values: &Values,
     secrets: &mut Vec<(String, String)>,
 ) -> Result<String, String> {
     let mut out = String::with_capacity(text.len());
@@ -140,9 +174,15 @@ pub(crate) fn expand_environment(
             .find('}')
             .ok_or_else(|| format!("`{text}` opens `${{` without closing it"))?;
         let name = &after[..end];
-        let value = std::env::var(name).map_err(|_| {
-            format!("the environment variable `{name}` is not set (the bot file names it as `${{{name}}}`)")
-        })?;
+        let value = match values.get(name) {
+            Some(value) => value.clone(),
+            None => std::env::var(name).map_err(|_| {
+                format!(
+                    "the environment variable `{name}` is not set (the bot file names it as \
+                     `${{{name}}}`; a test can give it with `BotFile::with_value`)"
+                )
+            })?,
+        };
         out.push_str(&value);
         if !value.is_empty() {
             secrets.push((value, format!("${{{name}}}")));

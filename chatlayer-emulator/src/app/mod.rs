@@ -27,6 +27,8 @@ use super::backend::{Backend, InProcess};
 use super::cli::{self, AppHost};
 use super::error::Error;
 use super::page;
+use super::signing::RequestSigner;
+use chatlayer_runtime::security::SignatureVerifier;
 
 pub use starter::starter_file;
 
@@ -121,17 +123,67 @@ impl InProcess for &App {
     fn into_router(self) -> Router {
         self.standalone_router()
     }
+
+    fn signer(&self) -> Option<Arc<dyn RequestSigner>> {
+        app_signer(self)
+    }
 }
 
 impl InProcess for App {
     fn into_router(self) -> Router {
         self.standalone_router()
     }
+
+    fn signer(&self) -> Option<Arc<dyn RequestSigner>> {
+        app_signer(self)
+    }
+}
+
+/// The app's own verifier, as a signer: calls are signed exactly as the app checks them.
+fn app_signer(app: &App) -> Option<Arc<dyn RequestSigner>> {
+    app.signature_verifier()
+        .map(|verifier| Arc::new(AppSigner(verifier.clone())) as Arc<dyn RequestSigner>)
+}
+
+/// Signs with an app's [`SignatureVerifier`]: its header, its timestamp when it signs one.
+struct AppSigner(SignatureVerifier);
+
+impl std::fmt::Debug for AppSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("AppSigner")
+            .field(&self.0.header_name())
+            .finish()
+    }
+}
+
+impl RequestSigner for AppSigner {
+    fn headers(&self, method: &str, target: &str, body: &[u8]) -> Vec<(String, String)> {
+        let timestamp = self.0.timestamp_header().map(|header| {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_secs();
+            (header.to_string(), now.to_string())
+        });
+        let signature = self.0.sign(
+            method,
+            target,
+            body,
+            timestamp.as_ref().map(|(_, now)| now.as_str()),
+        );
+        let mut headers = vec![(self.0.header_name().to_string(), signature)];
+        headers.extend(timestamp);
+        headers
+    }
 }
 
 impl AppHost for App {
     fn backend(&self) -> Backend {
         Backend::in_process(self)
+    }
+
+    fn signer(&self) -> Option<Arc<dyn RequestSigner>> {
+        app_signer(self)
     }
 
     fn starter_file(&self) -> String {

@@ -89,3 +89,55 @@ fn the_starter_file_command_writes_a_file_that_loads() {
     assert_eq!(bot.unwrap().start(), "start");
     assert!(Path::new(DIR).join("bot.yaml").exists());
 }
+
+/// With signatures on, `converse` signs each call as the app verifies it, in-process and
+/// over HTTP (the same app's settings), query strings included when the whole request is
+/// signed.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_scripts_pass_when_the_app_verifies_signatures() {
+    const SECRET: &str = "scripts-signing-secret";
+    let signed = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_quickstart"))
+            .args(args)
+            .current_dir(DIR)
+            .env("RUST_LOG", "off")
+            .env("CHATLAYER_SIGNATURE_SECRET", SECRET)
+            .env("CHATLAYER_SIGNATURE_COVERS", "request")
+            .output()
+            .expect("the quickstart runs")
+    };
+    let output = signed(&["converse", "bot.yaml", "convos"]);
+    let report = text(&output);
+    assert!(output.status.success(), "{report}");
+    assert!(report.contains("4 passed, 0 failed"), "{report}");
+
+    let environment = chatlayer_runtime::config::Environment::empty()
+        .with(chatlayer_runtime::config::Variable::SignatureSecret, SECRET)
+        .with(
+            chatlayer_runtime::config::Variable::SignatureCovers,
+            "request",
+        );
+    let server = TestServer::start(quickstart::app().environment(environment).build().unwrap())
+        .await
+        .unwrap();
+    let base = server.url("");
+    let output = tokio::task::spawn_blocking(move || {
+        signed(&["converse", "bot.yaml", "convos", "--backend", &base])
+    })
+    .await
+    .unwrap();
+    let report = text(&output);
+    assert!(output.status.success(), "{report}");
+    assert!(report.contains("4 passed, 0 failed"), "{report}");
+
+    // The server checks: without the secret, the same scripts are refused.
+    let base = server.url("");
+    let output = tokio::task::spawn_blocking(move || {
+        quickstart(&["converse", "bot.yaml", "convos", "--backend", &base])
+    })
+    .await
+    .unwrap();
+    let report = text(&output);
+    assert!(!output.status.success(), "{report}");
+    assert!(report.contains("HTTP 401"), "{report}");
+}
