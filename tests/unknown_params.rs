@@ -135,3 +135,60 @@ async fn an_app_can_deny_unknown_parameters_for_every_step() {
     let raw = post_json(&server, "/echo", &json!({ "anything": 1 })).await;
     assert_eq!(raw.status, 200, "a RawRequest step reads every parameter");
 }
+
+/// The parameters the framework itself reads (the `Context` ones: the access line shows
+/// `sessionId`) are never unknown, even to a step without a `Context` argument. Before, a
+/// strict step refused every request Chatlayer mapped `sessionId` into, and a lenient one
+/// called it a typo.
+#[tokio::test]
+async fn the_frameworks_own_parameters_are_never_unknown() {
+    let logs = Logs::capture();
+    let server = serve(app()).await;
+    let chatlayer_rows = json!({
+        "slot": "10:00", "on_error": "x", "sessionId": "s1", "botId": "b1", "channel": "web",
+        "language": "en", "locale": "en-us", "version": "LIVE",
+    });
+    let strict = post_json(&server, "/book-strict", &chatlayer_rows).await;
+    assert_eq!(strict.status, 200, "{}", strict.json);
+    assert!(strict.json.get("action").is_none(), "{}", strict.json);
+    let lenient = post_json(&server, "/book-form", &chatlayer_rows).await;
+    assert_eq!(lenient.status, 200, "{}", lenient.json);
+    assert_eq!(
+        logs.count("\"sessionId\" is not read"),
+        0,
+        "{}",
+        logs.text()
+    );
+    assert_eq!(logs.count("\"on_error\" is not read"), 1, "{}", logs.text());
+    // The list of what a step reads names its own parameters only.
+    let refused = post_json(
+        &server,
+        "/book-strict",
+        &json!({ "slot": "1", "slott": "2" }),
+    )
+    .await;
+    let message = refused.json["error"]["message"].as_str().unwrap();
+    assert!(!message.contains("sessionId"), "{message}");
+}
+
+/// In JSON logs the unknown parameter's field holds its name, as failure events do; it was
+/// quoted twice (`"\"E-mail\""`).
+#[tokio::test]
+async fn json_logs_name_the_unknown_parameter_once_quoted() {
+    let logs = Logs::capture_json();
+    let server = serve(app()).await;
+    post_json(
+        &server,
+        "/book",
+        &json!({ "slot": "1", "E-mail": "ada@example.com" }),
+    )
+    .await;
+    let fields: Vec<serde_json::Value> = logs
+        .json_lines()
+        .into_iter()
+        .filter_map(|line| line.get("fields").cloned())
+        .filter(|fields| fields.get("parameter").is_some())
+        .collect();
+    assert_eq!(fields.len(), 1, "{}", logs.text());
+    assert_eq!(fields[0]["parameter"], "E-mail", "{}", logs.text());
+}

@@ -6,8 +6,9 @@ use std::collections::BTreeSet;
 use std::sync::Mutex;
 
 use crate::error::{ErrorCode, StepError};
+use crate::extract::context::READ_BY_THE_FRAMEWORK;
 use crate::param_map::SentParams;
-use crate::untrusted::Untrusted;
+use crate::untrusted::{Bounded, Untrusted};
 
 /// How many distinct unknown names one step remembers having logged: callers choose the
 /// names, so the memory they can make the server keep is bounded.
@@ -45,7 +46,9 @@ impl KnownParams {
         };
         // A handful of names: a scan that compares lengths first beats a binary search of
         // string comparisons, and every request pays for it.
-        let is_unknown = |name: &&str| !names.contains(name);
+        // The framework's own names are never unknown, and never listed as the step's.
+        let is_unknown =
+            |name: &&str| !names.contains(name) && !READ_BY_THE_FRAMEWORK.contains(name);
         let mut sent = params.names();
         // Most requests carry only known names: nothing is allocated for them.
         let Some(first) = sent.find(is_unknown) else {
@@ -90,7 +93,7 @@ impl KnownParams {
             .unwrap_or_default();
         tracing::warn!(
             step,
-            parameter = %Untrusted(name),
+            parameter = %Bounded::message(name),
             "parameter {} is not read by this step{suggestion}, which reads {}; a typo in the \
              API step's key? (logged once per step and name; deny_unknown_params refuses such \
              requests)",

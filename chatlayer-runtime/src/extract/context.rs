@@ -59,6 +59,10 @@ impl Context {
     ];
 }
 
+/// The parameters the framework itself reads on every step, whatever its arguments: the
+/// [`Context`] ones (the access line shows `sessionId`). No step reports them as unknown.
+pub(crate) const READ_BY_THE_FRAMEWORK: [&str; 6] = Context::PARAMETERS;
+
 impl FromStepRequest for Context {
     fn from_step_request(request: &StepRequest, _arg: &ArgSpec) -> Result<Self, StepError> {
         let params = request.sent();

@@ -18,7 +18,7 @@
 //! read the request through [`StepRequest`], and record what the argument reads in
 //! [`StepInputs`] so that the OpenAPI document and the unknown-parameter check know it.
 
-mod context;
+pub(crate) mod context;
 mod dep;
 mod params;
 mod raw;

@@ -8,6 +8,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::App;
+use crate::extract::context::READ_BY_THE_FRAMEWORK;
 use crate::recorder::{Exchange, Payload};
 use crate::untrusted::Untrusted;
 
@@ -95,6 +96,7 @@ impl ContractReport {
         for (name, kind) in sent {
             if let Some(descriptor) = reader
                 && !descriptor.inputs().reads(&name)
+                && !READ_BY_THE_FRAMEWORK.contains(&name.as_str())
                 && descriptor.fallback != Some(name.as_str())
             {
                 self.unread
