@@ -12,8 +12,11 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::request::Values;
 use super::signing::SignatureSpec;
+
+/// The values a bot file's `${NAME}` take before the process environment's
+/// ([`BotFile::with_value`]).
+pub(crate) type Values = BTreeMap<String, String>;
 
 /// A bot, as far as its backend is concerned: blocks with messages, inputs, API steps and
 /// conditions, the `internal.*` values a session starts with, and where to start.

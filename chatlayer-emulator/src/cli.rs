@@ -8,7 +8,7 @@
 //! * `emulate --recording DIR`: serve the page showing a recording, each recorded session
 //!   as a conversation;
 //! * `converse BOT_FILE SCRIPT... [--backend URL]`: run conversation scripts, print their
-//!   transcripts, fail on the first unmet expectation.
+//!   transcripts, and fail when any expectation is unmet (every script runs).
 
 use std::future::Future;
 use std::io::Write as _;
@@ -76,7 +76,9 @@ commands:
                               recorded session as a conversation
   converse BOT_FILE SCRIPT... [--backend URL]
                               run conversation scripts (*.convo.txt, or folders of
-                              them); exits non-zero on the first unmet expectation
+                              them) against the backend at URL (or `backend:` in the
+                              bot file); runs every script, and exits non-zero when
+                              any expectation is unmet
   help                        show this text
 
 environment (emulate): CHATLAYER_ADDR=host:port, or PORT=port; RUST_LOG";

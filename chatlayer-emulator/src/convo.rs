@@ -389,7 +389,7 @@ impl Runner<'_> {
                     if same == check.negated {
                         return Err(diff(
                             check.line,
-                            &format!("the block{}", if check.negated { " is not" } else { "" }),
+                            Subject::one("the block", check.negated),
                             expected,
                             actual,
                         ));
@@ -413,7 +413,7 @@ impl Runner<'_> {
                         };
                         return Err(diff(
                             check.line,
-                            &format!("the session{}", if check.negated { " is not" } else { "" }),
+                            Subject::one("the session", check.negated),
                             &expected_text,
                             &actual_text,
                         ));
@@ -447,7 +447,12 @@ fn check_said(section: &Section, entry: &Entry) -> Result<(), String> {
             return if found {
                 Ok(())
             } else {
-                Err(diff(check.line, "the error", expected, message))
+                Err(diff(
+                    check.line,
+                    Subject::one("the error", false),
+                    expected,
+                    message,
+                ))
             };
         }
         (Entry::Error { message, hint, .. }, None) => {
@@ -461,7 +466,7 @@ fn check_said(section: &Section, entry: &Entry) -> Result<(), String> {
         (Entry::Bot { message, .. }, Some((check, expected))) => {
             return Err(diff(
                 check.line,
-                "the error",
+                Subject::one("the error", false),
                 expected,
                 &format!("a message: {}", Entry::message_summary(message)),
             ));
@@ -481,10 +486,7 @@ fn check_said(section: &Section, entry: &Entry) -> Result<(), String> {
         if found == section.negated_text {
             return Err(diff(
                 section.line + 1,
-                &format!(
-                    "the text{}",
-                    if section.negated_text { " is not" } else { "" }
-                ),
+                Subject::one("the text", section.negated_text),
                 &expected,
                 &candidates.join("\n          | "),
             ));
@@ -516,7 +518,7 @@ fn check_said(section: &Section, entry: &Entry) -> Result<(), String> {
         if present == check.negated {
             let mut problem = diff(
                 check.line,
-                &format!("the {what}{}", if check.negated { " are not" } else { "" }),
+                Subject::many(what, check.negated),
                 &expected.join(" | "),
                 &if actual.is_empty() {
                     "(none)".to_owned()
@@ -542,12 +544,59 @@ fn check_said(section: &Section, entry: &Entry) -> Result<(), String> {
     Ok(())
 }
 
-fn diff(line: usize, what: &str, expected: &str, actual: &str) -> String {
-    format!(
-        "line {line}: {what} differs\n    expected: {}\n    actual:   {}",
-        shown(expected),
-        shown(actual)
-    )
+/// What a failed check is about: `the text`, `the buttons`; and whether the script said
+/// it must not be what it is.
+struct Subject<'a> {
+    what: &'a str,
+    plural: bool,
+    negated: bool,
+}
+
+impl<'a> Subject<'a> {
+    fn one(what: &'a str, negated: bool) -> Self {
+        Subject {
+            what,
+            plural: false,
+            negated,
+        }
+    }
+
+    /// `the buttons`, `the quick replies`: `what` without its article.
+    fn many(what: &'a str, negated: bool) -> Self {
+        Subject {
+            what,
+            plural: true,
+            negated,
+        }
+    }
+}
+
+fn diff(line: usize, subject: Subject<'_>, expected: &str, actual: &str) -> String {
+    let Subject {
+        what,
+        plural,
+        negated,
+    } = subject;
+    let what = if plural {
+        format!("the {what}")
+    } else {
+        what.to_owned()
+    };
+    if negated {
+        format!(
+            "line {line}: {what} {} what the script rules out\n    not:      {}\n    actual:   {}",
+            if plural { "are" } else { "is" },
+            shown(expected),
+            shown(actual)
+        )
+    } else {
+        format!(
+            "line {line}: {what} {}\n    expected: {}\n    actual:   {}",
+            if plural { "differ" } else { "differs" },
+            shown(expected),
+            shown(actual)
+        )
+    }
 }
 
 /// Botium's default matching: `pattern` is found in `text`, ignoring case, where `*` in the

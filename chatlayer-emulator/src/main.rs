@@ -7,7 +7,7 @@
 //!
 //! The first serves the emulator page at `http://127.0.0.1:8080/emulator`
 //! (`CHATLAYER_ADDR` or `PORT` change the address); the second runs conversation scripts
-//! and exits non-zero on the first unmet expectation. A Rust backend built with
+//! (every one of them) and exits non-zero when any expectation is unmet. A Rust backend built with
 //! chatlayer-rs gets the same commands in its own binary (the `app` feature).
 
 #[tokio::main]

@@ -3,12 +3,11 @@
 //! Authorization tab.
 
 use base64::Engine as _;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::bot::{ApiStep, Authorization, Row, RowType};
+use super::bot::{ApiStep, Authorization, Row, RowType, Values};
 use super::session::{Session, value_text};
 use super::signing::{RequestSigner, SignatureSpec};
 
@@ -42,10 +41,6 @@ impl Outgoing {
         Ok(())
     }
 }
-
-/// The values a bot file's `${NAME}` take before the process environment's
-/// ([`BotFile::with_value`](super::BotFile::with_value)).
-pub(crate) type Values = BTreeMap<String, String>;
 
 /// Builds the request of `api` from the session. A variable row whose variable is not set is
 /// left out (what Chatlayer sends then is undocumented; the framework reads a missing key,

@@ -194,8 +194,11 @@ fn check_function_shape(kind: StepKind, sig: &Signature, errors: &Errors) {
         match &*typed.ty {
             Type::Reference(reference) => errors.spanned(
                 reference,
-                "a step argument cannot be borrowed: each request's data is handed over by value\n\
-                 help: take an owned type, e.g. `String` instead of `&str`",
+                format!(
+                    "a step argument cannot be borrowed: each request's data is handed over by \
+                     value\nhelp: {}",
+                    owned_instead(&reference.elem)
+                ),
             ),
             Type::ImplTrait(impl_trait) => errors.spanned(
                 impl_trait,
@@ -238,6 +241,32 @@ fn arg_model(attr: &StepAttr, raw: RawArg, errors: &Errors) -> Option<ArgModel> 
     })
 }
 
+/// What to take instead of a borrowed `&T`: the owned text or list for `&str` and `&[T]`, and
+/// for anything else the app's shared value it most likely is (a database, a client).
+fn owned_instead(referent: &Type) -> String {
+    match referent {
+        Type::Path(path) if path.path.is_ident("str") => {
+            "take an owned type: `String` instead of `&str`".to_owned()
+        }
+        Type::Slice(slice) => {
+            let item = &slice.elem;
+            format!(
+                "take an owned type: `Vec<{}>` instead of `&[{}]`",
+                quote::quote!(#item),
+                quote::quote!(#item)
+            )
+        }
+        other => {
+            let name = quote::quote!(#other).to_string();
+            format!(
+                "a value the app holds for every request (a database, a client) is a \
+                 dependency: take `Dep<{name}>` and give the value to \
+                 `AppBuilder::provide`; a parameter Chatlayer sends is taken owned, as `{name}`"
+            )
+        }
+    }
+}
+
 /// The wire name of the fallback parameter, checking that an argument named there exists.
 fn fallback(attr: &StepAttr, args: &[ArgModel], errors: &Errors) -> Option<String> {
     match attr.fallback.as_ref()? {
@@ -245,18 +274,47 @@ fn fallback(attr: &StepAttr, args: &[ArgModel], errors: &Errors) -> Option<Strin
         Fallback::Argument(named) => {
             let found = args.iter().find(|arg| same_name(&arg.ident, named));
             if found.is_none() {
-                errors.at(
-                    named.span(),
-                    format!(
-                        "`fallback = {named}` names no argument of this step\n\
-                         help: add an argument `{named}: BlockId`, or name the parameter as \
+                let help = match closest_argument(named, args) {
+                    Some(near) => format!("did you mean `fallback = {near}`?"),
+                    None => format!(
+                        "add an argument `{named}: BlockId`, or name the parameter as \
                          Chatlayer sends it: `fallback = \"{named}\"`"
                     ),
+                };
+                errors.at(
+                    named.span(),
+                    format!("`fallback = {named}` names no argument of this step\nhelp: {help}"),
                 );
             }
             found.map(|arg| arg.wire_name.clone())
         }
     }
+}
+
+/// The argument `named` probably meant: at most two edits away (`on_eror`, `on_error`).
+fn closest_argument(named: &Ident, args: &[ArgModel]) -> Option<String> {
+    let wanted = unraw(named);
+    args.iter()
+        .map(|arg| unraw(&arg.ident))
+        .map(|name| (edit_distance(&wanted, &name), name))
+        .filter(|(distance, name)| *distance <= 2 && name.len() >= 3)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, name)| name)
+}
+
+/// Levenshtein distance between two short names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
 }
 
 /// Whether two identifiers name the same argument, ignoring `r#` and the leading `_` that

@@ -75,21 +75,27 @@ const BUILT_IN: &[(&str, &str)] = &[
         "report what the recording in DIR shows: content types, each parameter's kinds of \
          values, parameters no step reads, header names",
     ),
-    ("help", "show this text"),
 ];
 
-/// The help text: the built-in commands, then the app's own.
+/// The last entry of the help text, after the app's own commands.
+const HELP: (&str, &str) = ("help", "show this text");
+
+/// The help text: the built-in commands, the app's own, then `help`.
 fn usage(extra: &[std::sync::Arc<dyn Command>]) -> String {
     let mut text = String::from("usage: <program> [command]\n\ncommands:\n");
-    let entries = BUILT_IN.iter().copied().chain(
-        extra
-            .iter()
-            .map(|command| (command.synopsis(), command.about())),
-    );
+    let entries = BUILT_IN
+        .iter()
+        .copied()
+        .chain(
+            extra
+                .iter()
+                .map(|command| (command.synopsis(), command.about())),
+        )
+        .chain([HELP]);
     for (synopsis, about) in entries {
         write_entry(&mut text, synopsis, about);
     }
-    text.push_str("environment (serve, healthcheck): CHATLAYER_ADDR=host:port, or PORT=port");
+    text.push_str("\nenvironment (serve, healthcheck): CHATLAYER_ADDR=host:port, or PORT=port");
     text
 }
 

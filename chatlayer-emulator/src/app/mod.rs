@@ -46,7 +46,8 @@ const CONVERSE_SYNOPSIS: &str = "converse BOT_FILE SCRIPT... [--backend URL]";
 
 /// What `converse` does, for the help text.
 const CONVERSE_ABOUT: &str = "run conversation scripts (*.convo.txt, or folders of \
-    them); exits non-zero on the first unmet expectation";
+    them) against the steps in-process (or the backend at URL); runs every script, and exits \
+    non-zero when any expectation is unmet";
 
 /// The emulator's commands, for [`AppBuilder::commands`](chatlayer_runtime::AppBuilder::commands):
 /// [`Emulate`] and [`Converse`].
@@ -61,8 +62,8 @@ pub fn commands() -> Vec<Arc<dyn Command>> {
 pub struct Emulate;
 
 /// `converse BOT_FILE SCRIPT... [--backend URL]`: runs conversation scripts against the
-/// app's steps in-process (or the backend at URL), and fails on the first unmet
-/// expectation.
+/// app's steps in-process (or the backend at URL); every script runs, and the command fails
+/// when any expectation is unmet.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Converse;
 

@@ -454,8 +454,13 @@ fn rss_kib(pid: u32) -> u64 {
 }
 
 /// One round of load: `connections` clients, each on its own connection, each sending
-/// `per_connection` orders; every reply is checked in full. Returns the replies received.
-async fn load_round(port: u16, connections: usize, per_connection: usize) -> usize {
+/// `per_connection` orders; every reply is checked in full. Returns the replies received,
+/// or what went wrong (with how many replies each failed client had received first).
+async fn load_round(
+    port: u16,
+    connections: usize,
+    per_connection: usize,
+) -> Result<usize, Vec<String>> {
     let url = format!("http://127.0.0.1:{port}/order");
     let expected = json!({
         "session": { "namespace": "order", "data": { "sku": "A1", "quantity": 2, "total": 118.0 } },
@@ -480,26 +485,43 @@ async fn load_round(port: u16, connections: usize, per_connection: usize) -> usi
                 .build()
                 .unwrap();
             let mut received = 0;
+            let started = Instant::now();
             for _ in 0..per_connection {
-                let response = client
-                    .post(&url)
-                    .json(&body)
-                    .send()
-                    .await
-                    .expect("no transport error");
-                assert_eq!(response.status(), 200);
-                let reply: Value = response.json().await.expect("a whole JSON reply");
-                assert_eq!(reply, expected);
-                received += 1;
+                let failed = |what: String| {
+                    format!(
+                        "after {received} replies and {:?}: {what}",
+                        started.elapsed()
+                    )
+                };
+                let response = match client.post(&url).json(&body).send().await {
+                    Ok(response) => response,
+                    Err(error) => return Err(failed(format!("{error:?}"))),
+                };
+                if response.status() != 200 {
+                    return Err(failed(format!("status {}", response.status())));
+                }
+                match response.json::<Value>().await {
+                    Ok(reply) if reply == expected => received += 1,
+                    Ok(reply) => return Err(failed(format!("reply {reply}"))),
+                    Err(error) => return Err(failed(format!("{error:?}"))),
+                }
             }
-            received
+            Ok(received)
         }));
     }
     let mut total = 0;
+    let mut failures = Vec::new();
     for client in clients {
-        total += client.await.expect("a client task panicked");
+        match client.await.expect("a client task panicked") {
+            Ok(received) => total += received,
+            Err(failure) => failures.push(failure),
+        }
     }
-    total
+    if failures.is_empty() {
+        Ok(total)
+    } else {
+        Err(failures)
+    }
 }
 
 /// Hundreds of connections and tens of thousands of requests against the quickstart binary:
@@ -516,13 +538,28 @@ async fn under_load_every_request_gets_its_reply_and_memory_stays_flat() {
     let pid = child.id();
 
     let started = Instant::now();
-    let warm_up = load_round(port, connections, per_connection).await;
-    let after_warm_up = rss_kib(pid);
-    let first = load_round(port, connections, per_connection).await;
-    let after_first = rss_kib(pid);
-    let second = load_round(port, connections, per_connection).await;
-    let after_second = rss_kib(pid);
+    let mut rounds = Vec::new();
+    let mut memory = Vec::new();
+    for round in ["warm-up", "first", "second"] {
+        match load_round(port, connections, per_connection).await {
+            Ok(received) => rounds.push(received),
+            Err(failures) => {
+                // What the server said is the first clue: print it with the failures.
+                let (_, log) = stop_binary(child);
+                panic!(
+                    "round {round} ({:?} in): {} of {connections} clients failed; the first: \
+                     {:#?}\nthe server logged:\n{log}",
+                    started.elapsed(),
+                    failures.len(),
+                    &failures[..failures.len().min(5)]
+                );
+            }
+        }
+        memory.push(rss_kib(pid));
+    }
     let elapsed = started.elapsed();
+    let (warm_up, first, second) = (rounds[0], rounds[1], rounds[2]);
+    let (after_warm_up, after_first, after_second) = (memory[0], memory[1], memory[2]);
 
     let per_round = connections * per_connection;
     assert_eq!((warm_up, first, second), (per_round, per_round, per_round));

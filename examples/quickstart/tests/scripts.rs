@@ -141,3 +141,33 @@ async fn the_scripts_pass_when_the_app_verifies_signatures() {
     assert!(!output.status.success(), "{report}");
     assert!(report.contains("HTTP 401"), "{report}");
 }
+
+/// A failed check reads as English, for one thing or many, and for what the script rules
+/// out ("the buttons differs" before).
+#[test]
+fn a_failed_check_says_what_differs_in_plain_words() {
+    let run = |name: &str, script: &str| {
+        let path = std::env::temp_dir().join(format!("{name}-{}.convo.txt", std::process::id()));
+        std::fs::write(&path, script).unwrap();
+        let output = quickstart(&["converse", "bot.yaml", path.to_str().unwrap()]);
+        let _ = std::fs::remove_file(&path);
+        text(&output)
+    };
+    let report = run(
+        "buttons",
+        "Buttons\n\n#bot\nWelcome to our shop!\n\n#bot\nWhat would you like to do?\nBUTTONS Order a product|Track my parcel\n",
+    );
+    assert!(
+        report.contains(
+            "line 8: the buttons differ\n    expected: Order a product | Track my parcel"
+        ),
+        "{report}"
+    );
+    let report = run("negated", "Negated\n\n#bot\n!Welcome to our shop!\n");
+    assert!(
+        report.contains(
+            "line 4: the text is what the script rules out\n    not:      Welcome to our shop!"
+        ),
+        "{report}"
+    );
+}
