@@ -840,3 +840,35 @@ fn documents_of_protected_apps_pass_the_openapi_validator() {
         assert!(validate_openapi_text(&app.openapi().to_json_pretty()));
     }
 }
+
+/// `CHATLAYER_READ_TIMEOUT` sets the read timeout without a new build: a connection that
+/// says nothing is closed after it, and a value without a unit is refused by name.
+#[tokio::test]
+async fn the_read_timeout_comes_from_the_environment() {
+    use chatlayer_runtime::config::{Environment, Variable};
+    use tokio::io::AsyncReadExt;
+
+    let environment = Environment::empty().with(Variable::ReadTimeout, "300ms");
+    let app = App::from_steps([hold::STEP]).build().unwrap();
+    let server = serve_on(Server::from_environment(&environment).unwrap(), app).await;
+    let mut silent = tokio::net::TcpStream::connect(server.address())
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut buffer = [0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(5), silent.read(&mut buffer)).await;
+    assert!(
+        matches!(read, Ok(Ok(0)) | Ok(Err(_))),
+        "a silent connection was kept: {read:?}"
+    );
+    // Closed by the sweeper within one and a half timeouts, never before the timeout.
+    let held = started.elapsed();
+    assert!(
+        held >= Duration::from_millis(300) && held < Duration::from_secs(2),
+        "{held:?}"
+    );
+
+    let wrong = Environment::empty().with(Variable::ReadTimeout, "10");
+    let problem = Server::from_environment(&wrong).err().unwrap().to_string();
+    assert!(problem.contains("CHATLAYER_READ_TIMEOUT"), "{problem}");
+}

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::signing::SignatureSpec;
+use super::unclosed::unclosed_bracket;
 
 /// The values a bot file's `${NAME}` take before the process environment's
 /// ([`BotFile::with_value`]).
@@ -392,6 +393,13 @@ impl BotFileError {
     }
 }
 
+/// The line a YAML error names (`line 5 column 3: ...`).
+fn error_line(message: &str) -> Option<usize> {
+    let rest = &message[message.find("line ")? + 5..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
 /// The `internal.*` values a session starts with when the bot file sets none.
 const INTERNAL_DEFAULTS: [(&str, &str); 5] = [
     ("sessionId", "emulator-00000000-0000-4000-8000-000000000000"),
@@ -404,8 +412,14 @@ const INTERNAL_DEFAULTS: [(&str, &str); 5] = [
 impl BotFile {
     /// Reads a bot file from YAML text, checking that every block it names exists.
     pub fn parse(yaml: &str) -> Result<Self, BotFileError> {
-        let raw: RawBotFile = serde_saphyr::from_str(yaml)
-            .map_err(|error| BotFileError::new(format!("the bot file is not valid: {error}")))?;
+        let raw: RawBotFile = serde_saphyr::from_str(yaml).map_err(|error| {
+            let text = error.to_string();
+            let hint = error_line(&text)
+                .and_then(|line| unclosed_bracket(yaml, line))
+                .map(|hint| format!("\nhint: {hint}"))
+                .unwrap_or_default();
+            BotFileError::new(format!("the bot file is not valid: {text}{hint}"))
+        })?;
         Self::from_raw(raw)
     }
 

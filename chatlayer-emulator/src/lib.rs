@@ -54,6 +54,7 @@ mod session;
 mod signing;
 mod story;
 mod transcript;
+mod unclosed;
 
 pub use backend::{Backend, CHATLAYER_TIMEOUT, FALLBACK_HEADER, InProcess};
 pub use bot::{Block, BotFile, BotFileError};

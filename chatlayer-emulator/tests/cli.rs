@@ -85,3 +85,31 @@ fn help_lists_the_commands() {
     assert!(usage.contains("converse BOT_FILE SCRIPT..."), "{usage}");
     assert!(!usage.contains("--init"), "{usage}");
 }
+
+/// A `[` left open is named where it was opened; YAML reports the next line's indentation.
+#[test]
+fn an_unclosed_bracket_in_the_bot_file_names_its_line() {
+    let file = std::env::temp_dir().join(format!("chatlayer-unclosed-{}.yaml", std::process::id()));
+    std::fs::write(
+        &file,
+        "blocks:\n  - id: welcome\n    type: message\n    messages: [ \"Hello\",\n  - id: done\n    type: message\n    messages: [ \"Done.\" ]\n",
+    )
+    .unwrap();
+    let output = emulator(&["converse", file.to_str().unwrap(), "/dev/null"]);
+    let _ = std::fs::remove_file(&file);
+    assert!(!output.status.success());
+    assert!(
+        text(&output).contains("hint: the `[` opened at line 4 column 15 is not closed"),
+        "{}",
+        text(&output)
+    );
+}
+
+/// The standalone command's help promises no in-process calls, and says every script runs.
+#[test]
+fn help_promises_only_what_the_standalone_command_does() {
+    let usage = text(&emulator(&["help"]));
+    assert!(!usage.contains("in-process"), "{usage}");
+    assert!(!usage.contains("first unmet"), "{usage}");
+    assert!(usage.contains("runs every script"), "{usage}");
+}

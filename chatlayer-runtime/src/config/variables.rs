@@ -63,6 +63,9 @@ variables! {
     DrainDelay = "CHATLAYER_DRAIN_DELAY", "serving", "`1s`", false;
     /// How long the requests in flight may take to finish once the server stops accepting.
     ShutdownTimeout = "CHATLAYER_SHUTDOWN_TIMEOUT", "serving", "`20s`", false;
+    /// How long a client may take to send a request's headers, and a connection may stay
+    /// without a request (after accept or after its last answer) before it is closed.
+    ReadTimeout = "CHATLAYER_READ_TIMEOUT", "serving", "`10s`", false;
     /// The Bearer token every caller must send (`Authorization: Bearer ...`).
     BearerToken = "CHATLAYER_BEARER_TOKEN", "security", "unset: no credentials", true;
     /// The Basic user name every caller must send, with `CHATLAYER_BASIC_PASSWORD`.

@@ -69,7 +69,8 @@ const HANDSHAKE_SETTLE: Duration = Duration::from_millis(250);
 /// [`serve_with`](Self::serve_with) (a listener and a shutdown of your choice).
 ///
 /// [`Server::from_env`] applies the environment (`CHATLAYER_ADDR` or `PORT`,
-/// `CHATLAYER_DRAIN_DELAY`, `CHATLAYER_SHUTDOWN_TIMEOUT`); a setting made after it in code
+/// `CHATLAYER_DRAIN_DELAY`, `CHATLAYER_SHUTDOWN_TIMEOUT`, `CHATLAYER_READ_TIMEOUT`); a setting
+/// made after it in code
 /// wins.
 ///
 /// ```no_run
@@ -143,8 +144,9 @@ impl Server {
 
     /// A server with `env` applied: the address from `CHATLAYER_ADDR` (`host:port`), else
     /// `0.0.0.0:$PORT` when `PORT` is set (as container platforms do), else
-    /// [`DEFAULT_ADDR`](Self::DEFAULT_ADDR); the drain delay and shutdown timeout from
-    /// `CHATLAYER_DRAIN_DELAY` and `CHATLAYER_SHUTDOWN_TIMEOUT` (durations: `5s`, `500ms`).
+    /// [`DEFAULT_ADDR`](Self::DEFAULT_ADDR); the drain delay, shutdown timeout and read
+    /// timeout from `CHATLAYER_DRAIN_DELAY`, `CHATLAYER_SHUTDOWN_TIMEOUT` and
+    /// `CHATLAYER_READ_TIMEOUT` (durations: `5s`, `500ms`).
     /// Every variable that cannot be used is reported.
     pub fn from_environment(env: &Environment) -> Result<Self, ServeError> {
         let mut server = Server::new();
@@ -156,6 +158,7 @@ impl Server {
         for (variable, value) in [
             (Variable::DrainDelay, &mut server.drain_delay),
             (Variable::ShutdownTimeout, &mut server.shutdown_timeout),
+            (Variable::ReadTimeout, &mut server.read_timeout),
         ] {
             match env.duration(variable) {
                 Ok(Some(duration)) => *value = duration,

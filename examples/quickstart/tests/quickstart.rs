@@ -534,7 +534,18 @@ async fn under_load_every_request_gets_its_reply_and_memory_stays_flat() {
         .and_then(|value| value.parse().ok())
         .unwrap_or(1);
     let (connections, per_connection) = (200, 40 * scale);
-    let (child, port) = start_binary(&[], &[("RUST_LOG", "warn")]).await;
+    // The server closes a connection that starts no request within its read timeout (10 s),
+    // as it must against silent clients. This test's 200 clients run in one debug-built
+    // process: on a machine loaded by other work, some opened their connection and only
+    // wrote their first request 11 s later (wrk's 200 connections against the same server
+    // beside the same load were all served). The server was right; the test measures lost
+    // replies and memory, so its server waits longer. The hardening tests and the attack
+    // harness hold the silent-connection rule.
+    let (child, port) = start_binary(
+        &[],
+        &[("RUST_LOG", "warn"), ("CHATLAYER_READ_TIMEOUT", "120s")],
+    )
+    .await;
     let pid = child.id();
 
     let started = Instant::now();
