@@ -475,3 +475,40 @@ async fn a_request_whose_client_went_away_is_counted_cancelled() {
     assert_eq!(value(&now, "chatlayer_requests_in_flight"), 0.0);
     server.stop().await.unwrap();
 }
+
+/// Nested in a host's router, a step's span, access line and metrics show the path as
+/// served, prefix included (they said `/ok` for `/chatlayer/ok`); nested twice, each mount
+/// has its own series.
+#[tokio::test]
+async fn a_nested_app_shows_the_path_as_served() {
+    let seen = Seen::default();
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(seen.clone()));
+    let app = App::from_steps([ok::STEP]).build().unwrap();
+    let host = axum::Router::new()
+        .nest("/chatlayer", app.router())
+        .nest("/v2/bot", app.router());
+    let server = TestServer::start(host).await.unwrap();
+    for path in ["/chatlayer/ok", "/chatlayer/ok", "/v2/bot/ok"] {
+        assert_eq!(post(&server, path, "{}").await.status(), 200, "{path}");
+    }
+    let metrics = reqwest::get(server.url("/chatlayer/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    server.stop().await.unwrap();
+
+    let (_, fields) = seen.only_request_span_where("path", "/v2/bot/ok");
+    assert_span_fields(&fields, &[("step", "ok"), ("path", "/v2/bot/ok")]);
+    assert!(
+        metrics.contains(&format!("{} 2", requests("/chatlayer/ok", "ok", "ok"))),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(&format!("{} 1", requests("/v2/bot/ok", "ok", "ok"))),
+        "{metrics}"
+    );
+    assert!(!metrics.contains(r#"path="/ok""#), "{metrics}");
+}

@@ -72,6 +72,24 @@ impl Seen {
         let (id, (_, fields)) = requests.into_iter().next().unwrap();
         (id, fields)
     }
+
+    /// The one request span whose `field` is `value`.
+    pub fn only_request_span_where(
+        &self,
+        field: &str,
+        value: &str,
+    ) -> (u64, BTreeMap<String, String>) {
+        let spans = self.spans.lock().unwrap().clone();
+        let requests: Vec<_> = spans
+            .into_iter()
+            .filter(|(_, (name, fields))| {
+                name == "request" && fields.get(field).map(String::as_str) == Some(value)
+            })
+            .collect();
+        assert_eq!(requests.len(), 1, "{requests:#?}");
+        let (id, (_, fields)) = requests.into_iter().next().unwrap();
+        (id, fields)
+    }
 }
 
 /// Asserts that `fields` hold every `(field, value)` of `expected`, and a latency.

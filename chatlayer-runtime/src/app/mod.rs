@@ -157,9 +157,9 @@ impl App {
     pub fn mount<S: Clone + Send + Sync + 'static>(&self, prefix: &str) -> Router<S> {
         let prefix = paths::normalize_prefix(prefix);
         if prefix.is_empty() {
-            self.router()
+            self.routes(Some(""))
         } else {
-            Router::new().nest(&prefix, self.router())
+            Router::new().nest(&prefix, self.routes(Some(&prefix)))
         }
     }
 
@@ -169,7 +169,17 @@ impl App {
     /// the host's fallback. Unless switched off in the builder, the router also serves the
     /// OpenAPI document at `/openapi.json`, the docs page at `/docs`, and the health
     /// endpoints.
+    ///
+    /// Logs and metrics show each step's path as served, with the prefix the host nested
+    /// the router at; as that is known only from requests, a step's metrics appear with its
+    /// first request (served on its own or through [`mount`](Self::mount), they exist from
+    /// the start, at zero).
     pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        self.routes(None)
+    }
+
+    /// The steps' router, served under `prefix` when that is known.
+    fn routes<S: Clone + Send + Sync + 'static>(&self, prefix: Option<&str>) -> Router<S> {
         let mut by_path: BTreeMap<&'static str, Vec<&'static StepDescriptor>> = BTreeMap::new();
         for step in &self.steps {
             by_path.entry(step.path).or_default().push(step);
@@ -188,7 +198,7 @@ impl App {
                     step,
                     Arc::clone(&self.runtime),
                     self.guards.for_step(step),
-                    StepObserver::new(step, &self.observe),
+                    StepObserver::new(step, &self.observe, prefix),
                 ));
                 let filter = MethodFilter::try_from(step.method.clone())
                     .expect("the macros only accept methods axum routes");
@@ -267,7 +277,7 @@ impl App {
     pub fn standalone_router(&self) -> Router {
         let metrics = self.observe.metrics.clone();
         let gate = Gate::for_steps(&self.guards, self.steps.iter().copied());
-        self.router().fallback(move |request: Request| {
+        self.routes(Some("")).fallback(move |request: Request| {
             let metrics = metrics.clone();
             let gate = gate.clone();
             async move {

@@ -231,7 +231,13 @@ pub(crate) fn dispatch(
     // outcome are kept by a small hand-written wrapper, not by a second async fn around
     // `handle`, which would hold the request's parts a second time.
     let (parts, body) = request.into_parts();
-    let watch = step.observer.watch(&parts.headers);
+    // Nested in a host's router (`host.nest("/chatlayer", app.router())`), the step's lines
+    // and metrics show the path as served, prefix included.
+    let prefix = parts
+        .extensions
+        .get::<axum::extract::NestedPath>()
+        .map(axum::extract::NestedPath::as_str);
+    let watch = step.observer.watch(&parts.headers, prefix);
     let wanted = watch.wanted();
     Observed {
         answer: handle(step, parts, body, wanted),

@@ -5,6 +5,7 @@
 //! Every label value is a `&'static str` the program defines (a step's method, path and
 //! name, an error code): a caller cannot create series, whatever path or code it sends.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,11 +32,12 @@ pub(crate) const OK_CODE: &str = "ok";
 /// The `code` label of a request whose client went away before it was answered.
 pub(crate) const CANCELLED_CODE: &str = "cancelled";
 
-/// Which step: the route (method and path, unique in an app) and the function's name.
+/// Which step: the route (method and path as served, a host's mount prefix included:
+/// unique in an app) and the function's name.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StepLabels {
     method: &'static str,
-    path: &'static str,
+    path: Cow<'static, str>,
     step: &'static str,
 }
 
@@ -44,7 +46,7 @@ impl StepLabels {
     fn with_code(&self, code: &'static str) -> OutcomeLabels {
         OutcomeLabels {
             method: self.method,
-            path: self.path,
+            path: self.path.clone(),
             step: self.step,
             code,
         }
@@ -55,7 +57,7 @@ impl StepLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutcomeLabels {
     method: &'static str,
-    path: &'static str,
+    path: Cow<'static, str>,
     step: &'static str,
     code: &'static str,
 }
@@ -174,12 +176,16 @@ impl Metrics {
         }
     }
 
-    /// The handles of one step, created at zero so that its series exist before its first
-    /// request.
-    pub(crate) fn for_step(self: &Arc<Self>, descriptor: &'static StepDescriptor) -> StepMetrics {
+    /// The handles of `descriptor`'s series, served at `path` (under a host's mount prefix,
+    /// if any), created at zero so that they exist before its first request there.
+    pub(crate) fn for_step(
+        self: &Arc<Self>,
+        descriptor: &'static StepDescriptor,
+        path: Cow<'static, str>,
+    ) -> StepMetrics {
         let labels = StepLabels {
             method: descriptor.method.as_str(),
-            path: descriptor.path,
+            path,
             step: descriptor.name,
         };
         StepMetrics {
@@ -285,11 +291,6 @@ pub(crate) struct StepMetrics {
 }
 
 impl StepMetrics {
-    /// A request started.
-    pub(crate) fn started(&self) {
-        self.app.in_flight.inc();
-    }
-
     /// A request ended with `code` (and a jump to the fallback block when `fallback`),
     /// `elapsed` after it started.
     pub(crate) fn finished(&self, code: &'static str, fallback: bool, elapsed: Duration) {
@@ -324,6 +325,11 @@ impl StepMetrics {
 }
 
 impl Metrics {
+    /// A request to a step started.
+    pub(crate) fn started(&self) {
+        self.in_flight.inc();
+    }
+
     fn refuse(&self, reason: &'static str) {
         self.refused.get_or_create(&RefusalLabels { reason }).inc();
     }

@@ -13,7 +13,8 @@ pub(crate) mod metrics;
 pub(crate) mod otel;
 mod trace_context;
 
-use std::sync::Arc;
+use std::borrow::Cow;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use axum::http::HeaderMap;
@@ -127,30 +128,113 @@ pub(crate) struct Observe {
 pub(crate) struct StepObserver {
     step: &'static StepDescriptor,
     access_log: bool,
+    /// The app's metrics, for the step's series.
+    app_metrics: Option<Arc<Metrics>>,
+    /// The step as served at the first prefix seen (or the one known when the router was
+    /// made): one mount is the common case, and reading it takes no lock.
+    first_mount: OnceLock<Mounted>,
+    /// Under any other prefix: an app nested at more than one.
+    other_mounts: Mutex<Vec<Arc<Mounted>>>,
+}
+
+/// A step as served under a prefix (`""` at the root, `/chatlayer` nested in a host): the
+/// path its lines and metrics show, and its series.
+struct Mounted {
+    prefix: Box<str>,
+    path: Box<str>,
     metrics: Option<StepMetrics>,
 }
 
+/// Where a request reached its step.
+enum Mount {
+    First,
+    Other(Arc<Mounted>),
+}
+
 impl StepObserver {
-    pub(crate) fn new(step: &'static StepDescriptor, observe: &Observe) -> Self {
-        StepObserver {
+    /// The observer of `step`, served under `prefix` when the router's place is known (the
+    /// app served on its own: `""`; [`App::mount`](crate::App::mount)): its series exist
+    /// from the start, at zero. Nested by a host at a place only requests tell
+    /// (`host.nest("/chatlayer", app.router())`), a series appears with its first request.
+    pub(crate) fn new(
+        step: &'static StepDescriptor,
+        observe: &Observe,
+        prefix: Option<&str>,
+    ) -> Self {
+        let observer = StepObserver {
             step,
             access_log: observe.access_log,
-            metrics: observe
-                .metrics
+            app_metrics: observe.metrics.clone(),
+            first_mount: OnceLock::new(),
+            other_mounts: Mutex::new(Vec::new()),
+        };
+        if let Some(prefix) = prefix {
+            let _ = observer.first_mount.set(observer.mounted(prefix));
+        }
+        observer
+    }
+
+    fn mounted(&self, prefix: &str) -> Mounted {
+        let path: Cow<'static, str> = if prefix.is_empty() {
+            Cow::Borrowed(self.step.path)
+        } else {
+            Cow::Owned(format!("{prefix}{}", self.step.path))
+        };
+        Mounted {
+            prefix: prefix.into(),
+            path: path.as_ref().into(),
+            metrics: self
+                .app_metrics
                 .as_ref()
-                .map(|metrics| metrics.for_step(step)),
+                .map(|metrics| metrics.for_step(self.step, path)),
         }
     }
 
-    /// Starts watching a request: its span (when a subscriber records
+    /// Where a request nested under `prefix` (axum's `NestedPath`, e.g. `/chatlayer`; `None`
+    /// at the root) reached the step.
+    fn mount(&self, prefix: Option<&str>) -> Mount {
+        let prefix = prefix.map_or("", |prefix| prefix.trim_end_matches('/'));
+        if &*self.first_mount.get_or_init(|| self.mounted(prefix)).prefix == prefix {
+            return Mount::First;
+        }
+        let mut others = self
+            .other_mounts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(known) = others.iter().find(|known| &*known.prefix == prefix) {
+            return Mount::Other(Arc::clone(known));
+        }
+        let mounted = Arc::new(self.mounted(prefix));
+        others.push(Arc::clone(&mounted));
+        Mount::Other(mounted)
+    }
+
+    /// The path served and the series counted for a request that reached the step at
+    /// `mount`.
+    fn served<'a>(&'a self, mount: &'a Mount) -> (&'a str, Option<&'a StepMetrics>) {
+        let mounted = match mount {
+            Mount::First => self.first_mount.get().expect("set when the mount was seen"),
+            Mount::Other(mounted) => mounted,
+        };
+        (&mounted.path, mounted.metrics.as_ref())
+    }
+
+    /// Starts watching a request that reached the step under `prefix` (the host's, when it
+    /// nested the app; `None` at the root): its span (when a subscriber records
     /// `chatlayer::request` at `info`), its clock, its place among the requests in flight.
-    pub(crate) fn watch(self: &Arc<Self>, headers: &HeaderMap) -> RequestWatch {
+    pub(crate) fn watch(
+        self: &Arc<Self>,
+        headers: &HeaderMap,
+        prefix: Option<&str>,
+    ) -> RequestWatch {
+        let mount = self.mount(prefix);
+        let (path, _) = self.served(&mount);
         let span = tracing::info_span!(
             target: "chatlayer::request",
             "request",
             step = %self.step.name,
             method = %self.step.method,
-            path = %self.step.path,
+            path = %path,
             session = Empty,
             trace_id = Empty,
             code = Empty,
@@ -160,6 +244,7 @@ impl StepObserver {
         );
         let mut watch = RequestWatch {
             observer: Arc::clone(self),
+            mount,
             span,
             trace_id: None,
             started: None,
@@ -167,7 +252,7 @@ impl StepObserver {
         };
         let wanted = watch.wanted();
         // The clock is read only for what shows the latency.
-        if wanted.any() || self.metrics.is_some() {
+        if wanted.any() || self.app_metrics.is_some() {
             watch.started = Some(Instant::now());
         }
         if wanted.any()
@@ -178,7 +263,7 @@ impl StepObserver {
             }
             watch.trace_id = parent.trace_id.as_bytes().try_into().ok();
         }
-        if let Some(metrics) = &self.metrics {
+        if let Some(metrics) = &self.app_metrics {
             metrics.started();
         }
         watch
@@ -230,6 +315,8 @@ pub(crate) fn session_of(params: &SentParams, wanted: Wanted) -> Option<String> 
 /// One request being served: ends exactly once, answered or dropped.
 pub(crate) struct RequestWatch {
     observer: Arc<StepObserver>,
+    /// Where it reached the step: the path its line and metrics show.
+    mount: Mount,
     span: Span,
     /// The caller's trace id (32 hexadecimal digits), for the access line.
     trace_id: Option<[u8; 32]>,
@@ -284,7 +371,8 @@ impl RequestWatch {
         };
         let elapsed = started.elapsed();
         let observer = &self.observer;
-        if let Some(metrics) = &observer.metrics {
+        let (path, metrics) = observer.served(&self.mount);
+        if let Some(metrics) = metrics {
             metrics.finished(code, fallback, elapsed);
         }
         // Milliseconds with three decimals: shown as written, e.g. `0.412`.
@@ -306,7 +394,7 @@ impl RequestWatch {
                 parent: &self.span,
                 step = %step.name,
                 method = %step.method,
-                path = %step.path,
+                path = %path,
                 session = session.as_deref().map(display),
                 trace_id = trace_id.map(display),
                 status,
