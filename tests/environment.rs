@@ -6,7 +6,7 @@
 //! The environment is handed to each app (`AppBuilder::environment`) instead of set in the
 //! process, so that no test changes the environment of another.
 
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use chatlayer_runtime::config::{Environment, Variable};
 use chatlayer_runtime::prelude::*;
@@ -123,4 +123,65 @@ async fn a_programs_own_logger_is_kept() {
         serde_json::from_str::<Value>(line)
             .unwrap_or_else(|_| panic!("not the program's JSON logger: {line}"));
     }
+}
+
+/// The commands that only read the app never make its `provide_with` dependencies: the
+/// container's health probe, `help`, `openapi`, `steps`, `sign` and `contract` ran the
+/// app's start-up (an app's `Db::open()` created its database file). Serving makes them,
+/// and a dependency that cannot be made stops the start, naming it.
+#[tokio::test]
+async fn commands_that_do_not_serve_make_no_dependency() {
+    let dir = std::env::temp_dir().join(format!("chatlayer-deferred-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let marker = dir.join("returns.db");
+    let program = || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_deferred-startup"));
+        command
+            .env("DEFERRED_MARKER", &marker)
+            .env("RUST_LOG", "off")
+            .env("CHATLAYER_ADDR", "127.0.0.1:9");
+        command
+    };
+    for args in [
+        &["help"][..],
+        &["openapi"],
+        &["steps"],
+        &["sign"],
+        &["contract", dir.to_str().unwrap()],
+        &["healthcheck"],
+    ] {
+        let output = program().args(args).stdin(Stdio::null()).output().unwrap();
+        assert!(
+            !marker.exists(),
+            "`{}` made the dependency: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    let (child, port) = start_program(program()).await;
+    assert!(marker.exists(), "serving did not make the dependency");
+    let answer = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/returns"))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert!(stop_program(child).status.success());
+
+    let failed = program()
+        .env("DEFERRED_FAIL", "1")
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&failed.stderr);
+    assert!(!failed.status.success(), "{said}");
+    assert!(
+        said.contains(
+            "the dependency `deferred_startup::Db` could not be made: read-only file system"
+        ),
+        "{said}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

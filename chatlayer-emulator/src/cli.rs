@@ -83,6 +83,18 @@ commands:
 
 environment (emulate): CHATLAYER_ADDR=host:port, or PORT=port; RUST_LOG";
 
+impl EmulatorCommand {
+    /// Whether the command calls an app's steps in-process (the page, the scripts, with no
+    /// `--backend`), not only reads files or calls a URL.
+    pub(crate) fn calls_steps(&self) -> bool {
+        matches!(
+            self,
+            EmulatorCommand::Emulate { backend: None, .. }
+                | EmulatorCommand::Converse { backend: None, .. }
+        )
+    }
+}
+
 /// Parses `emulate ...` or `converse ...`; `None` for another command.
 pub(crate) fn parse_command(
     command: &str,

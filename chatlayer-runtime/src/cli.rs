@@ -283,6 +283,7 @@ impl App {
                 ignore,
                 headers,
             } => {
+                self.make_dependencies()?;
                 let mut replay = crate::record::Replay::from_dir(&dir);
                 for pointer in ignore {
                     replay = replay.ignore(pointer);

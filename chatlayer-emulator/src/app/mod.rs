@@ -113,6 +113,11 @@ fn run<'a>(app: &'a App, name: &'static str, args: Vec<String>) -> CommandFuture
             }
             None => unreachable!("`{name}` is an emulator command"),
         };
+        // The app's deferred dependencies (`provide_with`) are made only for what calls
+        // its steps: a starter file or a recording needs none of them.
+        if command.calls_steps() {
+            app.make_dependencies()?;
+        }
         cli::run_command(command, Some(app as &dyn AppHost))
             .await
             .map_err(ServeError::from)

@@ -75,6 +75,41 @@ impl AppBuilder {
         self
     }
 
+    /// Hands every step that takes a [`Dep<T>`](crate::Dep) the value `make` returns, made
+    /// only when the app first needs it: when it starts serving, or when a command runs its
+    /// steps (`replay`, `emulate`, `converse`). The commands that only read the app
+    /// (`help`, `openapi`, `steps`, `sign`, `contract`, `healthcheck`) never make it, so a
+    /// container's health probe does not open the database on a read-only disk. An error
+    /// from `make` stops the start with the dependency's type and the error.
+    ///
+    /// ```no_run
+    /// use chatlayer_runtime::prelude::*;
+    ///
+    /// struct Db;
+    /// impl Db {
+    ///     fn open() -> std::io::Result<Db> { Ok(Db) }
+    /// }
+    ///
+    /// #[api_step("/returns")]
+    /// async fn returns(db: Dep<Db>) -> Reply { let _ = db; Reply::new() }
+    ///
+    /// #[tokio::main]
+    /// async fn main() -> Result<(), chatlayer_runtime::ServeError> {
+    ///     App::discover().provide_with(Db::open).run().await
+    /// }
+    /// ```
+    pub fn provide_with<T, E>(
+        mut self,
+        make: impl FnOnce() -> Result<T, E> + Send + 'static,
+    ) -> Self
+    where
+        T: Send + Sync + 'static,
+        E: std::fmt::Display,
+    {
+        self.dependencies.insert_deferred(make);
+        self
+    }
+
     /// Keeps only the steps for which `keep` returns true, e.g. those of one module.
     pub fn retain(mut self, mut keep: impl FnMut(&StepDescriptor) -> bool) -> Self {
         self.steps.retain(|step| keep(step));

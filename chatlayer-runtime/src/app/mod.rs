@@ -31,6 +31,7 @@ use crate::observe::{Observe, StepObserver};
 use crate::openapi::OpenApi;
 use crate::openapi::routes::{self as doc_routes, DocSource};
 use crate::paths::{self, DOCS_PATH, HEALTH_PATH, METRICS_PATH, OPENAPI_PATH, READY_PATH};
+use crate::problems::ServeError;
 use crate::recorder::{RecordLayer, Recorder};
 use crate::security::{Gate, Guards, SignatureVerifier};
 use crate::server::Readiness;
@@ -247,6 +248,34 @@ impl App {
     /// its steps and must sign what they send (a replay, the conversation emulator).
     pub fn signature_verifier(&self) -> Option<&SignatureVerifier> {
         self.guards.signature()
+    }
+
+    /// Makes the dependencies given with
+    /// [`AppBuilder::provide_with`](crate::AppBuilder::provide_with) that are not made yet,
+    /// and says which could not be. [`serve`](Self::serve), [`Server::serve`] and the
+    /// commands that run steps call it; a host serving [`router`](Self::router) itself calls
+    /// it before it serves (otherwise each is made when a step first needs it, and a
+    /// failure answers that step's requests with a 500).
+    ///
+    /// ```
+    /// use chatlayer_runtime::prelude::*;
+    ///
+    /// struct Db;
+    /// # #[api_step("/x")] async fn x(db: Dep<Db>) -> Reply { let _ = db; Reply::new() }
+    /// let app = App::from_steps([x::STEP])
+    ///     .provide_with(|| Err::<Db, _>("the database file is read-only"))
+    ///     .build()
+    ///     .unwrap();
+    /// let problem = app.make_dependencies().unwrap_err().to_string();
+    /// assert!(problem.contains("the database file is read-only"));
+    /// ```
+    pub fn make_dependencies(&self) -> Result<(), ServeError> {
+        let failures = self.runtime.dependencies.make_deferred();
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(ServeError::Failed(failures.join("\n")))
+        }
     }
 
     /// Whether the router serves the docs page.

@@ -25,6 +25,7 @@ impl App {
         // Held until the server stops: dropping it writes the last lines.
         let _log = crate::logging::install_default_subscriber(self.environment());
         let server = Server::from_environment(self.environment())?;
+        self.make_dependencies()?;
         self.log_start(server.address());
         server.serve(self).await
     }
@@ -40,6 +41,8 @@ impl App {
     ) -> io::Result<()> {
         let server = Server::from_environment(self.environment())
             .map_err(|problem| io::Error::new(io::ErrorKind::InvalidInput, problem.to_string()))?;
+        self.make_dependencies()
+            .map_err(|problem| io::Error::other(problem.to_string()))?;
         self.log_start(&listener.local_addr()?.to_string());
         server.serve_with(listener, self, shutdown).await
     }
@@ -90,6 +93,9 @@ impl Servable for App {
 
 impl Servable for &App {
     fn prepare(self, server: Server) -> (Router, Server) {
+        // Made before the first request; a failure is answered by the steps that need it
+        // (`serve` and `serve_with` stop on it first).
+        let _ = self.make_dependencies();
         (self.standalone_router(), server.for_app(self))
     }
 }

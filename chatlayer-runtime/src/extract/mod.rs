@@ -117,9 +117,14 @@ impl StepRequest {
         read_param(&self.params, name)
     }
 
-    /// The dependency of type `T` handed to the app, if any.
+    /// The dependency of type `T` handed to the app, if any (made now when it was given
+    /// with [`provide_with`](crate::AppBuilder::provide_with) and not made yet).
     pub fn dependency<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
-        self.dependencies.get::<T>()
+        self.dependencies.get::<T>().ok()
+    }
+
+    pub(crate) fn dependencies(&self) -> &Dependencies {
+        &self.dependencies
     }
 
     pub(crate) fn shared_params(&self) -> Arc<ParamMap> {
