@@ -40,7 +40,12 @@ pub struct Backend {
     client: reqwest::Client,
     timeout: Duration,
     signer: Option<Arc<dyn RequestSigner>>,
+    explain: Option<ExplainFallback>,
 }
+
+/// Reads why an in-process answer is a fallback from the answer's extensions (see
+/// [`InProcess::explain_fallback`]).
+pub type ExplainFallback = fn(&axum::http::Extensions) -> Option<String>;
 
 /// What [`Backend::in_process`] calls: an axum `Router`, or (with the `app` feature) a
 /// chatlayer-rs `App`.
@@ -51,6 +56,13 @@ pub trait InProcess {
     /// What signs the calls, when the target verifies signatures: a chatlayer-rs `App`
     /// signs with its own verifier. None by default.
     fn signer(&self) -> Option<Arc<dyn RequestSigner>> {
+        None
+    }
+
+    /// How to read why an answer is a fallback (the error behind it), which the transcript
+    /// then shows: a chatlayer-rs `App` leaves it in the answer's extensions. None by
+    /// default.
+    fn explain_fallback(&self) -> Option<ExplainFallback> {
         None
     }
 }
@@ -74,6 +86,8 @@ pub(crate) struct Answered {
     /// The error code of a step that failed and answered with its fallback block (this
     /// framework's `x-chatlayer-fallback` header).
     pub(crate) fallback: Option<String>,
+    /// Why, when the backend said (in-process only).
+    pub(crate) cause: Option<String>,
     pub(crate) body: Bytes,
 }
 
@@ -85,6 +99,7 @@ impl Answered {
                 .get(FALLBACK_HEADER)
                 .and_then(|value| value.to_str().ok())
                 .map(str::to_owned),
+            cause: None,
             body,
         }
     }
@@ -113,9 +128,11 @@ impl Backend {
     /// ```
     pub fn in_process(target: impl InProcess) -> Self {
         let signer = target.signer();
+        let explain = target.explain_fallback();
         Backend {
             router: Some(target.into_router()),
             signer,
+            explain,
             ..Backend::none()
         }
     }
@@ -137,6 +154,7 @@ impl Backend {
             client: client(),
             timeout: CHATLAYER_TIMEOUT,
             signer: None,
+            explain: None,
         }
     }
 
@@ -258,7 +276,11 @@ impl Backend {
                 .map_err(|error| {
                     CallFailure::Transport(format!("cannot read the answer: {error}"))
                 })?;
-            Ok(Answered::new(parts.status, &parts.headers, body))
+            let mut answered = Answered::new(parts.status, &parts.headers, body);
+            if answered.fallback.is_some() {
+                answered.cause = self.explain.and_then(|explain| explain(&parts.extensions));
+            }
+            Ok(answered)
         };
         self.within_timeout(call).await
     }

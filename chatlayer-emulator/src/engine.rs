@@ -494,7 +494,10 @@ impl Conversation {
             Ok(answered) => (
                 Some(answered.status),
                 body_value(&answered.body),
-                answered.fallback.clone(),
+                answered
+                    .fallback
+                    .clone()
+                    .map(|code| (code, answered.cause.clone())),
             ),
             Err(_) => (None, None, None),
         };
@@ -507,10 +510,15 @@ impl Conversation {
                 latency_ms: latency.as_secs_f64() * 1000.0,
                 response: body.clone(),
             })));
-        if let Some(reason) = fallback {
-            self.story.note(format!(
-                "the step failed with `{reason}` and answered with its fallback block (see the server's log)"
-            ));
+        match fallback {
+            Some((code, Some(cause))) => self.story.note(format!(
+                "the step failed with `{code}` and answered with its fallback block: {cause}"
+            )),
+            Some((code, None)) => self.story.note(format!(
+                "the step failed with `{code}` and answered with its fallback block (the \
+                 backend's log says why)"
+            )),
+            None => {}
         }
         match outcome {
             Err(CallFailure::Timeout(timeout)) => {

@@ -56,7 +56,7 @@ mod story;
 mod transcript;
 mod unclosed;
 
-pub use backend::{Backend, CHATLAYER_TIMEOUT, FALLBACK_HEADER, InProcess};
+pub use backend::{Backend, CHATLAYER_TIMEOUT, ExplainFallback, FALLBACK_HEADER, InProcess};
 pub use bot::{Block, BotFile, BotFileError};
 pub use cli::run_standalone;
 pub use convo::{Script, ScriptFailure, ScriptReport, run_scripts};

@@ -91,3 +91,44 @@ impl Fallback {
 
 /// [`Fallback::HEADER`], for responses.
 pub(crate) const FALLBACK_HEADER: HeaderName = HeaderName::from_static(Fallback::HEADER);
+
+/// Why a step answered with its fallback block, in that answer's extensions: for tools that
+/// call the app in-process (the conversation emulator shows it in its transcript, where the
+/// server's log is not at hand). Never sent on the wire, where only [`Fallback::HEADER`]
+/// names the code.
+///
+/// ```
+/// use chatlayer_runtime::prelude::*;
+/// use chatlayer_runtime::FallbackCause;
+/// use tower::ServiceExt;
+///
+/// #[api_step("/order", fallback = on_error)]
+/// async fn order(sku: String, on_error: BlockId) -> Result<Reply, StepError> {
+///     let _ = on_error;
+///     Err(StepError::bad_request(format!("there is no product `{sku}`")).with_parameter("sku"))
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let app = App::from_steps([order::STEP]).build().unwrap();
+/// let request = axum::http::Request::post("/order")
+///     .header("content-type", "application/json")
+///     .body(axum::body::Body::from(r#"{"sku":"Z9","on_error":"sorry"}"#))
+///     .unwrap();
+/// let answer = app.router::<()>().oneshot(request).await.unwrap();
+/// let cause = answer.extensions().get::<FallbackCause>().unwrap();
+/// assert_eq!(cause.code, "bad_request");
+/// assert_eq!(cause.parameter.as_deref(), Some("sku"));
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct FallbackCause {
+    /// The error's code, as the header names it.
+    pub code: String,
+    /// What went wrong.
+    pub message: String,
+    /// The parameter at fault, when one is.
+    pub parameter: Option<String>,
+    /// How to fix it, when the framework knows.
+    pub hint: Option<String>,
+}

@@ -23,11 +23,12 @@ use chatlayer_runtime::cli::{Command, CommandFuture};
 use chatlayer_runtime::server::Server;
 use chatlayer_runtime::{App, ServeError};
 
-use super::backend::{Backend, InProcess};
+use super::backend::{Backend, ExplainFallback, InProcess};
 use super::cli::{self, AppHost};
 use super::error::Error;
 use super::page;
 use super::signing::RequestSigner;
+use chatlayer_runtime::FallbackCause;
 use chatlayer_runtime::security::SignatureVerifier;
 
 pub use starter::starter_file;
@@ -133,6 +134,23 @@ impl InProcess for &App {
     fn signer(&self) -> Option<Arc<dyn RequestSigner>> {
         app_signer(self)
     }
+
+    fn explain_fallback(&self) -> Option<ExplainFallback> {
+        Some(fallback_cause)
+    }
+}
+
+/// The error behind an app's fallback answer, as the transcript shows it.
+fn fallback_cause(extensions: &axum::http::Extensions) -> Option<String> {
+    let cause = extensions.get::<FallbackCause>()?;
+    let mut text = cause.message.clone();
+    if let Some(parameter) = &cause.parameter {
+        text.push_str(&format!(" (parameter `{parameter}`)"));
+    }
+    if let Some(hint) = &cause.hint {
+        text.push_str(&format!("; hint: {hint}"));
+    }
+    Some(text)
 }
 
 impl InProcess for App {
@@ -142,6 +160,10 @@ impl InProcess for App {
 
     fn signer(&self) -> Option<Arc<dyn RequestSigner>> {
         app_signer(self)
+    }
+
+    fn explain_fallback(&self) -> Option<ExplainFallback> {
+        Some(fallback_cause)
     }
 }
 

@@ -306,9 +306,14 @@ impl App {
     pub fn standalone_router(&self) -> Router {
         let metrics = self.observe.metrics.clone();
         let gate = Gate::for_steps(&self.guards, self.steps.iter().copied());
+        let mut served: Vec<&'static str> = self.steps.iter().map(|step| step.path).collect();
+        served.sort_unstable();
+        served.dedup();
+        let served: Arc<[&'static str]> = served.into();
         self.routes(Some("")).fallback(move |request: Request| {
             let metrics = metrics.clone();
             let gate = gate.clone();
+            let served = Arc::clone(&served);
             async move {
                 let (parts, body) = request.into_parts();
                 if let Some(refused) = gate.refuse(&parts) {
@@ -317,7 +322,7 @@ impl App {
                 if let Some(metrics) = &metrics {
                     metrics.count_unmatched();
                 }
-                error::not_found(Request::from_parts(parts, body)).await
+                error::not_found(Request::from_parts(parts, body), &served)
             }
         })
     }

@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use crate::error::{ErrorCode, StepError, error_response, json_response};
-use crate::fallback::FALLBACK_HEADER;
+use crate::fallback::{FALLBACK_HEADER, FallbackCause};
 use crate::security::{AuthKind, challenge};
 use crate::throttled::Throttled;
 use crate::untrusted::{Bounded, Untrusted};
@@ -67,6 +67,12 @@ impl Failure<'_> {
                 if let Ok(code) = HeaderValue::from_str(self.error.code()) {
                     response.headers_mut().insert(FALLBACK_HEADER, code);
                 }
+                response.extensions_mut().insert(FallbackCause {
+                    code: self.error.code().to_owned(),
+                    message: self.error.message().to_owned(),
+                    parameter: self.error.parameter().map(str::to_owned),
+                    hint: self.error.hint().map(str::to_owned),
+                });
                 response
             }
             Err(error) => error_response(&error, Some(self.step)),

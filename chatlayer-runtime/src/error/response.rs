@@ -50,7 +50,9 @@ pub(crate) async fn get_only() -> Response {
 }
 
 /// The JSON 404 of a path no step answers (and the 405 of a `CONNECT`).
-pub(crate) async fn not_found(request: Request) -> Response {
+/// The answer to a path no step serves; `served` are the steps' paths, for the hint: the one
+/// the caller probably meant (`/return` for `/returns`), or the paths there are.
+pub(crate) fn not_found(request: Request, served: &[&'static str]) -> Response {
     if request.method() == Method::CONNECT {
         // A tunnel to elsewhere (`CONNECT host:port`) is no path of this server.
         let error = StepError::of(
@@ -64,10 +66,30 @@ pub(crate) async fn not_found(request: Request) -> Response {
         );
         return response;
     }
+    let path = request.uri().path();
+    let hint = match crate::nearest::closest(path, served) {
+        Some(near) => format!("did you mean `{near}`? Correct the API step's URL"),
+        None if served.is_empty() => "this server serves no step".to_owned(),
+        None => {
+            const SHOWN: usize = 8;
+            let mut listed: Vec<String> = served
+                .iter()
+                .take(SHOWN)
+                .map(|path| format!("`{path}`"))
+                .collect();
+            if served.len() > SHOWN {
+                listed.push(format!("and {} more", served.len() - SHOWN));
+            }
+            format!(
+                "correct the API step's URL: the steps are served at {}",
+                listed.join(", ")
+            )
+        }
+    };
     let error = StepError::of(
         ErrorCode::NotFound,
-        format!("no step answers {}", Untrusted(request.uri().path())),
+        format!("no step answers {}", Untrusted(path)),
     )
-    .with_hint("check the API step's URL against the paths this server logged at start-up");
+    .with_hint(hint);
     error_response(&error, None)
 }
