@@ -286,6 +286,24 @@ impl fmt::Display for ReplayReport {
                 writeln!(f, "  {difference}")?;
             }
         }
+        // Refused now, answered when recorded: the credentials were redacted from the
+        // recording, and the app asks for them.
+        let refused = self
+            .replayed
+            .iter()
+            .filter(|one| {
+                matches!(one.status, 401 | 403) && one.exchange.reply.status != one.status
+            })
+            .count();
+        if refused > 0 {
+            writeln!(
+                f,
+                "\nhint: {refused} exchange{} refused now as unauthenticated, and answered when \
+                 recorded: the recording redacts credentials; give them again with \
+                 `--header 'Authorization: Bearer <token>'` (`Replay::header` in a test)",
+                if refused == 1 { " was" } else { "s were" }
+            )?;
+        }
         Ok(())
     }
 }

@@ -216,6 +216,33 @@ async fn a_recorded_session_holds_no_secret_and_replays_green_until_a_reply_chan
         .unwrap();
     assert!(report.is_green(), "{report}");
 
+    // An app that asks for a token refuses the redacted requests: the report says how to
+    // give the token again.
+    let guarded = quickstart::app()
+        .retain(|step| step.module_path().starts_with("quickstart"))
+        .environment(chatlayer_runtime::config::Environment::empty().with(
+            chatlayer_runtime::config::Variable::BearerToken,
+            "replay-token",
+        ))
+        .build()
+        .unwrap();
+    let text = Replay::from_dir(&dir)
+        .run(&guarded)
+        .await
+        .unwrap()
+        .to_string();
+    assert!(
+        text.contains("hint: 3 exchanges were refused now as unauthenticated")
+            && text.contains("--header 'Authorization: Bearer <token>'"),
+        "{text}"
+    );
+    let report = Replay::from_dir(&dir)
+        .header("authorization", "Bearer replay-token")
+        .run(&guarded)
+        .await
+        .unwrap();
+    assert!(report.is_green(), "{report}");
+
     // The contract report says what Chatlayer sent.
     let contract = ContractReport::from_dir(&dir, Some(&quickstart_app())).unwrap();
     assert_eq!(contract.content_types.get("application/json"), Some(&2));
