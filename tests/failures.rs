@@ -486,3 +486,77 @@ async fn an_oversized_body_is_a_413() {
     .await;
     assert_eq!(small.status, 200);
 }
+
+mod declared_session {
+    use super::*;
+    use serde::Serialize;
+
+    /// What a return stores.
+    #[derive(Serialize, schemars::JsonSchema)]
+    pub struct ReturnSession {
+        pub return_id: String,
+        pub reason: String,
+    }
+
+    /// What an order stores: another type.
+    #[derive(Serialize, schemars::JsonSchema)]
+    pub struct OrderSession {
+        pub order_id: String,
+        pub status: String,
+    }
+
+    /// Declares one type and writes another, as a copied step would.
+    #[api_step("/start-return", namespace = "return", session = ReturnSession)]
+    pub async fn start_return(order_id: String) -> Reply {
+        Reply::new().add_session_data(OrderSession {
+            order_id,
+            status: "delivered".to_owned(),
+        })
+    }
+
+    /// Declares and writes the same type.
+    #[api_step("/file-return", namespace = "return", session = ReturnSession)]
+    pub async fn file_return(order_id: String) -> Reply {
+        Reply::new().add_session_data(ReturnSession {
+            return_id: format!("R-{order_id}"),
+            reason: "too small".to_owned(),
+        })
+    }
+}
+
+/// `session = T` is checked against what the reply writes (in debug builds, as tests run):
+/// a step declaring `ReturnSession` and writing an `OrderSession` was served silently, and
+/// the OpenAPI document disagreed with the wire.
+#[tokio::test]
+async fn session_data_of_another_type_than_declared_fails_the_step() {
+    let app = App::from_steps([
+        declared_session::start_return::STEP,
+        declared_session::file_return::STEP,
+    ])
+    .build()
+    .unwrap();
+    let server = serve(app).await;
+    let wrong = post_json(
+        &server,
+        "/start-return",
+        &serde_json::json!({ "order_id": "1001" }),
+    )
+    .await;
+    assert_eq!(wrong.status, 500, "{}", wrong.json);
+    assert_eq!(wrong.json["error"]["code"], "invalid_reply");
+    let message = wrong.json["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("not the step's declared `session = ReturnSession`")
+            && message.contains("session.data.return_id is missing")
+            && message.contains("session.data.order_id is not a field of the type"),
+        "{message}"
+    );
+    let right = post_json(
+        &server,
+        "/file-return",
+        &serde_json::json!({ "order_id": "1001" }),
+    )
+    .await;
+    assert_eq!(right.status, 200, "{}", right.json);
+    assert_eq!(right.json["session"]["data"]["return_id"], "R-1001");
+}

@@ -44,7 +44,8 @@ pub(crate) const OPTIONS: &[OptionDoc] = &[
         name: "session",
         example: "session = OrderSession",
         meaning: "the type of the session data the step stores (a `JsonSchema` type), for the \
-                  OpenAPI document",
+                  OpenAPI document; in debug builds a reply writing data of another shape \
+                  fails with `invalid_reply`",
         default: "undocumented",
         next_block: false,
     },

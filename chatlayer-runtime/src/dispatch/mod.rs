@@ -93,6 +93,9 @@ pub(crate) struct PreparedStep {
     guards: StepGuards,
     known: KnownParams,
     observer: Arc<StepObserver>,
+    /// The schema of the step's `session = Type`, to check replies against (debug builds).
+    #[cfg(debug_assertions)]
+    declared_session: Option<(String, serde_json::Value)>,
 }
 
 impl PreparedStep {
@@ -113,6 +116,11 @@ impl PreparedStep {
             guards,
             known: KnownParams::new(names, deny),
             observer: Arc::new(observer),
+            #[cfg(debug_assertions)]
+            declared_session: descriptor.session.map(|schema| {
+                let schema = crate::reply::declared::declared_schema(schema);
+                (crate::reply::declared::type_name(&schema), schema)
+            }),
         }
     }
 
@@ -335,6 +343,10 @@ async fn handle(step: Arc<PreparedStep>, parts: Parts, body: Body, wanted: Wante
         Err(TimedOut) => Err(timed_out(deadline)),
     };
     let bytes = outcome.and_then(|reply| {
+        #[cfg(debug_assertions)]
+        if let Some((name, schema)) = &step.declared_session {
+            reply.check_declared_session(name, schema)?;
+        }
         reply.warn_about_limits(step.descriptor.name);
         reply.to_json_bytes(step.descriptor.namespace)
     });

@@ -1,5 +1,7 @@
 //! [`Reply`]: what a step answers, built the way Chatlayer's Code editor builds it.
 
+#[cfg(debug_assertions)]
+pub(crate) mod declared;
 pub mod message;
 pub(crate) mod output;
 mod session;
@@ -238,6 +240,35 @@ impl Reply {
     pub fn to_json(&self, default_namespace: Option<&str>) -> Result<Value, StepError> {
         let wire = self.wire(default_namespace)?;
         serde_json::to_value(wire).map_err(|error| invalid_reply(vec![error.to_string()]))
+    }
+
+    /// Refuses session data that is not of the step's declared `session = Type` (its
+    /// schema from [`declared::declared_schema`]): debug builds only.
+    #[cfg(debug_assertions)]
+    pub(crate) fn check_declared_session(
+        &self,
+        type_name: &str,
+        schema: &Value,
+    ) -> Result<(), StepError> {
+        let Some(write) = &self.session else {
+            return Ok(());
+        };
+        let problems = declared::misfits(write.data.map(), schema);
+        if problems.is_empty() {
+            return Ok(());
+        }
+        Err(StepError::of(
+            ErrorCode::InvalidReply,
+            format!(
+                "the reply's session data is not the step's declared `session = {type_name}`, \
+                 which the OpenAPI document describes: {}",
+                problems.join("; ")
+            ),
+        )
+        .with_hint(format!(
+            "write a `{type_name}` (`add_session_data(value)`), or declare the type the step \
+             writes; this check runs in debug builds only"
+        )))
     }
 
     /// The reply's bytes as sent on the wire.
