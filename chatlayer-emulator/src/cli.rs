@@ -83,6 +83,7 @@ commands:
 
 environment (emulate): CHATLAYER_ADDR=host:port, or PORT=port; RUST_LOG";
 
+#[cfg(feature = "app")]
 impl EmulatorCommand {
     /// Whether the command calls an app's steps in-process (the page, the scripts, with no
     /// `--backend`), not only reads files or calls a URL.

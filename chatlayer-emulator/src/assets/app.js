@@ -194,6 +194,12 @@ function botMessage(message, index, latest) {
         audio.controls = true;
         audio.src = media.url;
         box.appendChild(audio);
+      } else if (media.type === "attachment") {
+        const link = el("a", "attachment", "📎 " + media.url.split("/").pop());
+        link.href = media.url;
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+        box.appendChild(link);
       } else box.appendChild(image(media.url));
       row.appendChild(box);
       break;

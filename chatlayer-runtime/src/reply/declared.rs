@@ -62,14 +62,12 @@ fn check(value: &Value, schema: &Value, definitions: &Value, at: &str, problems:
         Value::Object(schema) => schema,
         _ => return,
     };
-    if let Some(Value::String(reference)) = schema.get("$ref") {
-        match reference
+    if let Some(Value::String(reference)) = schema.get("$ref")
+        && let Some(target) = reference
             .strip_prefix("#/$defs/")
             .and_then(|name| definitions.get(name))
-        {
-            Some(target) => check(value, target, definitions, at, problems),
-            None => {}
-        }
+    {
+        check(value, target, definitions, at, problems);
     }
     for (keyword, all) in [("anyOf", false), ("oneOf", false), ("allOf", true)] {
         let Some(Value::Array(branches)) = schema.get(keyword) else {

@@ -485,7 +485,7 @@ impl Card {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
 pub struct Media {
-    /// `image`, `video` or `audio`.
+    /// `image`, `video`, `audio` or `attachment` (a file).
     #[serde(rename = "type")]
     pub kind: MediaKind,
     /// Where the file is.
@@ -509,6 +509,24 @@ impl Media {
     /// An audio file (Chatlayer documents MP3).
     pub fn audio(url: impl Into<String>) -> Self {
         Media::new(MediaKind::Audio, url)
+    }
+
+    /// A file to download (Chatlayer documents PDF, on Facebook Messenger; its media sample
+    /// names the `attachment` kind).
+    ///
+    /// ```
+    /// use chatlayer_runtime::prelude::*;
+    /// use chatlayer_runtime::message::Media;
+    ///
+    /// let reply = Reply::new().add_message(Media::attachment("https://example.com/label.pdf"));
+    /// assert_eq!(
+    ///     reply.to_json(None).unwrap()["messages"][0],
+    ///     serde_json::json!({ "type": "media", "config": { "media": {
+    ///         "type": "attachment", "url": "https://example.com/label.pdf" } } })
+    /// );
+    /// ```
+    pub fn attachment(url: impl Into<String>) -> Self {
+        Media::new(MediaKind::Attachment, url)
     }
 
     fn new(kind: MediaKind, url: impl Into<String>) -> Self {
@@ -537,6 +555,8 @@ pub enum MediaKind {
     Video,
     /// `audio`
     Audio,
+    /// `attachment`: a file
+    Attachment,
 }
 
 /// The typed messages, as `{"type", "config"}` on the wire.

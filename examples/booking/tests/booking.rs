@@ -256,3 +256,84 @@ fn the_readme_setup_is_what_this_crate_uses() {
     }
     assert!(lines >= 4, "{block}");
 }
+
+/// The README's setup and its step, as a new user writes them: a crate outside this
+/// workspace depending on this checkout by path, checked by cargo. Only the path is this
+/// checkout's, and the README's code gets the three items it leaves to the reader
+/// (`Catalog`, its `load`, `shop_is_open`).
+#[test]
+fn the_readme_setup_and_step_build_as_a_crate_outside_the_workspace() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let block = |fence: &str| {
+        let start = readme
+            .find(fence)
+            .unwrap_or_else(|| panic!("no {fence} block"));
+        let rest = &readme[start + fence.len()..];
+        rest[..rest.find("```").unwrap()].to_owned()
+    };
+    let dependencies = block("```toml\n[dependencies]\n");
+    let runtime = std::fs::canonicalize(format!("{root}/chatlayer-runtime")).unwrap();
+    assert!(
+        dependencies.contains("\"../chatlayer-rs/chatlayer-runtime\""),
+        "{dependencies}"
+    );
+    let dependencies = dependencies.replace(
+        "../chatlayer-rs/chatlayer-runtime",
+        runtime.to_str().unwrap(),
+    );
+    let step = block("## A step\n\n```rust\n");
+
+    let dir = std::env::temp_dir().join(format!("chatlayer-readme-crate-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"readme-user\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+             [workspace]\n\n[dependencies]\n{dependencies}"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/main.rs"),
+        format!(
+            "{step}\n\
+             // What the README leaves to the reader.\n\
+             struct Product {{ name: String }}\n\
+             struct Catalog;\n\
+             impl Catalog {{\n\
+             \x20   fn load() -> std::io::Result<Catalog> {{ Ok(Catalog) }}\n\
+             \x20   fn get(&self, sku: &str) -> Option<Product> {{\n\
+             \x20       (sku == \"A1\").then(|| Product {{ name: \"Red sneakers\".to_owned() }})\n\
+             \x20   }}\n\
+             }}\n\
+             fn shop_is_open() -> bool {{ true }}\n"
+        ),
+    )
+    .unwrap();
+    // The workspace's lock file keeps the versions this checkout was tested with, all in
+    // the local registry cache.
+    std::fs::copy(format!("{root}/Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    let target = std::env::var_os("CARGO_TARGET_TMPDIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir)
+        .join("readme-user-target");
+    let output = std::process::Command::new(env!("CARGO"))
+        .args(["check", "--quiet", "--offline", "--message-format", "short"])
+        .current_dir(&dir)
+        .env("CARGO_TARGET_DIR", target)
+        .env_remove("RUSTFLAGS")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the README's crate does not build:\n{said}"
+    );
+    assert!(
+        !said.contains("warning"),
+        "the README's crate has warnings:\n{said}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -52,10 +52,10 @@ fn wait_for_line(output: impl std::io::Read + Send + 'static, ready: &str, what:
         let mut sender = Some(sender);
         for line in std::io::BufReader::new(output).lines() {
             let Ok(line) = line else { break };
-            if line.contains(&ready) {
-                if let Some(sender) = sender.take() {
-                    let _ = sender.send(());
-                }
+            if line.contains(&ready)
+                && let Some(sender) = sender.take()
+            {
+                let _ = sender.send(());
             }
         }
     });
