@@ -252,8 +252,9 @@ impl App {
 
     /// Makes the dependencies given with
     /// [`AppBuilder::provide_with`](crate::AppBuilder::provide_with) that are not made yet,
-    /// and says which could not be. [`serve`](Self::serve), [`Server::serve`] and the
-    /// commands that run steps call it; a host serving [`router`](Self::router) itself calls
+    /// and says which could not be. [`serve`](Self::serve),
+    /// [`Server::serve`](crate::server::Server::serve) and the commands that run steps call
+    /// it; a host serving [`router`](Self::router) itself calls
     /// it before it serves (otherwise each is made when a step first needs it, and a
     /// failure answers that step's requests with a 500).
     ///
