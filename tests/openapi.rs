@@ -322,7 +322,9 @@ fn get_steps_take_query_parameters_and_docs_split_into_summary_and_description()
     assert_eq!(
         operation["parameters"],
         json!([
-            { "name": "orderId", "in": "query", "required": true, "schema": { "type": "string" } },
+            // Required text is never empty: the server reads "" as absent.
+            { "name": "orderId", "in": "query", "required": true,
+              "schema": { "type": "string", "minLength": 1 } },
             { "name": "verbose", "in": "query", "required": false,
               "schema": { "type": ["boolean", "null"] } },
         ])

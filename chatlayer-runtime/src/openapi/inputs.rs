@@ -82,9 +82,26 @@ fn document_default(schema: &mut Schema, source: &str) {
     }
 }
 
+/// A required text parameter cannot be empty: the server reads `""` as absent (as a missing
+/// key and `null`), so the document says `minLength: 1` and generated clients and fuzzers
+/// send what the step accepts.
+fn require_text(schema: &mut Value) {
+    if schema.get("type").and_then(Value::as_str) == Some("string")
+        && schema.get("minLength").is_none()
+        && schema.get("enum").is_none()
+        && schema.get("const").is_none()
+    {
+        schema["minLength"] = json!(1);
+    }
+}
+
 impl Inputs {
     fn add(&mut self, name: &str, required: bool, schema: Schema) {
-        self.properties.insert(name.to_owned(), schema.to_value());
+        let mut schema = schema.to_value();
+        if required {
+            require_text(&mut schema);
+        }
+        self.properties.insert(name.to_owned(), schema);
         if required && !self.required.iter().any(|known| known == name) {
             self.required.push(name.to_owned());
         }

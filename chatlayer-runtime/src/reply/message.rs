@@ -474,7 +474,7 @@ impl Card {
     }
 }
 
-/// A `media` message: an image, a video or an audio file, by URL.
+/// A `media` message: an image, a video, an audio file or a file to download, by URL.
 ///
 /// ```
 /// use chatlayer_runtime::message::Media;

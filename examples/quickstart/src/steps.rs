@@ -98,12 +98,47 @@ pub async fn transaction(
 /// The shop is open from 9:00 to 18:00 UTC. `hour` (0-23) overrides the clock, for testing
 /// the flow in Chatlayer's emulator.
 #[next_block(tag = "routing")]
-pub fn opening_hours(open: BlockId, closed: BlockId, hour: Option<u32>) -> BlockId {
-    let hour = hour.unwrap_or_else(current_utc_hour);
+pub fn opening_hours(open: BlockId, closed: BlockId, hour: Option<Hour>) -> BlockId {
+    let hour = hour.map_or_else(current_utc_hour, Hour::get);
     if (9..18).contains(&hour) {
         open
     } else {
         closed
+    }
+}
+
+/// An hour of the day, 0 to 23. Read from a number (or its text); another number is refused,
+/// and the document says which are taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "u32")]
+pub struct Hour(u32);
+
+impl Hour {
+    /// The hour, 0 to 23.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl TryFrom<u32> for Hour {
+    type Error = String;
+
+    fn try_from(hour: u32) -> Result<Self, Self::Error> {
+        if hour < 24 {
+            Ok(Hour(hour))
+        } else {
+            Err(format!("{hour} is not an hour of the day (0 to 23)"))
+        }
+    }
+}
+
+impl JsonSchema for Hour {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Hour".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "integer", "minimum": 0, "maximum": 23 })
     }
 }
 
@@ -225,11 +260,13 @@ mod tests {
     #[test]
     fn the_shop_is_open_during_the_day() {
         let (open, closed) = (BlockId::new("open"), BlockId::new("closed"));
-        assert_eq!(opening_hours(open.clone(), closed.clone(), Some(9)), open);
+        let hour = |hour: u32| Some(Hour::try_from(hour).unwrap());
+        assert_eq!(opening_hours(open.clone(), closed.clone(), hour(9)), open);
         assert_eq!(
-            opening_hours(open.clone(), closed.clone(), Some(18)),
+            opening_hours(open.clone(), closed.clone(), hour(18)),
             closed
         );
+        assert!(Hour::try_from(24).is_err());
     }
 
     #[tokio::test]

@@ -271,6 +271,23 @@ async fn opening_hours_picks_the_block() {
     .await;
     assert_eq!(open, json!({ "action": { "nextDialogstate": "o" } }));
     assert_eq!(closed, json!({ "action": { "nextDialogstate": "c" } }));
+    // An hour the document rules out (0-23) is refused, not read as "closed": it was
+    // documented and then accepted.
+    let (status, refused) = post_off_schema(
+        &server,
+        "/opening-hours",
+        json!({ "open": "o", "closed": "c", "hour": 30 }),
+    )
+    .await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(refused["error"]["parameter"], "hour", "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("30 is not an hour of the day"),
+        "{refused}"
+    );
 }
 
 #[tokio::test]
