@@ -110,3 +110,24 @@ async fn request_errors_can_go_to_chatlayers_error_log_instead() {
     assert_eq!(taken.status, 200);
     assert_eq!(taken.json["action"]["nextDialogstate"], "pick");
 }
+
+/// The log capture the tests above rely on: a line that a thread without a subscriber
+/// reached first (as a test running beside them does) is still captured here. `tracing`
+/// had cached it as of no interest, for the whole process.
+#[test]
+fn a_line_reached_first_by_a_thread_without_a_subscriber_is_still_captured() {
+    fn say() {
+        tracing::warn!("a line reached first elsewhere");
+    }
+    // This test's capture is the process's only subscriber, and a thread with none (another
+    // test's) reaches the line first.
+    let logs = Logs::capture();
+    std::thread::spawn(say).join().unwrap();
+    say();
+    assert_eq!(
+        logs.count("a line reached first elsewhere"),
+        1,
+        "{}",
+        logs.text()
+    );
+}

@@ -385,7 +385,7 @@ async fn metrics_switched_off_free_their_path() {
 async fn one_span_per_request_carries_every_field() {
     let seen = Seen::default();
     let subscriber = tracing_subscriber::registry().with(seen.clone());
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = chatlayer_tests::logs::scoped(subscriber);
     let server = TestServer::start(app(closed_gate())).await.unwrap();
     let response = reqwest::Client::new()
         .post(server.url("/ok"))
@@ -429,8 +429,7 @@ async fn one_span_per_request_carries_every_field() {
 #[tokio::test]
 async fn the_access_line_can_be_switched_off() {
     let seen = Seen::default();
-    let _guard =
-        tracing::subscriber::set_default(tracing_subscriber::registry().with(seen.clone()));
+    let _guard = chatlayer_tests::logs::scoped(tracing_subscriber::registry().with(seen.clone()));
     let app = App::from_steps([ok::STEP])
         .observe(chatlayer_runtime::observe::Observability::new().access_log(false))
         .build()
@@ -482,8 +481,7 @@ async fn a_request_whose_client_went_away_is_counted_cancelled() {
 #[tokio::test]
 async fn a_nested_app_shows_the_path_as_served() {
     let seen = Seen::default();
-    let _guard =
-        tracing::subscriber::set_default(tracing_subscriber::registry().with(seen.clone()));
+    let _guard = chatlayer_tests::logs::scoped(tracing_subscriber::registry().with(seen.clone()));
     let app = App::from_steps([ok::STEP]).build().unwrap();
     let host = axum::Router::new()
         .nest("/chatlayer", app.router())

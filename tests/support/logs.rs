@@ -1,10 +1,56 @@
 //! [`Logs`]: what the framework logs during a test, as text.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Once};
 
-use tracing::subscriber::DefaultGuard;
+use tracing::subscriber::{DefaultGuard, Interest};
+use tracing::{Event, Metadata, Subscriber, span};
 use tracing_subscriber::fmt::MakeWriter;
+
+/// Makes `subscriber` this thread's default while the guard lives, as `set_default` does,
+/// without losing events to the other tests of the binary.
+///
+/// `tracing` caches whether a line of code is of interest once, for the whole process, when
+/// that line first runs. While at most one subscriber is registered it asks only the
+/// subscriber of the thread that got there first: a test running beside this one with none
+/// made it "never", and this test's own subscriber then saw nothing from that line (a fallback
+/// line missing, on a loaded machine only). A global subscriber that says "sometimes" and
+/// enables nothing keeps every line asking each thread's own subscriber.
+pub fn scoped(subscriber: impl Subscriber + Send + Sync + 'static) -> DefaultGuard {
+    static UNDECIDED: Once = Once::new();
+    UNDECIDED.call_once(|| {
+        let _ = tracing::subscriber::set_global_default(Undecided);
+    });
+    tracing::subscriber::set_default(subscriber)
+}
+
+/// Interested in every line sometimes, enabling none: each event then asks the subscriber of
+/// its own thread.
+struct Undecided;
+
+impl Subscriber for Undecided {
+    fn register_callsite(&self, _: &'static Metadata<'static>) -> Interest {
+        Interest::sometimes()
+    }
+
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        false
+    }
+
+    fn new_span(&self, _: &span::Attributes<'_>) -> span::Id {
+        span::Id::from_u64(1)
+    }
+
+    fn record(&self, _: &span::Id, _: &span::Record<'_>) {}
+
+    fn record_follows_from(&self, _: &span::Id, _: &span::Id) {}
+
+    fn event(&self, _: &Event<'_>) {}
+
+    fn enter(&self, _: &span::Id) {}
+
+    fn exit(&self, _: &span::Id) {}
+}
 
 /// Collects every log line of this thread while it lives. Tests on tokio's default
 /// (current-thread) runtime see the server's lines too: its tasks run on the same thread.
@@ -24,7 +70,7 @@ impl Logs {
             .finish();
         Logs {
             buffer,
-            _guard: tracing::subscriber::set_default(subscriber),
+            _guard: scoped(subscriber),
         }
     }
 
@@ -40,7 +86,7 @@ impl Logs {
             .finish();
         Logs {
             buffer,
-            _guard: tracing::subscriber::set_default(subscriber),
+            _guard: scoped(subscriber),
         }
     }
 
