@@ -62,31 +62,26 @@ pub struct Logs {
 impl Logs {
     /// Starts collecting, at every level.
     pub fn capture() -> Logs {
-        let buffer = Arc::new(Mutex::new(Vec::new()));
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(Buffer(Arc::clone(&buffer)))
-            .with_ansi(false)
-            .with_max_level(tracing::Level::TRACE)
-            .finish();
-        Logs {
-            buffer,
-            _guard: scoped(subscriber),
-        }
+        Logs::collect(|builder, writer| scoped(builder.with_writer(writer).finish()))
     }
 
     /// Starts collecting, at every level, one JSON object per line (as
     /// `CHATLAYER_LOG_FORMAT=json` writes them).
     pub fn capture_json() -> Logs {
+        Logs::collect(|builder, writer| scoped(builder.json().with_writer(writer).finish()))
+    }
+
+    /// Collects what the subscriber `install` makes from the common builder writes.
+    fn collect(
+        install: impl FnOnce(tracing_subscriber::fmt::SubscriberBuilder, Buffer) -> DefaultGuard,
+    ) -> Logs {
         let buffer = Arc::new(Mutex::new(Vec::new()));
-        let subscriber = tracing_subscriber::fmt()
-            .json()
-            .with_writer(Buffer(Arc::clone(&buffer)))
+        let builder = tracing_subscriber::fmt()
             .with_ansi(false)
-            .with_max_level(tracing::Level::TRACE)
-            .finish();
+            .with_max_level(tracing::Level::TRACE);
         Logs {
+            _guard: install(builder, Buffer(Arc::clone(&buffer))),
             buffer,
-            _guard: scoped(subscriber),
         }
     }
 

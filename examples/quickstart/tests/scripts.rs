@@ -107,9 +107,12 @@ async fn the_scripts_pass_when_the_app_verifies_signatures() {
             .expect("the quickstart runs")
     };
     let output = signed(&["converse", "bot.yaml", "convos"]);
-    let report = text(&output);
-    assert!(output.status.success(), "{report}");
-    assert!(report.contains("4 passed, 0 failed"), "{report}");
+    let passed = |output: Output| {
+        let report = text(&output);
+        assert!(output.status.success(), "{report}");
+        assert!(report.contains("4 passed, 0 failed"), "{report}");
+    };
+    passed(output);
 
     let environment = chatlayer_runtime::config::Environment::empty()
         .with(chatlayer_runtime::config::Variable::SignatureSecret, SECRET)
@@ -126,9 +129,7 @@ async fn the_scripts_pass_when_the_app_verifies_signatures() {
     })
     .await
     .unwrap();
-    let report = text(&output);
-    assert!(output.status.success(), "{report}");
-    assert!(report.contains("4 passed, 0 failed"), "{report}");
+    passed(output);
 
     // The server checks: without the secret, the same scripts are refused.
     let base = server.url("");
