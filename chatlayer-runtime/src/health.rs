@@ -61,28 +61,38 @@ pub(crate) fn probe(address: &str) -> Result<(), String> {
     let mut stream = TcpStream::connect_timeout(&socket, PROBE_TIMEOUT)
         .map_err(|error| unhealthy(format!("cannot connect: {error}")))?;
     let exchange = |stream: &mut TcpStream| -> std::io::Result<String> {
+        let too_late = || {
+            std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("no status line within {PROBE_TIMEOUT:?}"),
+            )
+        };
         let remaining = |deadline: Instant| {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                Err(std::io::Error::new(
-                    std::io::ErrorKind::TimedOut,
-                    format!("no status line within {PROBE_TIMEOUT:?}"),
-                ))
+                Err(too_late())
             } else {
                 Ok(left)
             }
+        };
+        // A socket timeout ends a read with `WouldBlock` on Unix (EAGAIN) and `TimedOut` on
+        // Windows: either way the deadline passed while waiting.
+        let in_time = |error: std::io::Error| match error.kind() {
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => too_late(),
+            _ => error,
         };
         stream.set_write_timeout(Some(remaining(deadline)?))?;
         write!(
             stream,
             "GET {HEALTH_PATH} HTTP/1.1\r\nHost: {target}\r\nConnection: close\r\n\r\n"
-        )?;
+        )
+        .map_err(in_time)?;
         // Only the status line counts: read until it is whole, at most 4 KiB.
         let mut answer = Vec::new();
         let mut chunk = [0u8; 512];
         while !answer.contains(&b'\n') && answer.len() < 4096 {
             stream.set_read_timeout(Some(remaining(deadline)?))?;
-            match stream.read(&mut chunk)? {
+            match stream.read(&mut chunk).map_err(in_time)? {
                 0 => break,
                 read => answer.extend_from_slice(&chunk[..read]),
             }

@@ -571,3 +571,27 @@ async fn an_order_runs_in_one_span_with_every_field() {
         "one access line, in the span"
     );
 }
+
+/// A server that takes the request and never answers is reported as too slow, by the
+/// deadline: the socket's timeout ends the last read with `WouldBlock`, which the probe
+/// printed as "Resource temporarily unavailable".
+#[test]
+fn healthcheck_says_a_silent_server_missed_the_deadline() {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let (mut socket, _) = listener.accept().unwrap();
+        let mut request = [0u8; 1024];
+        let _ = socket.read(&mut request);
+        std::thread::sleep(Duration::from_secs(30));
+    });
+    let output = Command::new(env!("CARGO_BIN_EXE_quickstart"))
+        .arg("healthcheck")
+        .env("CHATLAYER_ADDR", format!("127.0.0.1:{port}"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("no status line within 3s"), "{said}");
+}
