@@ -17,6 +17,8 @@ const TOOLS: &[(&str, &str, &[&str])] = &[
     ("tool_prometheus", "PROMETHEUS", &["prometheus"]),
     ("tool_promtool", "PROMTOOL", &["promtool"]),
     ("tool_python3", "PYTHON", &["python3"]),
+    ("tool_openapi_python_client", "OPENAPI_PYTHON_CLIENT", &["openapi-python-client"]),
+    ("tool_openapi_typescript", "OPENAPI_TYPESCRIPT", &["openapi-typescript"]),
 ];
 
 fn main() {

@@ -1,6 +1,8 @@
 //! [`Context`]: the conventional context parameters.
 
-use super::{ArgSpec, FromStepRequest, StepInputs, StepRequest, read_param};
+use schemars::{Schema, SchemaGenerator, json_schema};
+
+use super::{ArgSpec, FromStepRequest, ParamInfo, StepInputs, StepRequest, read_param};
 use crate::error::StepError;
 
 /// Who is talking, where, in which language: the context parameters a bot builder maps by
@@ -59,6 +61,21 @@ impl Context {
     ];
 }
 
+/// What each of [`Context::PARAMETERS`] is, in the document: the variable to map it to.
+const DESCRIPTIONS: [&str; 6] = [
+    "The conversation's session id: map it to the variable `internal.sessionId`.",
+    "The bot's id: map it to the variable `internal.botId`.",
+    "The channel, e.g. `web`: map it to the variable `internal.channel`.",
+    "The user's preferred language, e.g. `en`: map it to the variable \
+     `internal.preferredLanguage`.",
+    "The user's locale, e.g. `en-us`: map it to the variable `internal.locale`.",
+    "`DRAFT` or `LIVE`: map it to the variable `internal.version`.",
+];
+
+fn text_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": "string" })
+}
+
 /// The parameters the framework itself reads on every step, whatever its arguments: the
 /// [`Context`] ones (the access line shows `sessionId`). No step reports them as unknown.
 pub(crate) const READ_BY_THE_FRAMEWORK: [&str; 6] = Context::PARAMETERS;
@@ -78,9 +95,20 @@ impl FromStepRequest for Context {
         })
     }
 
-    /// Reads its six parameters; the OpenAPI document leaves them out, since a step works
-    /// without them.
+    /// Reads its six parameters, each optional text: the document lists them, so that a
+    /// client generated from it can send what the step reads.
     fn describe(_arg: &ArgSpec, inputs: &mut StepInputs) {
-        inputs.add_read(&Context::PARAMETERS);
+        for (name, description) in Context::PARAMETERS.into_iter().zip(DESCRIPTIONS) {
+            inputs.add_param(ParamInfo {
+                name,
+                required: false,
+                block_id: false,
+                type_name: "Option<String>",
+                schema: Some(text_schema),
+                all_fields: false,
+                default_source: None,
+                description: Some(description),
+            });
+        }
     }
 }

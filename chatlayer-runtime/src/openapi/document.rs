@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 
 use super::inputs::inputs;
 use super::model::{Components, Info, OPENAPI_VERSION, OpenApi, Operation, PathItem, Server, Tag};
+use super::portable::make_portable;
 use super::responses::{AnswerContext, responses};
 use super::rustdoc::tidy_descriptions;
 use super::security;
@@ -99,10 +100,14 @@ pub(crate) fn build(input: &DocumentInput, prefix: &str) -> OpenApi {
     }
 }
 
-/// The shared schemas, their descriptions tidied for API readers.
+/// The shared schemas, their descriptions tidied for API readers, in forms every client
+/// generator reads.
 fn definitions(generator: &mut SchemaGenerator) -> Map<String, Value> {
     let mut definitions = generator.take_definitions(true);
-    definitions.values_mut().for_each(tidy_descriptions);
+    for definition in definitions.values_mut() {
+        tidy_descriptions(definition);
+        make_portable(definition);
+    }
     definitions
 }
 

@@ -1,5 +1,10 @@
 //! What a step reads, in the document: the parameters as one JSON Schema object, sent as
-//! a JSON body or form data (steps other than `GET`) or as query parameters (`GET`).
+//! a JSON body (steps other than `GET`) or as query parameters (`GET`).
+//!
+//! The server also reads a body sent as form data, but the document offers JSON only, as
+//! Chatlayer sends: generators make a request body with two media types a union that
+//! some cannot type (openapi-python-client's code then fails to import its own `Unset`),
+//! and a client has no reason to send form data. The body's description says it is read.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -7,13 +12,15 @@ use schemars::{Schema, SchemaGenerator, json_schema};
 use serde_json::{Map, Value, json};
 
 use super::model::{MediaType, Parameter, RequestBody};
+use super::portable::make_portable;
 use super::rustdoc::tidy_descriptions;
 use crate::descriptor::StepDescriptor;
 use crate::extract::ParamInfo;
 use crate::schema::BLOCK_ID_EXTENSION;
 
-/// The media types a body of parameters may have: what `ParamMap::decode` reads.
-const BODY_MEDIA_TYPES: [&str; 2] = ["application/json", "application/x-www-form-urlencoded"];
+/// The media type a body of parameters is documented with (`ParamMap::decode` also reads
+/// form data).
+const BODY_MEDIA_TYPE: &str = "application/json";
 
 /// The parameters a step reads, as JSON Schema properties.
 #[derive(Default)]
@@ -50,6 +57,7 @@ fn param_schema(param: &ParamInfo, generator: &mut SchemaGenerator) -> Schema {
     };
     let mut value = schema.to_value();
     tidy_descriptions(&mut value);
+    make_portable(&mut value);
     let mut schema = Schema::try_from(value).unwrap_or_default();
     if let Some(text) = param.description {
         // The step's own words come first; the type's description (if any) follows.
@@ -145,18 +153,12 @@ impl Inputs {
         RequestBody {
             description: Some(
                 "The parameters the bot builder maps in the API step's Body tab (static values, \
-                 session variables, dialog states), as one JSON object, or as form data. Each \
-                 may also come as a Query row in the URL; when both carry it, the body wins. \
-                 Numbers and text are read either way (`5` or `\"5\"`)."
+                 session variables, dialog states), as one JSON object (form data is read \
+                 too). Each may also come as a Query row in the URL; when both carry it, the \
+                 body wins. Numbers and text are read either way (`5` or `\"5\"`)."
                     .to_owned(),
             ),
-            content: BODY_MEDIA_TYPES
-                .into_iter()
-                .map(|media_type| {
-                    let schema = schema.clone();
-                    (media_type.to_owned(), MediaType { schema })
-                })
-                .collect(),
+            content: BTreeMap::from([(BODY_MEDIA_TYPE.to_owned(), MediaType { schema })]),
             required,
         }
     }

@@ -3,8 +3,8 @@
 //! Everything comes from the step annotations: paths and methods, the doc comments (first
 //! paragraph as the summary, the rest as the description), `tag`, every parameter the
 //! function reads with its JSON Schema (from [`schemars`], which follows serde attributes),
-//! the reply envelope and the error answers. Arguments that are not parameters (`Context`,
-//! `Dep<T>`, `RawRequest`) add nothing.
+//! the reply envelope and the error answers. [`Context`](crate::Context) adds its six
+//! optional parameters (`sessionId`, `language`, ...); `Dep<T>` and `RawRequest` add nothing.
 //!
 //! A parameter type documents itself when it implements `schemars::JsonSchema`
 //! (`#[derive(JsonSchema)]` next to `#[derive(Deserialize)]`). Without it the step still
@@ -32,8 +32,8 @@
 //! let operation = document.operation("post", "/coffee").unwrap();
 //! assert_eq!(operation.summary.as_deref(), Some("Order a coffee."));
 //! let body = serde_json::to_value(&operation.request_body).unwrap();
-//! // The same parameters are read from a form body and from the query string too.
-//! assert!(body["content"]["application/x-www-form-urlencoded"].is_object());
+//! // Documented as JSON, as Chatlayer sends; form data and the query string are read too.
+//! assert!(body["description"].as_str().unwrap().contains("form data is read too"));
 //! let schema = &body["content"]["application/json"]["schema"];
 //! assert_eq!(schema["required"], serde_json::json!(["done"]));
 //! assert_eq!(schema["properties"]["done"]["x-chatlayer-dialog-state"], true);
@@ -47,6 +47,7 @@
 mod document;
 mod inputs;
 mod model;
+mod portable;
 mod responses;
 pub(crate) mod routes;
 mod rustdoc;

@@ -9,8 +9,10 @@ use super::model::{Header, MediaType, Response};
 use crate::descriptor::{StepDescriptor, StepKind};
 use crate::error::{Documented, ErrorClass, ErrorCode};
 use crate::fallback::Fallback;
+use crate::reply::schema::{self, RoutingReply};
 use crate::security::StepGuards;
 use crate::{ErrorBody, Reply};
+use serde_json::json;
 
 const JSON: &str = "application/json";
 
@@ -107,29 +109,19 @@ fn add_headers(answer: &mut Response, codes: &[ErrorCode]) {
     }
 }
 
-/// The 200 answer: the reply envelope, narrowed to what the step can send.
+/// The 200 answer: the reply envelope, as the step can send it. Each is a plain object
+/// schema (no `allOf` narrowing a shared one, which generators merge badly or not at all):
+/// the shared `Reply` when the step declares nothing of its session, `RoutingReply` for a
+/// `#[next_block]`, and otherwise the step's own, whose `session` has its namespace and type.
 fn reply(step: &StepDescriptor, has_fallback: bool, generator: &mut SchemaGenerator) -> Response {
-    let reply = generator.subschema_for::<Reply>();
     let (mut description, schema) = match step.kind {
         StepKind::NextBlock => (
             "The block to go to (`action.nextDialogstate`); `{}` leaves the Action block's \
              own go-to in place."
                 .to_owned(),
-            json_schema!({
-                "allOf": [reply, { "properties": { "session": false } }],
-            }),
+            generator.subschema_for::<RoutingReply>(),
         ),
         StepKind::ApiStep => {
-            let mut session = serde_json::Map::new();
-            if let Some(namespace) = step.namespace {
-                session.insert(
-                    "namespace".to_owned(),
-                    serde_json::json!({ "const": namespace }),
-                );
-            }
-            if let Some(data) = step.session {
-                session.insert("data".to_owned(), data(generator).to_value());
-            }
             let stored = match (step.namespace, step.session.is_some()) {
                 (Some(namespace), true) => format!(
                     "session data (stored under `{namespace}`, as `session.data` describes)"
@@ -139,12 +131,19 @@ fn reply(step: &StepDescriptor, has_fallback: bool, generator: &mut SchemaGenera
                 (None, false) => "session data".to_owned(),
             };
             let description = format!("The reply: {stored}, messages, and the block to go to.");
-            let schema = if session.is_empty() {
-                reply
+            let schema = if step.namespace.is_none() && step.session.is_none() {
+                generator.subschema_for::<Reply>()
             } else {
-                json_schema!({
-                    "allOf": [reply, { "properties": { "session": { "properties": session } } }],
-                })
+                let namespace = match step.namespace {
+                    Some(namespace) => json!({ "type": "string", "const": namespace }),
+                    None => json!({ "type": "string" }),
+                };
+                let data = match step.session {
+                    Some(data) => data(generator).to_value(),
+                    None => json!({ "type": "object", "additionalProperties": true }),
+                };
+                let session = schema::session(namespace, data).to_value();
+                schema::envelope(generator, &description, Some(session))
             };
             (description, schema)
         }

@@ -124,6 +124,7 @@ impl From<Media> for Message {
 
 /// A `text` message. With several texts, they are the variants of one balloon.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "TextConfig")]
 #[non_exhaustive]
 pub struct Text {
     /// The texts, as `config.textMessages[].text`.
@@ -150,6 +151,7 @@ impl Text {
 
 /// A `buttons` message: text above a group of buttons.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "ButtonsConfig")]
 #[non_exhaustive]
 pub struct ButtonGroup {
     /// The text shown above the buttons.
@@ -190,6 +192,7 @@ impl ButtonGroup {
 pub enum Button {
     /// Goes to a block when clicked, optionally setting session values first.
     #[serde(rename = "postback")]
+    #[schemars(title = "PostbackButton")]
     Postback {
         /// The caption.
         title: String,
@@ -198,6 +201,7 @@ pub enum Button {
     },
     /// Opens a web page.
     #[serde(rename = "web_url")]
+    #[schemars(title = "WebUrlButton")]
     WebUrl {
         /// The caption.
         title: String,
@@ -206,6 +210,7 @@ pub enum Button {
     },
     /// Starts a phone call.
     #[serde(rename = "phone_number")]
+    #[schemars(title = "PhoneNumberButton")]
     PhoneNumber {
         /// The caption.
         title: String,
@@ -301,6 +306,9 @@ pub struct SessionParam {
 
 /// A `quickReplies` message: text with reply chips under it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+// Named after its place in the message: `QuickReplies` beside its field `quickReplies`
+// made openapi-python-client's code overwrite one with the other.
+#[schemars(rename = "QuickRepliesConfig")]
 #[non_exhaustive]
 pub struct QuickReplies {
     /// The text shown above the chips.
@@ -391,6 +399,7 @@ pub enum QuickReplyKind {
 
 /// A `carousel` message: a row of cards.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "CarouselConfig")]
 #[non_exhaustive]
 pub struct Carousel {
     /// The cards, in order.
@@ -635,49 +644,156 @@ impl<'de> Deserialize<'de> for Message {
     }
 }
 
-/// The wire shape: `oneOf` the typed messages (each `{"type": <const>, "config": ...}`), or
-/// any other object whose `type` is none of theirs.
+/// The message types Chatlayer names but the typed builder does not model (their `config`
+/// is undocumented): the document describes them as `OtherMessage`, with any `config`.
+/// A raw message of another type is still sent as is, but is outside the document.
+pub(crate) const OTHER_DOCUMENTED: [&str; 1] = ["list"];
+
+/// The wire shape: `oneOf` the typed messages and [`OTHER_DOCUMENTED`], each a component of
+/// its own (`TextMessage`, ..., `OtherMessage`), told apart by `type`. Generated clients
+/// name each branch after its component, and narrow on `type`: so no branch may take a
+/// `type` another one has (a catch-all `string` would stop TypeScript's narrowing).
 impl JsonSchema for Message {
     fn schema_name() -> Cow<'static, str> {
         "Message".into()
     }
 
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
-        let media = json_schema!({
-            "type": "object",
-            "properties": { "media": generator.subschema_for::<Media>() },
-            "required": ["media"],
-        });
-        let typed = [
-            ("text", generator.subschema_for::<Text>()),
-            ("buttons", generator.subschema_for::<ButtonGroup>()),
-            ("quickReplies", generator.subschema_for::<QuickReplies>()),
-            ("carousel", generator.subschema_for::<Carousel>()),
-            ("media", media),
+        let branches = [
+            ("text", generator.subschema_for::<branch::TextMessage>()),
+            (
+                "buttons",
+                generator.subschema_for::<branch::ButtonsMessage>(),
+            ),
+            (
+                "quickReplies",
+                generator.subschema_for::<branch::QuickRepliesMessage>(),
+            ),
+            (
+                "carousel",
+                generator.subschema_for::<branch::CarouselMessage>(),
+            ),
+            ("media", generator.subschema_for::<branch::MediaMessage>()),
         ];
-        let mut one_of: Vec<Value> = typed
+        let other = generator.subschema_for::<branch::OtherMessage>();
+        let mut mapping = serde_json::Map::new();
+        for (kind, schema) in &branches {
+            mapping.insert((*kind).to_owned(), schema.get("$ref").cloned().into());
+        }
+        for kind in OTHER_DOCUMENTED {
+            mapping.insert(kind.to_owned(), other.get("$ref").cloned().into());
+        }
+        let one_of: Vec<Schema> = branches
             .into_iter()
-            .map(|(kind, config)| {
-                serde_json::json!({
-                    "title": kind,
-                    "type": "object",
-                    "properties": { "type": { "const": kind }, "config": config },
-                    "required": ["type", "config"],
-                })
-            })
+            .map(|(_, schema)| schema)
+            .chain([other])
             .collect();
-        one_of.push(serde_json::json!({
-            "title": "other",
-            "description": "Any other Chatlayer message type (e.g. `list`), sent exactly as the \
-                            step built it.",
-            "type": "object",
-            "properties": { "type": { "type": "string", "not": { "enum": TYPED } } },
-            "required": ["type"],
-        }));
         json_schema!({
             "description": "One message the bot shows the user.",
             "oneOf": one_of,
+            "discriminator": { "propertyName": "type", "mapping": mapping },
         })
+    }
+}
+
+/// The branches of [`Message`]'s schema, each a component of its own.
+mod branch {
+    use std::borrow::Cow;
+
+    use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+
+    use super::{ButtonGroup, Carousel, Media, OTHER_DOCUMENTED, QuickReplies, Text};
+
+    /// `{"type": kind, "config": config}`, both required.
+    fn typed(kind: &str, config: Schema, description: &str) -> Schema {
+        json_schema!({
+            "description": description,
+            "type": "object",
+            "properties": { "type": { "type": "string", "const": kind }, "config": config },
+            "required": ["type", "config"],
+        })
+    }
+
+    macro_rules! branch {
+        ($name:ident, $kind:literal, $config:ty, $description:literal) => {
+            pub(super) struct $name;
+
+            impl JsonSchema for $name {
+                fn schema_name() -> Cow<'static, str> {
+                    stringify!($name).into()
+                }
+
+                fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+                    typed($kind, generator.subschema_for::<$config>(), $description)
+                }
+            }
+        };
+    }
+
+    branch!(TextMessage, "text", Text, "A `text` message.");
+    branch!(
+        ButtonsMessage,
+        "buttons",
+        ButtonGroup,
+        "A `buttons` message."
+    );
+    branch!(
+        QuickRepliesMessage,
+        "quickReplies",
+        QuickReplies,
+        "A `quickReplies` message."
+    );
+    branch!(
+        CarouselMessage,
+        "carousel",
+        Carousel,
+        "A `carousel` message."
+    );
+    branch!(
+        MediaMessage,
+        "media",
+        MediaConfigSchema,
+        "A `media` message: an image, a video, an audio file or an attachment."
+    );
+
+    /// `config` of a `media` message: `{"media": {...}}`.
+    pub(super) struct MediaConfigSchema;
+
+    impl JsonSchema for MediaConfigSchema {
+        fn schema_name() -> Cow<'static, str> {
+            "MediaConfig".into()
+        }
+
+        fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "type": "object",
+                "properties": { "media": generator.subschema_for::<Media>() },
+                "required": ["media"],
+            })
+        }
+    }
+
+    /// A message type Chatlayer names without documenting its `config`.
+    pub(super) struct OtherMessage;
+
+    impl JsonSchema for OtherMessage {
+        fn schema_name() -> Cow<'static, str> {
+            "OtherMessage".into()
+        }
+
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "description": "A message type Chatlayer names without documenting its shape \
+                                (`list`), sent exactly as the step built it.",
+                "type": "object",
+                "properties": {
+                    "type": { "type": "string", "enum": OTHER_DOCUMENTED },
+                    "config": { "type": "object", "additionalProperties": true },
+                },
+                "required": ["type"],
+                "additionalProperties": true,
+            })
+        }
     }
 }
 

@@ -8,7 +8,7 @@ mod session;
 
 use std::borrow::Cow;
 
-use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -199,6 +199,11 @@ impl Reply {
 
     /// Adds a message exactly as given, for message types the typed builder does not model.
     /// It must be a JSON object, e.g. `{"type": "list", "config": {...}}`.
+    ///
+    /// The OpenAPI document describes a raw message of type `list` (the one other type
+    /// Chatlayer names) as `OtherMessage`, with any `config`. A raw message of any other
+    /// type is sent all the same, but the document does not describe it, so a client
+    /// generated from the document may refuse the reply.
     pub fn add_raw_message(self, message: Value) -> Self {
         self.add_message(Message::Raw(message))
     }
@@ -421,37 +426,120 @@ impl JsonSchema for Reply {
     }
 
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let session = generator.subschema_for::<schema::ReplySession>();
+        schema::envelope(
+            generator,
+            "What Chatlayer does after the API step: store `session.data` under \
+             `session.namespace`, show `messages`, and go to the block \
+             `action.nextDialogstate`. Absent fields change nothing.",
+            Some(session.into()),
+        )
+    }
+}
+
+/// The parts of [`Reply`]'s schema that steps' own replies share, as components.
+pub(crate) mod schema {
+    use std::borrow::Cow;
+
+    use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+    use serde_json::Value;
+
+    use super::Message;
+    use crate::BlockId;
+
+    /// A reply object: `messages` and `action`, and `session` when it is given.
+    pub(crate) fn envelope(
+        generator: &mut SchemaGenerator,
+        description: &str,
+        session: Option<Value>,
+    ) -> Schema {
+        let mut properties = serde_json::Map::new();
+        if let Some(session) = session {
+            properties.insert("session".to_owned(), session);
+        }
+        properties.insert(
+            "messages".to_owned(),
+            serde_json::json!({ "type": "array", "items": generator.subschema_for::<Message>() }),
+        );
+        properties.insert(
+            "action".to_owned(),
+            generator.subschema_for::<ReplyAction>().into(),
+        );
         json_schema!({
-            "description": "What Chatlayer does after the API step: store `session.data` under \
-                            `session.namespace`, show `messages`, and go to the block \
-                            `action.nextDialogstate`. Absent fields change nothing.",
+            "description": description,
             "type": "object",
-            "properties": {
-                "session": {
-                    "type": "object",
-                    "properties": {
-                        "namespace": {
-                            "type": "string",
-                            "description": "The session variable the data is stored under.",
-                        },
-                        "data": {
-                            "type": "object",
-                            "description": "Stored in the user's session under the namespace.",
-                        },
-                    },
-                    "required": ["namespace", "data"],
-                    "additionalProperties": false,
-                },
-                "messages": { "type": "array", "items": generator.subschema_for::<Message>() },
-                "action": {
-                    "type": "object",
-                    "properties": { "nextDialogstate": generator.subschema_for::<BlockId>() },
-                    "required": ["nextDialogstate"],
-                    "additionalProperties": false,
-                },
-            },
+            "properties": properties,
             "additionalProperties": false,
         })
+    }
+
+    /// `session`: one namespace and the data stored under it, of any shape.
+    pub(crate) struct ReplySession;
+
+    impl JsonSchema for ReplySession {
+        fn schema_name() -> Cow<'static, str> {
+            "ReplySession".into()
+        }
+
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            session(
+                json_schema!({ "type": "string" }).into(),
+                json_schema!({ "type": "object", "additionalProperties": true }).into(),
+            )
+        }
+    }
+
+    /// `session` with the given `namespace` and `data` schemas.
+    pub(crate) fn session(namespace: Value, data: Value) -> Schema {
+        let mut namespace = namespace;
+        namespace["description"] = "The session variable the data is stored under.".into();
+        let mut data = data;
+        if data.get("$ref").is_none() {
+            data["description"] = "Stored in the user's session under the namespace.".into();
+        }
+        json_schema!({
+            "type": "object",
+            "properties": { "namespace": namespace, "data": data },
+            "required": ["namespace", "data"],
+            "additionalProperties": false,
+        })
+    }
+
+    /// `action`: the block to go to.
+    pub(crate) struct ReplyAction;
+
+    impl JsonSchema for ReplyAction {
+        fn schema_name() -> Cow<'static, str> {
+            "ReplyAction".into()
+        }
+
+        fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "description": "The block to go to.",
+                "type": "object",
+                "properties": { "nextDialogstate": generator.subschema_for::<BlockId>() },
+                "required": ["nextDialogstate"],
+                "additionalProperties": false,
+            })
+        }
+    }
+
+    /// What a `#[next_block]` step answers: messages and the block, never session data.
+    pub(crate) struct RoutingReply;
+
+    impl JsonSchema for RoutingReply {
+        fn schema_name() -> Cow<'static, str> {
+            "RoutingReply".into()
+        }
+
+        fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+            envelope(
+                generator,
+                "The reply of a step that only routes: the block to go to, and messages \
+                 (when a fallback answers with one). It stores no session data.",
+                None,
+            )
+        }
     }
 }
 
