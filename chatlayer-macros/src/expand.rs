@@ -249,6 +249,9 @@ fn generate(model: &StepModel) -> TokenStream {
                     package: ::core::env!("CARGO_PKG_NAME"),
                     package_version: ::core::env!("CARGO_PKG_VERSION"),
                     package_license: ::core::env!("CARGO_PKG_LICENSE"),
+                    package_description: ::core::env!("CARGO_PKG_DESCRIPTION"),
+                    package_homepage: ::core::env!("CARGO_PKG_HOMEPAGE"),
+                    package_repository: ::core::env!("CARGO_PKG_REPOSITORY"),
                     #location
                     docs: #docs,
                     tag: #tag,

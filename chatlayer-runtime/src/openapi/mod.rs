@@ -56,7 +56,7 @@ mod settings;
 
 pub use crate::schema::BLOCK_ID_EXTENSION;
 pub use model::{
-    Components, Header, Info, License, MediaType, OPENAPI_VERSION, OpenApi, Operation, Parameter,
-    PathItem, RequestBody, Response, SecurityRequirement, SecurityScheme, Server, Tag,
+    Components, Contact, Header, Info, License, MediaType, OPENAPI_VERSION, OpenApi, Operation,
+    Parameter, PathItem, RequestBody, Response, SecurityRequirement, SecurityScheme, Server, Tag,
 };
 pub use settings::ApiDocs;

@@ -85,6 +85,9 @@ pub struct Info {
     /// What the API is for (CommonMark).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Where to learn more about the API, or ask.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Contact>,
     /// The API's license.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license: Option<License>,
@@ -97,7 +100,27 @@ impl Info {
             title: title.into(),
             version: version.into(),
             description: None,
+            contact: None,
             license: None,
+        }
+    }
+}
+
+/// Who answers for the API: a web page (the package's `homepage` or `repository` by
+/// default).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Contact {
+    /// A web page about the API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl Contact {
+    /// A contact that is a web page.
+    pub fn url(url: impl Into<String>) -> Self {
+        Contact {
+            url: Some(url.into()),
         }
     }
 }

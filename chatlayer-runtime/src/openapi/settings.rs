@@ -3,12 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use super::model::{Info, License};
+use super::model::{Contact, Info, License};
 use crate::descriptor::StepDescriptor;
 
 /// The OpenAPI document's `info` and tags, and what the app serves of it, set with
-/// [`AppBuilder::docs`](crate::AppBuilder::docs). Left alone, the title, version and
-/// license are those of the Cargo package that defines the steps, and both the document
+/// [`AppBuilder::docs`](crate::AppBuilder::docs). Left alone, the title, version,
+/// description, license and contact page (`homepage`, else `repository`) are those of the
+/// Cargo package that defines the steps, and both the document
 /// (`/openapi.json`) and the docs page (`/docs`) are served.
 ///
 /// ```
@@ -127,7 +128,16 @@ impl ApiDocs {
         if let Some(version) = &self.version {
             info.version = version.clone();
         }
-        info.description = self.description.clone();
+        let from_package = |field: fn(&StepDescriptor) -> &'static str| {
+            package.map(field).filter(|value| !value.is_empty())
+        };
+        info.description = self
+            .description
+            .clone()
+            .or_else(|| from_package(|step| step.package_description).map(str::to_owned));
+        info.contact = from_package(|step| step.package_homepage)
+            .or_else(|| from_package(|step| step.package_repository))
+            .map(Contact::url);
         let license = self.license.clone().or_else(|| {
             package
                 .map(|step| step.package_license)
@@ -153,4 +163,42 @@ fn main_package(steps: &[&'static StepDescriptor]) -> Option<&'static StepDescri
         }
     }
     best.map(|(_, step)| step)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static SHOP: StepDescriptor = StepDescriptor {
+        package: "shop-bot",
+        package_version: "1.2.0",
+        package_description: "The shop's bot backend.",
+        package_homepage: "",
+        package_repository: "https://git.example.com/shop-bot",
+        ..StepDescriptor::INVALID
+    };
+
+    /// Spectral's `oas` rules asked for `info.description` and `info.contact`: both come
+    /// from the package, as the title and version do, unless `ApiDocs` says otherwise.
+    #[test]
+    fn the_description_and_the_contact_page_come_from_the_package() {
+        let (info, _) = ApiDocs::new().resolve(&[&SHOP]);
+        assert_eq!(info.title, "shop-bot");
+        assert_eq!(info.description.as_deref(), Some("The shop's bot backend."));
+        assert_eq!(
+            info.contact,
+            Some(Contact::url("https://git.example.com/shop-bot"))
+        );
+
+        let (info, _) = ApiDocs::new().description("Ours.").resolve(&[&SHOP]);
+        assert_eq!(info.description.as_deref(), Some("Ours."));
+
+        static NO_PAGE: StepDescriptor = StepDescriptor {
+            package: "shop-bot",
+            package_repository: "",
+            ..StepDescriptor::INVALID
+        };
+        let (info, _) = ApiDocs::new().resolve(&[&NO_PAGE]);
+        assert_eq!((info.description, info.contact), (None, None));
+    }
 }

@@ -2,6 +2,7 @@
 //! sockets; the binary with a token in its environment; the document the bot builder reads;
 //! and the README's setup, which this crate follows.
 
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -256,35 +257,39 @@ fn the_readme_setup_is_what_this_crate_uses() {
     assert!(lines >= 4, "{block}");
 }
 
-/// The README's setup and its step, as a new user writes them: a crate outside this
-/// workspace depending on this checkout by path, checked by cargo. Only the path is this
-/// checkout's, and the README's code gets the three items it leaves to the reader
-/// (`Catalog`, its `load`, `shop_is_open`).
-#[test]
-fn the_readme_setup_and_step_build_as_a_crate_outside_the_workspace() {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
-    let block = |fence: &str| {
-        let start = readme
-            .find(fence)
-            .unwrap_or_else(|| panic!("no {fence} block"));
-        let rest = &readme[start + fence.len()..];
-        rest[..rest.find("```").unwrap()].to_owned()
-    };
-    let dependencies = block("```toml\n[dependencies]\n");
-    let runtime = std::fs::canonicalize(format!("{root}/chatlayer-runtime")).unwrap();
+/// The README's block that starts with `fence`, up to its closing fence.
+fn readme_block(fence: &str) -> String {
+    let readme = std::fs::read_to_string(format!("{}/README.md", repository_root())).unwrap();
+    let start = readme
+        .find(fence)
+        .unwrap_or_else(|| panic!("no {fence} block"));
+    let rest = &readme[start + fence.len()..];
+    rest[..rest.find("```").unwrap()].to_owned()
+}
+
+fn repository_root() -> &'static str {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../..")
+}
+
+/// Writes the README's setup and its step as the crate `readme-user` in `dir`, depending on
+/// the framework at `runtime` (the README's own path when `None`), with the three items the
+/// README's code leaves to the reader (`Catalog`, its `load`, `shop_is_open`), and this
+/// checkout's lock file, whose versions are all in the local registry cache.
+fn write_readme_crate(dir: &Path, runtime: Option<&Path>) {
+    let dependencies = readme_block("```toml\n[dependencies]\n");
     assert!(
         dependencies.contains("\"../chatlayer-rs/chatlayer-runtime\""),
         "{dependencies}"
     );
-    let dependencies = dependencies.replace(
-        "../chatlayer-rs/chatlayer-runtime",
-        runtime.to_str().unwrap(),
-    );
-    let step = block("## A step\n\n```rust\n");
-
-    let dir = std::env::temp_dir().join(format!("chatlayer-readme-crate-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dependencies = match runtime {
+        Some(runtime) => dependencies.replace(
+            "../chatlayer-rs/chatlayer-runtime",
+            runtime.to_str().unwrap(),
+        ),
+        None => dependencies,
+    };
+    let step = readme_block("## A step\n\n```rust\n");
+    let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir.join("src")).unwrap();
     std::fs::write(
         dir.join("Cargo.toml"),
@@ -311,17 +316,31 @@ fn the_readme_setup_and_step_build_as_a_crate_outside_the_workspace() {
         ),
     )
     .unwrap();
-    // The workspace's lock file keeps the versions this checkout was tested with, all in
-    // the local registry cache.
-    std::fs::copy(format!("{root}/Cargo.lock"), dir.join("Cargo.lock")).unwrap();
-    let target = std::env::var_os("CARGO_TARGET_TMPDIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir)
-        .join("readme-user-target");
+    std::fs::copy(
+        format!("{}/Cargo.lock", repository_root()),
+        dir.join("Cargo.lock"),
+    )
+    .unwrap();
+}
+
+/// Cargo's folder for tests, kept from one run to the next (under the target folder).
+fn tests_tmp() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+}
+
+/// The README's setup and its step, as a new user writes them: a crate outside this
+/// workspace depending on this checkout by path, checked by cargo. Only the path is this
+/// checkout's.
+#[test]
+fn the_readme_setup_and_step_build_as_a_crate_outside_the_workspace() {
+    let runtime =
+        std::fs::canonicalize(format!("{}/chatlayer-runtime", repository_root())).unwrap();
+    let dir = std::env::temp_dir().join(format!("chatlayer-readme-crate-{}", std::process::id()));
+    write_readme_crate(&dir, Some(&runtime));
     let output = std::process::Command::new(env!("CARGO"))
         .args(["check", "--quiet", "--offline", "--message-format", "short"])
         .current_dir(&dir)
-        .env("CARGO_TARGET_DIR", target)
+        .env("CARGO_TARGET_DIR", tests_tmp().join("readme-user-target"))
         .env_remove("RUSTFLAGS")
         .output()
         .unwrap();
@@ -335,4 +354,86 @@ fn the_readme_setup_and_step_build_as_a_crate_outside_the_workspace() {
         "the README's crate has warnings:\n{said}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The build stage's `RUN` of `deploy/Dockerfile`, its continuation lines joined and its
+/// `--mount` options (caches) dropped: the shell command the image build runs.
+fn dockerfile_build_command() -> String {
+    let dockerfile =
+        std::fs::read_to_string(format!("{}/deploy/Dockerfile", repository_root())).unwrap();
+    let joined = dockerfile.replace("\\\n", " ");
+    let run = joined
+        .lines()
+        .find(|line| line.starts_with("RUN ") && line.contains("cargo build"))
+        .expect("the Dockerfile builds with cargo");
+    run["RUN ".len()..]
+        .split(' ')
+        .filter(|word| !word.starts_with("--mount="))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Before, `deploy/Dockerfile` built only from this repository's root (`COPY . .` and
+/// `-p quickstart`), so a crate set up as the README says, whose path dependency points
+/// beside it, could not be built. Now the build stage puts the crate at `/src/app` and the
+/// context `chatlayer-rs` at `/src/chatlayer-rs`. No container runtime runs here, so the
+/// layout is made in a temporary folder (the clone a symbolic link to this checkout) and the
+/// Dockerfile's own build command runs in it, as the image build would, with the arguments a
+/// user passes (`PACKAGE=readme-user`, `FEATURES=`); its paths inside the image are mapped to
+/// the folder, and the release profile builds at `opt-level = 0` to spare CI the minutes.
+#[test]
+fn the_dockerfile_builds_the_readme_crate_beside_the_framework() {
+    let command = dockerfile_build_command();
+    let layout = tests_tmp().join("docker-layout");
+    let app = layout.join("src/app");
+    write_readme_crate(&app, None);
+    let framework = layout.join("src/chatlayer-rs");
+    let _ = std::fs::remove_file(&framework);
+    std::os::unix::fs::symlink(
+        std::fs::canonicalize(repository_root()).unwrap(),
+        &framework,
+    )
+    .unwrap();
+    // The cache mount on /src/app/target: kept from one run to the next.
+    let cache = tests_tmp().join("docker-layout-target");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::os::unix::fs::symlink(&cache, app.join("target")).unwrap();
+    // A user's crate has its lock file from its first build; `--locked` wants it to match:
+    // this checkout's, pruned to what the crate uses (same versions).
+    let pruned = std::process::Command::new(env!("CARGO"))
+        .args(["update", "--offline", "--workspace", "--quiet"])
+        .current_dir(&app)
+        .status()
+        .unwrap();
+    assert!(pruned.success());
+
+    let bin = layout.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let command = command.replace("/usr/local/bin/bot", bin.join("bot").to_str().unwrap());
+    let output = std::process::Command::new("sh")
+        .args(["-c", &command])
+        .current_dir(&app)
+        .env("PACKAGE", "readme-user")
+        .env("FEATURES", "")
+        .env("CARGO_NET_OFFLINE", "true")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "the Dockerfile's `{command}` failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let help = std::process::Command::new(bin.join("bot"))
+        .arg("help")
+        .output()
+        .unwrap();
+    assert!(help.status.success(), "{help:?}");
+    assert!(
+        String::from_utf8_lossy(&help.stdout).contains("healthcheck"),
+        "the image's binary is the app, with the command its HEALTHCHECK runs: {help:?}"
+    );
 }
