@@ -33,6 +33,13 @@ use super::messages;
 use super::session::same_value;
 use super::transcript::{Entry, render, shown};
 
+mod botium;
+mod features;
+mod lower;
+
+use botium::Sender as Speaker;
+use lower::Partials;
+
 /// A conversation script: a title and its sections, in order.
 #[derive(Clone, Debug)]
 pub struct Script {
@@ -41,21 +48,19 @@ pub struct Script {
     sections: Vec<Section>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Speaker {
-    Begin,
-    Me,
-    Bot,
-    End,
-}
-
 #[derive(Clone, Debug)]
 struct Section {
     speaker: Speaker,
     /// The line of its `#` header, 1-based.
     line: usize,
-    text: Vec<String>,
+    /// `None`: the section has no text line at all.
+    text: Option<String>,
+    /// The line the text starts on.
+    text_line: usize,
     negated_text: bool,
+    /// `?`: a bot answer that may be missing; when it does not match, the message is left
+    /// for the next section.
+    optional: bool,
     checks: Vec<Check>,
 }
 
@@ -72,8 +77,25 @@ enum CheckKind {
     Buttons(Vec<String>),
     Media(Vec<String>),
     Cards(Vec<String>),
-    /// `#me BUTTON <title>`: click.
-    Click(String),
+    /// `BUTTONS_COUNT`, `MEDIA_COUNT`, `CARDS_COUNT` and their `_REC` forms.
+    Count {
+        what: Counted,
+        recursive: bool,
+        arg: Option<String>,
+    },
+    /// The `TEXT_*` asserters.
+    Text(TextMatch),
+    /// `BOT_CONSUMED`: no bot message is left unread.
+    Consumed,
+    /// `BOT_UNCONSUMED_COUNT`: how many bot messages are left unread.
+    Unconsumed(Option<String>),
+    /// `SKIP_BOT_UNCONSUMED`: forget the bot messages left unread.
+    SkipUnconsumed,
+    /// `#me BUTTON <payload>[|<text>]`: click.
+    Click {
+        payload: String,
+        text: Option<String>,
+    },
     /// Extension: the block the conversation is at.
     Block(String),
     /// Extension: a variable is set, or set to a value.
@@ -84,81 +106,45 @@ enum CheckKind {
     Start(String),
 }
 
-/// Botium asserters that need what the emulator does not model (NLP, timing).
-const NOT_MODELLED: [&str; 8] = [
-    "INTENT",
-    "INTENT_CONFIDENCE",
-    "INTENT_UNIQUE",
-    "ENTITIES",
-    "ENTITY_VALUES",
-    "ENTITY_CONTENT",
-    "PAUSE",
-    "WAITFORBOT",
-];
+/// What a count asserter counts.
+#[derive(Clone, Copy, Debug)]
+enum Counted {
+    Buttons,
+    Media,
+    Cards,
+}
+
+/// A `TEXT_*` asserter: how each argument is compared with the message's text, and whether
+/// any or all must match.
+#[derive(Clone, Debug)]
+struct TextMatch {
+    how: TextHow,
+    all: bool,
+    ignore_case: bool,
+    args: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum TextHow {
+    Equals,
+    Contains,
+    Wildcard,
+    WildcardExact,
+}
 
 impl Script {
-    /// Reads a script from its text; `source` names it in reports (e.g. its path).
+    /// Reads a script from its text as Botium reads it; `source` names it in reports (e.g.
+    /// its path). Every line is understood or refused with its line and the reason: see
+    /// docs/emulator.md for what runs. An `#include` or `INCLUDE` needs the partial convos:
+    /// [`Script::load`] finds them beside the file.
     pub fn parse(source: &str, text: &str) -> Result<Self, String> {
-        let mut lines = text.lines().enumerate().peekable();
-        let mut title = String::new();
-        while let Some((_, line)) = lines.peek() {
-            if line.trim_start().starts_with('#') {
-                break;
-            }
-            if title.is_empty() && !line.trim().is_empty() {
-                title = line.trim().to_owned();
-            }
-            lines.next();
-        }
-        let mut sections: Vec<Section> = Vec::new();
-        for (index, raw) in lines {
-            let number = index + 1;
-            let line = raw.trim();
-            if let Some(header) = line.strip_prefix('#') {
-                let speaker = match header.trim().to_ascii_lowercase().as_str() {
-                    "me" => Speaker::Me,
-                    "bot" => Speaker::Bot,
-                    "begin" => Speaker::Begin,
-                    "end" => Speaker::End,
-                    other => {
-                        return Err(format!(
-                            "{source}:{number}: `#{other}` is not a section this runner knows: \
-                             #me, #bot, #begin or #end"
-                        ));
-                    }
-                };
-                sections.push(Section {
-                    speaker,
-                    line: number,
-                    text: Vec::new(),
-                    negated_text: false,
-                    checks: Vec::new(),
-                });
-                continue;
-            }
-            let Some(section) = sections.last_mut() else {
-                continue;
-            };
-            if line.is_empty() {
-                continue;
-            }
-            match parse_check(line, section.speaker)
-                .map_err(|problem| format!("{source}:{number}: {problem}"))?
-            {
-                Some((negated, kind)) => section.checks.push(Check {
-                    line: number,
-                    negated,
-                    kind,
-                }),
-                None => match line.strip_prefix('!') {
-                    Some(rest) if section.speaker == Speaker::Bot => {
-                        section.negated_text = true;
-                        section.text.push(rest.trim().to_owned());
-                    }
-                    _ => section.text.push(line.to_owned()),
-                },
-            }
-        }
+        Self::parse_with(source, text, &Partials::new())
+    }
+
+    fn parse_with(source: &str, text: &str, partials: &Partials) -> Result<Self, String> {
+        let compiled = botium::compile(text, features::classify)
+            .map_err(|(line, problem)| format!("{source}:{line}: {problem}"))?;
+        let sections = lower::sections(source, &compiled, partials)?;
         if !sections
             .iter()
             .any(|section| matches!(section.speaker, Speaker::Me | Speaker::Bot))
@@ -169,12 +155,12 @@ impl Script {
                  #bot (what the bot must answer)"
             ));
         }
-        if title.is_empty() {
-            title = Path::new(source).file_name().map_or_else(
+        let title = compiled.title.unwrap_or_else(|| {
+            Path::new(source).file_name().map_or_else(
                 || source.to_owned(),
                 |name| name.to_string_lossy().into_owned(),
-            );
-        }
+            )
+        });
         Ok(Script {
             title,
             source: source.to_owned(),
@@ -182,11 +168,13 @@ impl Script {
         })
     }
 
-    /// Reads the script at `path`.
+    /// Reads the script at `path`, with the partial convos (`*.pconvo.txt`) beside it.
     pub fn load(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-        Self::parse(&path.display().to_string(), &text)
+        let folder = path.parent().unwrap_or(Path::new("."));
+        let partials = partials_in(folder)?;
+        Self::parse_with(&path.display().to_string(), &text, &partials)
     }
 
     /// The script's title (its first line).
@@ -238,50 +226,36 @@ impl Script {
     }
 }
 
-fn parse_check(line: &str, speaker: Speaker) -> Result<Option<(bool, CheckKind)>, String> {
-    let (negated, rest) = match line.strip_prefix('!') {
-        Some(rest) => (true, rest.trim_start()),
-        None => (false, line),
+/// The partial convos in `folder`, by name (their first line).
+fn partials_in(folder: &Path) -> Result<Partials, String> {
+    let mut partials = Partials::new();
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Ok(partials);
     };
-    let (word, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-    let args = args.trim();
-    let list = || -> Vec<String> {
-        args.split('|')
-            .map(|item| item.trim().to_owned())
-            .filter(|item| !item.is_empty())
-            .collect()
-    };
-    let kind = match word {
-        "BUTTONS" => CheckKind::Buttons(list()),
-        "MEDIA" => CheckKind::Media(list()),
-        "CARDS" => CheckKind::Cards(list()),
-        "BUTTON" if speaker == Speaker::Me => CheckKind::Click(args.to_owned()),
-        "CHATLAYER_BLOCK" => CheckKind::Block(args.to_owned()),
-        "CHATLAYER_ERROR" => CheckKind::Error(args.to_owned()),
-        "CHATLAYER_START" if speaker == Speaker::Begin => CheckKind::Start(args.to_owned()),
-        "CHATLAYER_SESSION" => match args.split_once('=') {
-            Some((path, value)) => {
-                let value = value.trim();
-                let value = serde_json::from_str(value).unwrap_or_else(|_| Value::from(value));
-                CheckKind::Session(path.trim().to_owned(), Some(value))
-            }
-            None => CheckKind::Session(args.to_owned(), None),
-        },
-        word if NOT_MODELLED.contains(&word) => {
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|file| file.to_string_lossy().ends_with(".pconvo.txt"))
+        .collect();
+    files.sort();
+    for file in files {
+        let source = file.display().to_string();
+        let text = std::fs::read_to_string(&file)
+            .map_err(|error| format!("cannot read {source}: {error}"))?;
+        let compiled = botium::compile(&text, features::classify)
+            .map_err(|(line, problem)| format!("{source}:{line}: {problem}"))?;
+        let Some(name) = compiled.title.clone() else {
             return Err(format!(
-                "`{word}` needs what the emulator does not model (it has no NLP and no clock); \
-                 remove it, or run this script against the live bot with Botium"
+                "{source}:1: a partial convo's first line is its name, and this one has none"
+            ));
+        };
+        if let Some((other, _)) = partials.get(&name) {
+            return Err(format!(
+                "{source}:1: two partial convos are named `{name}` (the other is {other})"
             ));
         }
-        word if word.starts_with("CHATLAYER_") => {
-            return Err(format!(
-                "`{word}` is not an extension this runner knows: CHATLAYER_START (in #begin), \
-                 CHATLAYER_BLOCK, CHATLAYER_SESSION, CHATLAYER_ERROR"
-            ));
-        }
-        _ => return Ok(None),
-    };
-    Ok(Some((negated, kind)))
+        partials.insert(name, (source, compiled));
+    }
+    Ok(partials)
 }
 
 /// Runs sections against one conversation.
@@ -331,41 +305,86 @@ impl Runner<'_> {
                 }
                 self.pending.clear();
                 let click = section.checks.iter().find_map(|check| match &check.kind {
-                    CheckKind::Click(title) => Some(title.clone()),
+                    CheckKind::Click { payload, text } => Some(text.as_ref().unwrap_or(payload)),
                     _ => None,
                 });
                 let turn = match click {
-                    Some(title) => self.conversation.click(&title).await,
-                    None => self.conversation.say(&section.text.join("\n")).await,
+                    Some(title) => self.conversation.click(title).await,
+                    None => {
+                        self.conversation
+                            .say(section.text.as_deref().unwrap_or_default())
+                            .await
+                    }
                 };
                 self.pending.extend(said(turn));
                 Ok(())
             }
             Speaker::Bot => {
                 self.start_if_needed(None).await;
-                let reads_message = !section.text.is_empty()
-                    || section.checks.iter().any(|check| {
-                        matches!(
-                            check.kind,
-                            CheckKind::Buttons(_)
-                                | CheckKind::Media(_)
-                                | CheckKind::Cards(_)
-                                | CheckKind::Error(_)
-                        )
+                // Every #bot reads the next message, as in Botium (an empty one too, leaving
+                // it unchecked), except one made only of this emulator's state checks.
+                let state_only = section.text.is_none()
+                    && !section.checks.is_empty()
+                    && section.checks.iter().all(|check| {
+                        matches!(check.kind, CheckKind::Block(_) | CheckKind::Session(..))
                     });
-                if reads_message {
+                if !state_only {
                     let entry = self.pending.pop_front().ok_or_else(|| {
                         "expected a bot message, but the bot said nothing more".to_owned()
                     })?;
-                    check_said(section, &entry)?;
+                    if let Err(problem) = check_said(section, &entry) {
+                        if section.optional {
+                            // An optional answer that is not there: the message is for the
+                            // next section.
+                            self.pending.push_front(entry);
+                            return Ok(());
+                        }
+                        return Err(problem);
+                    }
                 }
+                self.queue_checks(section)?;
                 self.state_checks(section)
             }
             Speaker::End => {
                 self.start_if_needed(None).await;
+                self.queue_checks(section)?;
                 self.state_checks(section)
             }
+            Speaker::Include => unreachable!("partial convos are expanded when read"),
         }
+    }
+
+    /// The checks on the bot messages no section has read: `BOT_CONSUMED`,
+    /// `BOT_UNCONSUMED_COUNT`, and `SKIP_BOT_UNCONSUMED`, which forgets them.
+    fn queue_checks(&mut self, section: &Section) -> Result<(), String> {
+        for check in &section.checks {
+            let unread = self
+                .pending
+                .iter()
+                .filter(|entry| matches!(entry, Entry::Bot { .. }))
+                .count();
+            let (holds, expected) = match &check.kind {
+                CheckKind::Consumed => (unread == 0, "no bot message left unread".to_owned()),
+                CheckKind::Unconsumed(arg) => (
+                    lower::count_holds(unread, arg.as_deref()),
+                    format!("unread bot messages: {}", arg.as_deref().unwrap_or(">0")),
+                ),
+                CheckKind::SkipUnconsumed => {
+                    self.pending.clear();
+                    continue;
+                }
+                _ => continue,
+            };
+            if holds == check.negated {
+                return Err(diff(
+                    check.line,
+                    Subject::many("unread messages", check.negated),
+                    &expected,
+                    &format!("{unread} unread"),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The extensions that read the conversation's state: the block and the session.
@@ -474,22 +493,52 @@ fn check_said(section: &Section, entry: &Entry) -> Result<(), String> {
         (Entry::Bot { message, .. }, None) => message,
         _ => unreachable!("said() keeps messages and errors"),
     };
-    if !section.text.is_empty() {
-        let expected = section.text.join("\n");
-        let mut candidates = messages::texts(message);
-        if candidates.is_empty() {
-            candidates.push(Entry::message_summary(message));
-        }
+    let mut candidates = messages::texts(message);
+    if candidates.is_empty() {
+        candidates.push(Entry::message_summary(message));
+    }
+    if let Some(expected) = section.text.as_deref().filter(|text| !text.is_empty()) {
         let found = candidates
             .iter()
-            .any(|text| wildcard_contains(text, &expected));
+            .any(|text| wildcard_contains(text, expected));
         if found == section.negated_text {
             return Err(diff(
-                section.line + 1,
+                section.text_line,
                 Subject::one("the text", section.negated_text),
-                &expected,
+                expected,
                 &candidates.join("\n          | "),
             ));
+        }
+    }
+    for check in &section.checks {
+        match &check.kind {
+            CheckKind::Text(text_match) => {
+                let holds = candidates.iter().any(|text| text_match.matches(text));
+                if holds == check.negated {
+                    return Err(diff(
+                        check.line,
+                        Subject::one("the text", check.negated),
+                        &text_match.args.join(" | "),
+                        &candidates.join("\n          | "),
+                    ));
+                }
+            }
+            CheckKind::Count {
+                what,
+                recursive,
+                arg,
+            } => {
+                let (name, count) = what.count(message, *recursive);
+                if lower::count_holds(count, arg.as_deref()) == check.negated {
+                    return Err(diff(
+                        check.line,
+                        Subject::one(&format!("the number of {name}"), check.negated),
+                        arg.as_deref().unwrap_or(">0"),
+                        &count.to_string(),
+                    ));
+                }
+            }
+            _ => {}
         }
     }
     for check in &section.checks {
@@ -542,6 +591,85 @@ fn check_said(section: &Section, entry: &Entry) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+impl TextMatch {
+    /// Whether `text` passes: any argument (or all, for `_ALL`) matches it as Botium's
+    /// asserter compares. With no argument, any non-empty text passes.
+    fn matches(&self, text: &str) -> bool {
+        if self.args.is_empty() {
+            return !text.is_empty();
+        }
+        let fold = |value: &str| {
+            if self.ignore_case {
+                value.to_lowercase()
+            } else {
+                value.to_owned()
+            }
+        };
+        let text = fold(text);
+        let one = |arg: &String| {
+            let arg = fold(arg);
+            match self.how {
+                TextHow::Equals => text == arg,
+                TextHow::Contains => text.contains(&arg),
+                TextHow::Wildcard => wildcard_match(&text, &arg, false),
+                TextHow::WildcardExact => wildcard_match(&text, &arg, true),
+            }
+        };
+        if self.all {
+            self.args.iter().all(one)
+        } else {
+            self.args.iter().any(one)
+        }
+    }
+}
+
+impl Counted {
+    /// What is counted, in words, and how many `message` has: buttons and quick replies
+    /// (with the cards' buttons when `recursive`), media (with the cards' pictures), cards.
+    fn count(self, message: &Value, recursive: bool) -> (&'static str, usize) {
+        let list = |value: &Value| value.as_array().map_or(0, Vec::len);
+        let config = &message["config"];
+        match self {
+            Counted::Buttons if recursive => ("buttons", messages::buttons(message).count()),
+            Counted::Buttons => (
+                "buttons",
+                list(&config["buttons"]) + list(&config["quickReplies"]),
+            ),
+            Counted::Media if recursive => ("media", messages::media_urls(message).len()),
+            Counted::Media => ("media", usize::from(config["media"]["url"].is_string())),
+            Counted::Cards => ("cards", list(&config["elements"])),
+        }
+    }
+}
+
+/// `pattern` with `*` standing for any text, found in `text` (or, `exact`, equal to it).
+fn wildcard_match(text: &str, pattern: &str, exact: bool) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let mut position = 0;
+    for (index, part) in parts.iter().enumerate() {
+        let first = index == 0;
+        let last = index == parts.len() - 1;
+        if first && exact {
+            if !text.starts_with(part) {
+                return false;
+            }
+            position = part.len();
+            if last {
+                return text.len() == part.len();
+            }
+            continue;
+        }
+        if last && exact {
+            return text.len() >= position + part.len() && text[position..].ends_with(part);
+        }
+        match text[position..].find(part) {
+            Some(found) => position += found + part.len(),
+            None => return false,
+        }
+    }
+    true
 }
 
 /// What a failed check is about: `the text`, `the buttons`; and whether the script said
@@ -714,7 +842,10 @@ mod tests {
     fn an_unmodelled_asserter_is_refused_with_its_line() {
         let error = Script::parse("a.convo.txt", "T\n\n#bot\nINTENT greeting\n").unwrap_err();
         assert!(
-            error.starts_with("a.convo.txt:4: `INTENT` needs"),
+            error.starts_with(
+                "a.convo.txt:4: `INTENT greeting`: the asserter INTENT cannot run here: it \
+                 checks what an NLP engine understood"
+            ),
             "{error}"
         );
     }

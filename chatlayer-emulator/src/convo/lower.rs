@@ -1,0 +1,447 @@
+//! From what Botium's compiler read ([`botium`](super::botium)) to what the runner runs:
+//! partial convos included, each hook looked up in [`features`](super::features), and every
+//! line the runner cannot honour refused with its file, its line as written and the reason.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::botium::{Compiled, Hook, HookKind, Sender, Step};
+use super::features::{Support, looks_like_a_name, support};
+use super::{Check, CheckKind, Counted, Section, TextHow, TextMatch};
+
+/// Partial convos by name (their title), with the file each came from.
+pub(crate) type Partials = BTreeMap<String, (String, Compiled)>;
+
+/// A problem with a line of a file.
+fn at(source: &str, line: usize, problem: impl std::fmt::Display) -> String {
+    format!("{source}:{line}: {problem}")
+}
+
+/// The runner's sections for `compiled` (from `source`), partial convos expanded.
+pub(crate) fn sections(
+    source: &str,
+    compiled: &Compiled,
+    partials: &Partials,
+) -> Result<Vec<Section>, String> {
+    let mut sections = Vec::new();
+    expand(
+        source,
+        compiled,
+        partials,
+        &mut Vec::new(),
+        true,
+        &mut sections,
+    )?;
+    Ok(sections)
+}
+
+fn expand(
+    source: &str,
+    compiled: &Compiled,
+    partials: &Partials,
+    chain: &mut Vec<String>,
+    root: bool,
+    out: &mut Vec<Section>,
+) -> Result<(), String> {
+    for step in &compiled.steps {
+        let mut includes: Vec<String> = Vec::new();
+        if step.sender == Sender::Include {
+            includes.extend(step.channel.iter().cloned());
+            if let Some(text) = &step.text {
+                includes.extend(
+                    text.text
+                        .lines()
+                        .map(str::trim)
+                        .filter(|line| !line.is_empty())
+                        .map(str::to_owned),
+                );
+            }
+            if let Some(hook) = step.hooks.first() {
+                return Err(at(
+                    source,
+                    hook.line,
+                    format!(
+                        "`{}`: an #include section names partial convos only",
+                        hook.raw.trim()
+                    ),
+                ));
+            }
+        } else {
+            for hook in step.hooks.iter().filter(|hook| hook.name == "INCLUDE") {
+                match hook.args.as_slice() {
+                    [name] if !name.is_empty() => includes.push(name.clone()),
+                    _ => {
+                        return Err(at(
+                            source,
+                            hook.line,
+                            format!(
+                                "`{}`: INCLUDE takes one partial convo's name",
+                                hook.raw.trim()
+                            ),
+                        ));
+                    }
+                }
+            }
+            let interacts =
+                step.text.is_some() || step.hooks.iter().any(|hook| hook.name != "INCLUDE");
+            let begin_or_end = matches!(step.sender, Sender::Begin | Sender::End);
+            if (includes.is_empty() || interacts) && (root || !begin_or_end) {
+                out.push(section(source, step)?);
+            }
+        }
+        for name in includes {
+            if chain.contains(&name) {
+                return Err(at(
+                    source,
+                    step.line,
+                    format!(
+                        "partial convos include each other in a circle: {} -> {name}",
+                        chain.join(" -> ")
+                    ),
+                ));
+            }
+            let Some((partial_source, partial)) = partials.get(&name) else {
+                let known: Vec<&str> = partials.keys().map(String::as_str).collect();
+                return Err(at(
+                    source,
+                    step.line,
+                    format!(
+                        "no partial convo is named `{name}` ({}): a partial convo is a \
+                         *.pconvo.txt file beside the script, named by its first line",
+                        if known.is_empty() {
+                            "there is none".to_owned()
+                        } else {
+                            format!("there are: {}", known.join(", "))
+                        }
+                    ),
+                ));
+            };
+            chain.push(name);
+            expand(partial_source, partial, partials, chain, false, out)?;
+            chain.pop();
+        }
+    }
+    Ok(())
+}
+
+/// One step as the runner runs it, or the reason it cannot.
+fn section(source: &str, step: &Step) -> Result<Section, String> {
+    let mut section = Section {
+        speaker: step.sender,
+        line: step.line,
+        text: None,
+        text_line: step.line,
+        negated_text: false,
+        optional: false,
+        checks: Vec::new(),
+    };
+    // A channel (`#me #private`) picks where a multi-channel Botium connector sends: the
+    // emulator has one conversation, so every channel is it (docs/emulator.md says so).
+    if let Some(text) = &step.text {
+        check_text(source, step.sender, text.line, &text.text)?;
+        if !text.text.is_empty() {
+            if matches!(step.sender, Sender::Begin | Sender::End) {
+                return Err(at(
+                    source,
+                    text.line,
+                    format!(
+                        "`{}`: text in a {} section has no meaning (Botium sends nothing and \
+                         checks nothing for it)",
+                        first_line(&text.text),
+                        step.sender.header()
+                    ),
+                ));
+            }
+            section.text = Some(text.text.clone());
+            section.text_line = text.line;
+            section.negated_text = text.not;
+            section.optional = text.optional;
+        } else {
+            section.text = Some(String::new());
+        }
+    }
+    let mut optional_flags = Vec::new();
+    if section.text.as_deref().is_some_and(|text| !text.is_empty()) {
+        optional_flags.push(section.optional);
+    }
+    for hook in &step.hooks {
+        if hook.kind == HookKind::Asserter {
+            optional_flags.push(hook.optional);
+        }
+        if hook.name == "INCLUDE" {
+            continue;
+        }
+        let kind = check(source, step.sender, hook)?;
+        section.checks.push(Check {
+            line: hook.line,
+            negated: hook.not,
+            kind,
+        });
+    }
+    if optional_flags.iter().any(|flag| *flag) {
+        if optional_flags.iter().any(|flag| !*flag) {
+            return Err(at(
+                source,
+                step.line,
+                "a section's text and asserters are all optional (`?`) or none is (Botium \
+                 refuses the mix too)",
+            ));
+        }
+        section.optional = true;
+    }
+    if section.optional && step.sender != Sender::Bot {
+        return Err(at(
+            source,
+            step.line,
+            format!(
+                "`?` marks an optional bot answer: it has no meaning in {}",
+                step.sender.header()
+            ),
+        ));
+    }
+    Ok(section)
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or_default()
+}
+
+/// What a text cannot be read as, here: scripting memory, an utterance name, JSON.
+fn check_text(source: &str, sender: Sender, line: usize, text: &str) -> Result<(), String> {
+    if let Some(variable) = memory_variable(text) {
+        return Err(at(
+            source,
+            line,
+            format!(
+                "`{}`: `{variable}` is a Botium scripting-memory variable, which the emulator \
+                 does not keep yet (it would compare the text `{variable}` literally): check \
+                 session values with CHATLAYER_SESSION instead",
+                first_line(text)
+            ),
+        ));
+    }
+    let trimmed = text.trim();
+    if let Some(word) = trimmed.split(' ').next()
+        && looks_like_a_name(word)
+    {
+        return Err(at(
+            source,
+            line,
+            format!(
+                "`{}`: `{word}` reads as an utterance name (from a *.utterances.txt file) or \
+                 a custom asserter or logic hook (registered in botium.json); the emulator \
+                 reads neither, and will not send or compare it as text",
+                first_line(text)
+            ),
+        ));
+    }
+    let json = (trimmed.starts_with('{') && trimmed.ends_with('}'))
+        || (trimmed.starts_with('[') && trimmed.ends_with(']'));
+    if json && serde_json::from_str::<Value>(trimmed).is_ok() {
+        return Err(at(
+            source,
+            line,
+            format!(
+                "`{}`: Botium reads a {} text that is JSON as structured data for its \
+                 connector, which the emulator does not model",
+                first_line(text),
+                sender.header()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The first `$name` in `text`, Botium's scripting-memory syntax.
+fn memory_variable(text: &str) -> Option<&str> {
+    let bytes = text.as_bytes();
+    for (index, _) in text.match_indices('$') {
+        let rest = &bytes[index + 1..];
+        let starts_a_name = rest
+            .first()
+            .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_');
+        if starts_a_name {
+            let len = rest
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                .count();
+            return Some(&text[index..index + 1 + len]);
+        }
+    }
+    None
+}
+
+/// The check a hook line is, or the reason the runner refuses it.
+fn check(source: &str, sender: Sender, hook: &Hook) -> Result<CheckKind, String> {
+    let refuse = |why: &str| at(source, hook.line, format!("`{}`: {why}", hook.raw.trim()));
+    for arg in &hook.args {
+        if let Some(variable) = memory_variable(arg) {
+            return Err(refuse(&format!(
+                "`{variable}` is a Botium scripting-memory variable, which the emulator does \
+                 not keep yet"
+            )));
+        }
+    }
+    match support(hook.kind, &hook.name) {
+        Some(Support::Refused(why)) => {
+            let kind = match hook.kind {
+                HookKind::Asserter => "asserter",
+                HookKind::LogicHook => "logic hook",
+                HookKind::UserInput => "user input",
+            };
+            return Err(refuse(&format!(
+                "the {kind} {} cannot run here: {why}",
+                hook.name
+            )));
+        }
+        Some(Support::Runs) => {}
+        None => {
+            return Err(refuse(&format!(
+                "`{}` is not an extension this runner knows: CHATLAYER_START (in #begin), \
+                 CHATLAYER_BLOCK, CHATLAYER_SESSION, CHATLAYER_ERROR",
+                hook.name
+            )));
+        }
+    }
+    let args = &hook.args;
+    let one = || args.first().cloned().unwrap_or_default();
+    let in_bot = |kind: CheckKind| {
+        if sender == Sender::Bot {
+            Ok(kind)
+        } else {
+            Err(refuse(&format!(
+                "`{}` checks a bot message: the emulator runs it in #bot sections",
+                hook.name
+            )))
+        }
+    };
+    let name = hook.name.as_str();
+    if let Some(text_match) = text_asserter(name, args) {
+        return in_bot(CheckKind::Text(text_match));
+    }
+    let count = |what: Counted| {
+        if args.len() > 1 {
+            return Err(refuse(
+                "a count asserter takes one argument, such as `2` or `>=1`",
+            ));
+        }
+        let arg = args.first().cloned().filter(|arg| !arg.is_empty());
+        if let Some(arg) = &arg
+            && parse_count(arg).is_none()
+        {
+            return Err(refuse(&format!(
+                "`{arg}` is not a count: write `2`, `=2`, `<3`, `<=3`, `>0` or `>=1`"
+            )));
+        }
+        in_bot(CheckKind::Count {
+            what,
+            recursive: name.ends_with("_REC"),
+            arg,
+        })
+    };
+    match name {
+        "BUTTONS" => in_bot(CheckKind::Buttons(non_empty(args))),
+        "MEDIA" => in_bot(CheckKind::Media(non_empty(args))),
+        "CARDS" => in_bot(CheckKind::Cards(non_empty(args))),
+        "BUTTONS_COUNT" | "BUTTONS_COUNT_REC" => count(Counted::Buttons),
+        "MEDIA_COUNT" | "MEDIA_COUNT_REC" => count(Counted::Media),
+        "CARDS_COUNT" | "CARDS_COUNT_REC" => count(Counted::Cards),
+        "BOT_CONSUMED" => Ok(CheckKind::Consumed),
+        "BOT_UNCONSUMED_COUNT" => {
+            let arg = args.first().cloned().filter(|arg| !arg.is_empty());
+            if arg.as_deref().is_some_and(|arg| parse_count(arg).is_none()) {
+                return Err(refuse("write the count as `2`, `<3` or `>=1`"));
+            }
+            Ok(CheckKind::Unconsumed(arg))
+        }
+        "SKIP_BOT_UNCONSUMED" => Ok(CheckKind::SkipUnconsumed),
+        "BUTTON" => match args.as_slice() {
+            [payload] => Ok(CheckKind::Click {
+                payload: payload.clone(),
+                text: None,
+            }),
+            [payload, text] => Ok(CheckKind::Click {
+                payload: payload.clone(),
+                text: Some(text.clone()),
+            }),
+            _ => Err(refuse(
+                "BUTTON takes one or two arguments: `BUTTON payload` or `BUTTON payload|text`",
+            )),
+        },
+        "CHATLAYER_START" if sender == Sender::Begin => Ok(CheckKind::Start(one())),
+        "CHATLAYER_START" => Err(refuse("CHATLAYER_START belongs in #begin")),
+        "CHATLAYER_BLOCK" => Ok(CheckKind::Block(hook_rest(hook))),
+        "CHATLAYER_ERROR" => Ok(CheckKind::Error(hook_rest(hook))),
+        "CHATLAYER_SESSION" => {
+            let rest = hook_rest(hook);
+            Ok(match rest.split_once('=') {
+                Some((path, value)) => {
+                    let value = value.trim();
+                    let value = serde_json::from_str(value).unwrap_or_else(|_| Value::from(value));
+                    CheckKind::Session(path.trim().to_owned(), Some(value))
+                }
+                None => CheckKind::Session(rest, None),
+            })
+        }
+        _ => Err(refuse(&format!("`{name}` is not run here"))),
+    }
+}
+
+/// An extension's argument as written (it is not split at `|`).
+fn hook_rest(hook: &Hook) -> String {
+    hook.args.join("|")
+}
+
+fn non_empty(args: &[String]) -> Vec<String> {
+    args.iter().filter(|arg| !arg.is_empty()).cloned().collect()
+}
+
+/// The text asserters: `TEXT_<HOW>_<ANY|ALL>[_IC]`, and `TEXT[_EQUALS][_IC]` (equals any).
+fn text_asserter(name: &str, args: &[String]) -> Option<TextMatch> {
+    let (name, ignore_case) = match name.strip_suffix("_IC") {
+        Some(name) => (name, true),
+        None => (name, false),
+    };
+    let (how, all) = match name {
+        "TEXT" | "TEXT_EQUALS" => (TextHow::Equals, false),
+        "TEXT_CONTAINS_ANY" => (TextHow::Contains, false),
+        "TEXT_CONTAINS_ALL" => (TextHow::Contains, true),
+        "TEXT_WILDCARD_ANY" => (TextHow::Wildcard, false),
+        "TEXT_WILDCARD_ALL" => (TextHow::Wildcard, true),
+        "TEXT_WILDCARDEXACT_ANY" => (TextHow::WildcardExact, false),
+        "TEXT_WILDCARDEXACT_ALL" => (TextHow::WildcardExact, true),
+        _ => return None,
+    };
+    Some(TextMatch {
+        how,
+        all,
+        ignore_case,
+        args: args.to_vec(),
+    })
+}
+
+/// Botium's count argument: `2`, `=2`, `==2`, `<3`, `<=3`, `>0`, `>=1`, as a test.
+pub(crate) fn parse_count(arg: &str) -> Option<(&'static str, usize)> {
+    let arg = arg.trim();
+    for op in ["<=", ">=", "==", "<", ">", "="] {
+        if let Some(number) = arg.strip_prefix(op) {
+            return Some((op, number.trim().parse().ok()?));
+        }
+    }
+    Some(("=", arg.parse().ok()?))
+}
+
+/// Whether `count` passes the count argument (`None`: more than none).
+pub(crate) fn count_holds(count: usize, arg: Option<&str>) -> bool {
+    let Some((op, number)) = arg.and_then(parse_count) else {
+        return count > 0;
+    };
+    match op {
+        "<=" => count <= number,
+        ">=" => count >= number,
+        "<" => count < number,
+        ">" => count > number,
+        _ => count == number,
+    }
+}

@@ -1,0 +1,136 @@
+//! Scripts read as Botium reads them, run by the quickstart's `converse` against its bot:
+//! each construct that was misread or wrongly refused before now runs (and passes against
+//! the quickstart), and each the emulator cannot run is refused with its file, its line as
+//! written and the reason, never read as something else.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const DIR: &str = env!("CARGO_MANIFEST_DIR");
+
+fn converse(scripts: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_quickstart"))
+        .args(["converse", "bot.yaml"])
+        .arg(scripts)
+        .current_dir(DIR)
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("the quickstart runs")
+}
+
+fn text(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
+}
+
+/// A fresh folder holding `files` (name, content).
+fn folder(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (file, content) in files {
+        std::fs::write(dir.join(file), content).unwrap();
+    }
+    dir
+}
+
+const GREETING: &str =
+    "Greeting\n\n#bot\nWelcome to our shop!\n\n#bot\nWhat would you like to do?\n";
+
+/// Before: `#include` sections were refused, `INCLUDE` was sent as text, an empty `#bot`
+/// read nothing (shifting every later check), `BUTTONS a\|b` split at the escaped pipe,
+/// `!!` read as a negation, a byte-order mark lost a first section, and CR-only files were
+/// one title line.
+#[test]
+fn botium_constructs_run_as_botium_reads_them() {
+    let dir = folder(
+        "botium-reading",
+        &[
+            ("greeting.pconvo.txt", GREETING),
+            (
+                "a-include-section.convo.txt",
+                "Include as a section\n\n#include Greeting\n\n#me\nOrder a product\n\n#bot\nWhich product would you like?\n",
+            ),
+            (
+                "b-include-hook.convo.txt",
+                "Include as a logic hook\n\n#begin\nINCLUDE Greeting\n\n#me\nOrder a product\n\n#bot\nWhich product\nTEXT_CONTAINS_ANY_IC which product|nothing\n",
+            ),
+            (
+                "c-empty-bot.convo.txt",
+                "\u{feff}#bot\n\n#bot\nWhat would you like to do?\nBUTTONS_COUNT >=6\nTEXT_WILDCARDEXACT_ANY What would * do?\n\n#me\nBUTTON Order|Order a product\n\n#bot\n!Nothing like this\nBOT_UNCONSUMED_COUNT 0\n",
+            ),
+            (
+                "d-carriage-returns.convo.txt",
+                "Old line ends\r#bot\rWelcome\r\r#bot\r?Nothing like this\r\r#bot\rWhat would you like to do?\r#end\rBOT_CONSUMED\r",
+            ),
+        ],
+    );
+    let output = converse(&dir);
+    let report = text(&output);
+    assert!(output.status.success(), "{report}");
+    assert!(report.contains("4 passed, 0 failed"), "{report}");
+}
+
+/// Each line the emulator cannot run is refused, quoted as written, with the reason.
+#[test]
+fn what_cannot_run_is_refused_with_its_line_and_reason() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "#me\nhi\n#bot\n?INTENT greeting\n",
+            "`?INTENT greeting`: the asserter INTENT cannot run here",
+        ),
+        (
+            "#me\nhi\n#bot\nok\nJSON_PATH $.messages|x\n",
+            "the asserter JSON_PATH cannot run here",
+        ),
+        (
+            "#me\nMEDIA photo.jpg\n#bot\nok\n",
+            "the user input MEDIA cannot run here",
+        ),
+        (
+            "#me\nhi\nUPDATE_CUSTOM SET_HEADER|x|y\n#bot\nok\n",
+            "the logic hook UPDATE_CUSTOM cannot run here",
+        ),
+        (
+            "#me\nMy order is $orderId\n#bot\nok\n",
+            "`$orderId` is a Botium scripting-memory variable",
+        ),
+        (
+            "#me\nUTT_MOOD\n#bot\nok\n",
+            "`UTT_MOOD` reads as an utterance name",
+        ),
+        (
+            "#begin\nSET_SCRIPTING_MEMORY name|Joe\n#me\nhi\n",
+            "the logic hook SET_SCRIPTING_MEMORY cannot run here",
+        ),
+        (
+            "#me\nhi\n#bot\nok\n#me\nWAITFORBOT 100\n",
+            "the logic hook WAITFORBOT cannot run here",
+        ),
+        (
+            "#me\nBUTTON Order\nplease\n#bot\nok\n",
+            "`please`: no text may follow a user input",
+        ),
+        (
+            "#include Missing\n#me\nhi\n",
+            "no partial convo is named `Missing`",
+        ),
+        (
+            "#me\nhi\n#bot\nCHATLAYER_BLOK menu\n",
+            "`CHATLAYER_BLOK` is not an extension this runner knows",
+        ),
+    ];
+    for (index, (script, expected)) in cases.iter().enumerate() {
+        let name = format!("refused-{index}");
+        let dir = folder(
+            &name,
+            &[("script.convo.txt", &format!("Refused\n\n{script}"))],
+        );
+        let output = converse(&dir);
+        let report = text(&output);
+        assert!(!output.status.success(), "{script:?} ran:\n{report}");
+        assert!(
+            report.contains("script.convo.txt:") && report.contains(expected),
+            "{script:?} should be refused with {expected:?}:\n{report}"
+        );
+    }
+}
