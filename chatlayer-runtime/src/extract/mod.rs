@@ -221,8 +221,9 @@ impl ArgSpec {
 ///
 /// let inputs = order::STEP.inputs();
 /// let names: Vec<&str> = inputs.params().iter().map(|param| param.name).collect();
-/// assert_eq!(names, ["sku", "quantity"]);
-/// assert!(inputs.reads("sessionId")); // read by `Context`, not documented one by one
+/// // `Context` reads (and documents) its six optional parameters.
+/// assert_eq!(names[..3], ["sku", "quantity", "sessionId"]);
+/// assert!(inputs.reads("language"));
 /// assert!(!inputs.reads("E-mail"));
 /// ```
 #[derive(Clone, Debug, Default)]
