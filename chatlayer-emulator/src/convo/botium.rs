@@ -115,7 +115,7 @@ pub(crate) struct Compiled {
 /// Whether `name` is a hook Botium knows of this kind in `sender`'s section, or one this
 /// emulator adds (`CHATLAYER_*`, read as an asserter outside `#me` and as a user input in
 /// it). Names come from `features`, which says what each does here.
-pub(crate) type Registry = fn(Sender, &str) -> Option<HookKind>;
+pub(crate) type Registry<'a> = &'a dyn Fn(Sender, &str) -> Option<HookKind>;
 
 /// Splits `text` into lines as Botium does (`\r\n`, `\r`, `\n`), numbered from 1.
 pub(crate) fn lines(text: &str) -> Vec<(usize, &str)> {
@@ -165,7 +165,7 @@ fn header(line: &str) -> Option<(Sender, Option<String>)> {
 }
 
 /// Reads a convo file's text; `Err` holds the line and what Botium would refuse.
-pub(crate) fn compile(text: &str, registry: Registry) -> Result<Compiled, (usize, String)> {
+pub(crate) fn compile(text: &str, registry: Registry<'_>) -> Result<Compiled, (usize, String)> {
     let mut title = None;
     let mut seen_header_line = false;
     let mut steps: Vec<(Step, Vec<(usize, &str)>)> = Vec::new();
@@ -244,7 +244,7 @@ pub(crate) fn arguments(text: &str) -> Vec<String> {
 fn read_body(
     step: &mut Step,
     body: &[(usize, &str)],
-    registry: Registry,
+    registry: Registry<'_>,
 ) -> Result<(), (usize, String)> {
     let mut pending_empty: Vec<(usize, &str)> = Vec::new();
     let mut text_lines: Vec<(usize, &str)> = Vec::new();
@@ -334,7 +334,7 @@ mod tests {
     }
 
     fn steps(text: &str) -> Vec<Step> {
-        compile(text, registry).unwrap().steps
+        compile(text, &registry).unwrap().steps
     }
 
     #[test]
@@ -386,7 +386,7 @@ mod tests {
 
     #[test]
     fn text_after_a_user_input_in_me_is_refused() {
-        let error = compile("#me\nBUTTON Order\nplease\n", registry).unwrap_err();
+        let error = compile("#me\nBUTTON Order\nplease\n", &registry).unwrap_err();
         assert_eq!(error.0, 3);
         assert!(error.1.contains("`please`"), "{}", error.1);
     }

@@ -7,11 +7,56 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::botium::{Compiled, Hook, HookKind, Sender, Step};
+use super::config::BotiumConfig;
 use super::features::{Support, looks_like_a_name, support};
 use super::{Check, CheckKind, Counted, Section, TextHow, TextMatch};
 
 /// Partial convos by name (their title), with the file each came from.
 pub(crate) type Partials = BTreeMap<String, (String, Compiled)>;
+
+/// Utterances by name: the variants of each (`*.utterances.txt`: the name, then one
+/// variant per line).
+pub(crate) type Utterances = BTreeMap<String, Vec<String>>;
+
+/// What a script may refer to besides itself: the files beside it, and the project's
+/// `botium.json`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Library {
+    pub(crate) partials: Partials,
+    pub(crate) utterances: Utterances,
+    pub(crate) config: BotiumConfig,
+}
+
+impl Library {
+    /// The variants `text` stands for when it names an utterance, as Botium resolves it:
+    /// the whole text is a name, or its first word is and the rest fills each variant's
+    /// `%s` in turn.
+    pub(crate) fn resolve(&self, text: &str) -> Option<Vec<String>> {
+        if let Some(variants) = self.utterances.get(text) {
+            return Some(variants.clone());
+        }
+        let (name, rest) = text.split_once(' ')?;
+        let variants = self.utterances.get(name)?;
+        let args: Vec<&str> = rest.split(' ').collect();
+        Some(
+            variants
+                .iter()
+                .map(|variant| {
+                    let mut filled = String::new();
+                    let mut args = args.iter();
+                    let mut parts = variant.split("%s").peekable();
+                    while let Some(part) = parts.next() {
+                        filled.push_str(part);
+                        if parts.peek().is_some() {
+                            filled.push_str(args.next().copied().unwrap_or("%s"));
+                        }
+                    }
+                    filled
+                })
+                .collect(),
+        )
+    }
+}
 
 /// A problem with a line of a file.
 fn at(source: &str, line: usize, problem: impl std::fmt::Display) -> String {
@@ -22,13 +67,13 @@ fn at(source: &str, line: usize, problem: impl std::fmt::Display) -> String {
 pub(crate) fn sections(
     source: &str,
     compiled: &Compiled,
-    partials: &Partials,
+    library: &Library,
 ) -> Result<Vec<Section>, String> {
     let mut sections = Vec::new();
     expand(
         source,
         compiled,
-        partials,
+        library,
         &mut Vec::new(),
         true,
         &mut sections,
@@ -39,7 +84,7 @@ pub(crate) fn sections(
 fn expand(
     source: &str,
     compiled: &Compiled,
-    partials: &Partials,
+    library: &Library,
     chain: &mut Vec<String>,
     root: bool,
     out: &mut Vec<Section>,
@@ -87,7 +132,7 @@ fn expand(
                 step.text.is_some() || step.hooks.iter().any(|hook| hook.name != "INCLUDE");
             let begin_or_end = matches!(step.sender, Sender::Begin | Sender::End);
             if (includes.is_empty() || interacts) && (root || !begin_or_end) {
-                out.push(section(source, step)?);
+                out.push(section(source, step, library)?);
             }
         }
         for name in includes {
@@ -101,8 +146,8 @@ fn expand(
                     ),
                 ));
             }
-            let Some((partial_source, partial)) = partials.get(&name) else {
-                let known: Vec<&str> = partials.keys().map(String::as_str).collect();
+            let Some((partial_source, partial)) = library.partials.get(&name) else {
+                let known: Vec<&str> = library.partials.keys().map(String::as_str).collect();
                 return Err(at(
                     source,
                     step.line,
@@ -118,7 +163,7 @@ fn expand(
                 ));
             };
             chain.push(name);
-            expand(partial_source, partial, partials, chain, false, out)?;
+            expand(partial_source, partial, library, chain, false, out)?;
             chain.pop();
         }
     }
@@ -126,7 +171,7 @@ fn expand(
 }
 
 /// One step as the runner runs it, or the reason it cannot.
-fn section(source: &str, step: &Step) -> Result<Section, String> {
+fn section(source: &str, step: &Step, library: &Library) -> Result<Section, String> {
     let mut section = Section {
         speaker: step.sender,
         line: step.line,
@@ -134,12 +179,21 @@ fn section(source: &str, step: &Step) -> Result<Section, String> {
         text_line: step.line,
         negated_text: false,
         optional: false,
+        variants: None,
+        matching: library.config.matching,
         checks: Vec::new(),
     };
     // A channel (`#me #private`) picks where a multi-channel Botium connector sends: the
     // emulator has one conversation, so every channel is it (docs/emulator.md says so).
     if let Some(text) = &step.text {
-        check_text(source, step.sender, text.line, &text.text)?;
+        let variants = match step.sender {
+            Sender::Me | Sender::Bot => library.resolve(&text.text),
+            _ => None,
+        };
+        if variants.is_none() {
+            check_text(source, step.sender, text.line, &text.text)?;
+        }
+        section.variants = variants;
         if !text.text.is_empty() {
             if matches!(step.sender, Sender::Begin | Sender::End) {
                 return Err(at(
@@ -172,7 +226,7 @@ fn section(source: &str, step: &Step) -> Result<Section, String> {
         if hook.name == "INCLUDE" {
             continue;
         }
-        let kind = check(source, step.sender, hook)?;
+        let kind = check(source, step.sender, hook, library)?;
         section.checks.push(Check {
             line: hook.line,
             negated: hook.not,
@@ -273,7 +327,12 @@ fn memory_variable(text: &str) -> Option<&str> {
 }
 
 /// The check a hook line is, or the reason the runner refuses it.
-fn check(source: &str, sender: Sender, hook: &Hook) -> Result<CheckKind, String> {
+fn check(
+    source: &str,
+    sender: Sender,
+    hook: &Hook,
+    library: &Library,
+) -> Result<CheckKind, String> {
     let refuse = |why: &str| at(source, hook.line, format!("`{}`: {why}", hook.raw.trim()));
     for arg in &hook.args {
         if let Some(variable) = memory_variable(arg) {
@@ -282,6 +341,13 @@ fn check(source: &str, sender: Sender, hook: &Hook) -> Result<CheckKind, String>
                  not keep yet"
             )));
         }
+    }
+    if library.config.custom(&hook.name).is_some() {
+        let file = library.config.file.as_deref().unwrap_or("botium.json");
+        return Err(refuse(&format!(
+            "`{}` is a custom hook registered in {file}: its code runs inside Botium, not here",
+            hook.name
+        )));
     }
     match support(hook.kind, &hook.name) {
         Some(Support::Refused(why)) => {
@@ -317,7 +383,11 @@ fn check(source: &str, sender: Sender, hook: &Hook) -> Result<CheckKind, String>
         }
     };
     let name = hook.name.as_str();
-    if let Some(text_match) = text_asserter(name, args) {
+    if let Some(mut text_match) = text_asserter(name, args) {
+        text_match.args = args
+            .iter()
+            .flat_map(|arg| library.resolve(arg).unwrap_or_else(|| vec![arg.clone()]))
+            .collect();
         return in_bot(CheckKind::Text(text_match));
     }
     let count = |what: Counted| {

@@ -34,11 +34,12 @@ use super::session::same_value;
 use super::transcript::{Entry, render, shown};
 
 mod botium;
+mod config;
 mod features;
 mod lower;
 
 use botium::Sender as Speaker;
-use lower::Partials;
+use lower::{Library, Partials, Utterances};
 
 /// A conversation script: a title and its sections, in order.
 #[derive(Clone, Debug)]
@@ -61,6 +62,11 @@ struct Section {
     /// `?`: a bot answer that may be missing; when it does not match, the message is left
     /// for the next section.
     optional: bool,
+    /// The text names an utterance: in `#me`, the script runs once per variant; in `#bot`,
+    /// any variant matches.
+    variants: Option<Vec<String>>,
+    /// How its text is compared (botium.json's `SCRIPTING_MATCHING_MODE`).
+    matching: config::Matching,
     checks: Vec<Check>,
 }
 
@@ -138,13 +144,13 @@ impl Script {
     /// docs/emulator.md for what runs. An `#include` or `INCLUDE` needs the partial convos:
     /// [`Script::load`] finds them beside the file.
     pub fn parse(source: &str, text: &str) -> Result<Self, String> {
-        Self::parse_with(source, text, &Partials::new())
+        Self::parse_with(source, text, &Library::default())
     }
 
-    fn parse_with(source: &str, text: &str, partials: &Partials) -> Result<Self, String> {
-        let compiled = botium::compile(text, features::classify)
+    fn parse_with(source: &str, text: &str, library: &Library) -> Result<Self, String> {
+        let compiled = botium::compile(text, &classifier(&library.config))
             .map_err(|(line, problem)| format!("{source}:{line}: {problem}"))?;
-        let sections = lower::sections(source, &compiled, partials)?;
+        let sections = lower::sections(source, &compiled, library)?;
         if !sections
             .iter()
             .any(|section| matches!(section.speaker, Speaker::Me | Speaker::Bot))
@@ -173,8 +179,13 @@ impl Script {
         let text = std::fs::read_to_string(path)
             .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
         let folder = path.parent().unwrap_or(Path::new("."));
-        let partials = partials_in(folder)?;
-        Self::parse_with(&path.display().to_string(), &text, &partials)
+        let config = config::BotiumConfig::find(folder)?;
+        let library = Library {
+            partials: partials_in(folder, &config)?,
+            utterances: utterances_in(folder)?,
+            config,
+        };
+        Self::parse_with(&path.display().to_string(), &text, &library)
     }
 
     /// The script's title (its first line).
@@ -184,7 +195,66 @@ impl Script {
 
     /// Runs the script: a fresh conversation with `bot` through `backend`, section by
     /// section, stopping at the first unmet expectation.
+    ///
+    /// A `#me` that names an utterance runs the script once per variant (with several, once
+    /// per combination), as Botium expands it; the report holds every run's transcript, and
+    /// the first failure.
     pub async fn run(&self, bot: &BotFile, backend: &Backend) -> ScriptReport {
+        let mut transcript = String::new();
+        let mut failure = None;
+        let expansions = self.expansions();
+        let several = expansions.len() > 1;
+        for choice in &expansions {
+            let (text, failed) = self.run_once(bot, backend, choice).await;
+            if several {
+                let said: Vec<&str> = choice.iter().flatten().map(String::as_str).collect();
+                transcript.push_str(&format!("-- with {}\n", said.join(" / ")));
+            }
+            transcript.push_str(&text);
+            if failed.is_some() {
+                failure = failed;
+                break;
+            }
+        }
+        ScriptReport {
+            title: self.title.clone(),
+            source: self.source.clone(),
+            transcript,
+            failure,
+        }
+    }
+
+    /// What each `#me` says in each run: `None` for its own text, else one utterance variant.
+    fn expansions(&self) -> Vec<Vec<Option<String>>> {
+        let mut runs: Vec<Vec<Option<String>>> = vec![Vec::new()];
+        for section in &self.sections {
+            let variants = match (&section.variants, section.speaker) {
+                (Some(variants), Speaker::Me) => variants.clone(),
+                _ => {
+                    runs.iter_mut().for_each(|run| run.push(None));
+                    continue;
+                }
+            };
+            runs = runs
+                .into_iter()
+                .flat_map(|run| {
+                    variants.iter().map(move |variant| {
+                        let mut run = run.clone();
+                        run.push(Some(variant.clone()));
+                        run
+                    })
+                })
+                .collect();
+        }
+        runs
+    }
+
+    async fn run_once(
+        &self,
+        bot: &BotFile,
+        backend: &Backend,
+        choice: &[Option<String>],
+    ) -> (String, Option<ScriptFailure>) {
         let mut conversation = Conversation::new(bot.clone(), backend.clone());
         let mut runner = Runner {
             conversation: &mut conversation,
@@ -192,8 +262,8 @@ impl Script {
             started: false,
         };
         let mut failure = None;
-        for (turn, section) in self.sections.iter().enumerate() {
-            if let Err(problem) = runner.section(section).await {
+        for (turn, (section, said)) in self.sections.iter().zip(choice).enumerate() {
+            if let Err(problem) = runner.section(section, said.as_deref()).await {
                 failure = Some(ScriptFailure {
                     source: self.source.clone(),
                     line: section.line,
@@ -217,31 +287,84 @@ impl Script {
                 });
             }
         }
-        ScriptReport {
-            title: self.title.clone(),
-            source: self.source.clone(),
-            transcript: render(conversation.transcript()),
-            failure,
-        }
+        (render(conversation.transcript()), failure)
     }
 }
 
-/// The partial convos in `folder`, by name (their first line).
-fn partials_in(folder: &Path) -> Result<Partials, String> {
-    let mut partials = Partials::new();
+/// How a line's first word is classified: the hooks `config` registers, then Botium's own
+/// and this emulator's.
+fn classifier(
+    config: &config::BotiumConfig,
+) -> impl Fn(Speaker, &str) -> Option<botium::HookKind> + '_ {
+    move |sender, name| {
+        config
+            .custom(name)
+            .filter(|kind| match kind {
+                botium::HookKind::Asserter => sender != Speaker::Me,
+                botium::HookKind::UserInput => sender == Speaker::Me,
+                botium::HookKind::LogicHook => true,
+            })
+            .or_else(|| features::classify(sender, name))
+    }
+}
+
+/// The utterances in `folder` (`*.utterances.txt`: the name on the first line, then one
+/// variant per line; empty lines are none).
+fn utterances_in(folder: &Path) -> Result<Utterances, String> {
+    let mut utterances = Utterances::new();
+    for file in files_ending(folder, ".utterances.txt") {
+        let source = file.display().to_string();
+        let text = std::fs::read_to_string(&file)
+            .map_err(|error| format!("cannot read {source}: {error}"))?;
+        let lines = botium::lines(&text);
+        let Some(name) = lines
+            .first()
+            .map(|(_, line)| line.trim())
+            .filter(|name| !name.is_empty())
+        else {
+            return Err(format!(
+                "{source}:1: an utterances file's first line is its name"
+            ));
+        };
+        let variants: Vec<String> = lines[1..]
+            .iter()
+            .map(|(_, line)| line.trim_end_matches(['\n', '\t', '\r']).to_owned())
+            .filter(|line| !line.trim().is_empty())
+            .collect();
+        if variants.is_empty() {
+            return Err(format!("{source}: the utterance `{name}` has no variant"));
+        }
+        if utterances.insert(name.to_owned(), variants).is_some() {
+            return Err(format!(
+                "{source}:1: the utterance `{name}` is defined twice"
+            ));
+        }
+    }
+    Ok(utterances)
+}
+
+/// The files in `folder` whose names end with `suffix`, sorted.
+fn files_ending(folder: &Path, suffix: &str) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(folder) else {
-        return Ok(partials);
+        return Vec::new();
     };
     let mut files: Vec<PathBuf> = entries
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|file| file.to_string_lossy().ends_with(".pconvo.txt"))
+        .filter(|file| file.to_string_lossy().ends_with(suffix))
         .collect();
     files.sort();
+    files
+}
+
+/// The partial convos in `folder`, by name (their first line).
+fn partials_in(folder: &Path, config: &config::BotiumConfig) -> Result<Partials, String> {
+    let mut partials = Partials::new();
+    let files = files_ending(folder, ".pconvo.txt");
     for file in files {
         let source = file.display().to_string();
         let text = std::fs::read_to_string(&file)
             .map_err(|error| format!("cannot read {source}: {error}"))?;
-        let compiled = botium::compile(&text, features::classify)
+        let compiled = botium::compile(&text, &classifier(config))
             .map_err(|(line, problem)| format!("{source}:{line}: {problem}"))?;
         let Some(name) = compiled.title.clone() else {
             return Err(format!(
@@ -286,7 +409,8 @@ impl Runner<'_> {
         })
     }
 
-    async fn section(&mut self, section: &Section) -> Result<(), String> {
+    /// Runs `section`; a `#me` says `variant` when given (an utterance's variant).
+    async fn section(&mut self, section: &Section, variant: Option<&str>) -> Result<(), String> {
         match section.speaker {
             Speaker::Begin => {
                 let start = section.checks.iter().find_map(|check| match &check.kind {
@@ -311,9 +435,8 @@ impl Runner<'_> {
                 let turn = match click {
                     Some(title) => self.conversation.click(title).await,
                     None => {
-                        self.conversation
-                            .say(section.text.as_deref().unwrap_or_default())
-                            .await
+                        let text = variant.or(section.text.as_deref()).unwrap_or_default();
+                        self.conversation.say(text).await
                     }
                 };
                 self.pending.extend(said(turn));
@@ -498,9 +621,18 @@ fn check_said(section: &Section, entry: &Entry) -> Result<(), String> {
         candidates.push(Entry::message_summary(message));
     }
     if let Some(expected) = section.text.as_deref().filter(|text| !text.is_empty()) {
-        let found = candidates
-            .iter()
-            .any(|text| wildcard_contains(text, expected));
+        // An utterance's name stands for its variants: any one matches.
+        let alternatives = section
+            .variants
+            .clone()
+            .unwrap_or_else(|| vec![expected.to_owned()]);
+        let compare = TextMatch {
+            how: section.matching.how,
+            all: false,
+            ignore_case: section.matching.ignore_case,
+            args: alternatives,
+        };
+        let found = candidates.iter().any(|text| compare.matches(text));
         if found == section.negated_text {
             return Err(diff(
                 section.text_line,

@@ -38,14 +38,26 @@ const GREETING: &str =
 
 /// Before: `#include` sections were refused, `INCLUDE` was sent as text, an empty `#bot`
 /// read nothing (shifting every later check), `BUTTONS a\|b` split at the escaped pipe,
-/// `!!` read as a negation, a byte-order mark lost a first section, and CR-only files were
-/// one title line.
+/// `!!` read as a negation, a byte-order mark lost a first section, CR-only files were one
+/// title line, and utterance names were sent and compared as text.
 #[test]
 fn botium_constructs_run_as_botium_reads_them() {
     let dir = folder(
         "botium-reading",
         &[
             ("greeting.pconvo.txt", GREETING),
+            (
+                "order.utterances.txt",
+                "UTT_ORDER\nOrder a product\norder A PRODUCT\n\n",
+            ),
+            (
+                "welcome.utterances.txt",
+                "UTT_WELCOME\nHello there\nWelcome to our shop\n",
+            ),
+            (
+                "e-utterances.convo.txt",
+                "Utterances\n\n#bot\nUTT_WELCOME\n\n#bot\nWhat would you like to do?\n\n#me\nUTT_ORDER\n\n#bot\nWhich product would you like?\n",
+            ),
             (
                 "a-include-section.convo.txt",
                 "Include as a section\n\n#include Greeting\n\n#me\nOrder a product\n\n#bot\nWhich product would you like?\n",
@@ -67,7 +79,12 @@ fn botium_constructs_run_as_botium_reads_them() {
     let output = converse(&dir);
     let report = text(&output);
     assert!(output.status.success(), "{report}");
-    assert!(report.contains("4 passed, 0 failed"), "{report}");
+    assert!(report.contains("5 passed, 0 failed"), "{report}");
+    // A #me naming an utterance runs once per variant.
+    assert!(
+        report.contains("-- with Order a product") && report.contains("-- with order A PRODUCT"),
+        "{report}"
+    );
 }
 
 /// Each line the emulator cannot run is refused, quoted as written, with the reason.
@@ -133,4 +150,54 @@ fn what_cannot_run_is_refused_with_its_line_and_reason() {
             "{script:?} should be refused with {expected:?}:\n{report}"
         );
     }
+}
+
+/// The project's botium.json: a custom asserter it registers is a hook, not text (before,
+/// `CUSTOMASSERTER` was compared as the bot's text), and its matching mode is the one bot
+/// texts are compared with.
+#[test]
+fn botium_json_custom_hooks_are_refused_and_its_matching_mode_is_kept() {
+    let custom = folder(
+        "botium-json-custom",
+        &[
+            (
+                "botium.json",
+                r#"{"botium": {"Capabilities": {"ASSERTERS": [{"ref": "CUSTOMASSERTER", "src": "./a.js"}]}}}"#,
+            ),
+            (
+                "custom.convo.txt",
+                "Custom\n\n#bot\nWelcome\nCUSTOMASSERTER\n",
+            ),
+        ],
+    );
+    let report = text(&converse(&custom));
+    assert!(
+        report.contains(
+            "custom.convo.txt:5: `CUSTOMASSERTER`: `CUSTOMASSERTER` is a custom hook registered in"
+        ),
+        "{report}"
+    );
+
+    let script = ("welcome.convo.txt", "Welcome\n\n#bot\nWelcome\n");
+    let default = folder("botium-json-default", &[script]);
+    let output = converse(&default);
+    assert!(
+        output.status.success(),
+        "contains, by default: {}",
+        text(&output)
+    );
+    let equals = folder(
+        "botium-json-equals",
+        &[
+            (
+                "botium.json",
+                r#"{"botium": {"Capabilities": {"SCRIPTING_MATCHING_MODE": "equals"}}}"#,
+            ),
+            script,
+        ],
+    );
+    let output = converse(&equals);
+    let report = text(&output);
+    assert!(!output.status.success(), "equals: {report}");
+    assert!(report.contains("the text differs"), "{report}");
 }
