@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::TextHow;
 use super::botium::HookKind;
+use super::memory::ValueChars;
 
 /// The settings of one `botium.json`, or Botium's defaults when there is none.
 #[derive(Clone, Debug)]
@@ -19,6 +20,10 @@ pub(crate) struct BotiumConfig {
     pub(crate) custom: Vec<(String, HookKind)>,
     /// How a bot section's text is compared: `SCRIPTING_MATCHING_MODE`.
     pub(crate) matching: Matching,
+    /// `SCRIPTING_ENABLE_MEMORY`: whether `$name` is a variable (else it is text).
+    pub(crate) memory: bool,
+    /// `SCRIPTING_MEMORY_MATCHING_MODE`: what a variable's value may hold.
+    pub(crate) value_chars: ValueChars,
 }
 
 /// A text comparison: how, and whether case counts.
@@ -38,6 +43,8 @@ impl Default for BotiumConfig {
                 how: TextHow::Wildcard,
                 ignore_case: true,
             },
+            memory: false,
+            value_chars: ValueChars::NonSpace,
         }
     }
 }
@@ -76,6 +83,24 @@ impl BotiumConfig {
                     config.custom.push((name.to_owned(), kind));
                 }
             }
+        }
+        config.memory = match &capabilities["SCRIPTING_ENABLE_MEMORY"] {
+            Value::Bool(on) => *on,
+            Value::String(text) => text == "true",
+            _ => false,
+        };
+        if let Some(mode) = capabilities["SCRIPTING_MEMORY_MATCHING_MODE"].as_str() {
+            config.value_chars = match mode {
+                "word" => ValueChars::Word,
+                "joker" => ValueChars::Any,
+                "non_whitespace" => ValueChars::NonSpace,
+                other => {
+                    return Err(format!(
+                        "{file}: SCRIPTING_MEMORY_MATCHING_MODE `{other}` is none of Botium's \
+                         (non_whitespace, word, joker)"
+                    ));
+                }
+            };
         }
         if let Some(mode) = capabilities["SCRIPTING_MATCHING_MODE"].as_str() {
             config.matching = matching(mode).ok_or_else(|| {

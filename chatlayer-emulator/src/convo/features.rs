@@ -30,8 +30,8 @@ const TIMING: Support = Support::Refused(
      end at once",
 );
 const MEMORY: Support = Support::Refused(
-    "the emulator does not keep Botium's scripting memory yet: check session values with \
-     CHATLAYER_SESSION instead",
+    "it takes a value from the bot's raw answer by JSONPath, which the emulator does not \
+     model: take it from the text with a $name, or check session values with CHATLAYER_SESSION",
 );
 const CONNECTOR: Support = Support::Refused(
     "it changes what a Botium connector sends or how it behaves, which has no meaning against \
@@ -129,8 +129,8 @@ pub(crate) const FEATURES: &[Feature] = &[
     logic_hook("SKIP_BOT_UNCONSUMED", Support::Runs),
     logic_hook("PAUSE", TIMING),
     logic_hook("WAITFORBOT", TIMING),
-    logic_hook("SET_SCRIPTING_MEMORY", MEMORY),
-    logic_hook("CLEAR_SCRIPTING_MEMORY", MEMORY),
+    logic_hook("SET_SCRIPTING_MEMORY", Support::Runs),
+    logic_hook("CLEAR_SCRIPTING_MEMORY", Support::Runs),
     logic_hook("ASSIGN_SCRIPTING_MEMORY", MEMORY),
     logic_hook("UPDATE_CUSTOM", CONNECTOR),
     logic_hook("CONVO_STEP_PARAMETERS", CONNECTOR),

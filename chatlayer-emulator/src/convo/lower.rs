@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::botium::{Compiled, Hook, HookKind, Sender, Step};
 use super::config::BotiumConfig;
 use super::features::{Support, looks_like_a_name, support};
+use super::memory;
 use super::{Check, CheckKind, Counted, Section, TextHow, TextMatch};
 
 /// Partial convos by name (their title), with the file each came from.
@@ -25,6 +26,8 @@ pub(crate) struct Library {
     pub(crate) partials: Partials,
     pub(crate) utterances: Utterances,
     pub(crate) config: BotiumConfig,
+    /// `*.scriptingmemory.txt` files beside the script (not read yet).
+    pub(crate) memory_files: Vec<String>,
 }
 
 impl Library {
@@ -191,7 +194,7 @@ fn section(source: &str, step: &Step, library: &Library) -> Result<Section, Stri
             _ => None,
         };
         if variants.is_none() {
-            check_text(source, step.sender, text.line, &text.text)?;
+            check_text(source, step.sender, text.line, &text.text, library)?;
         }
         section.variants = variants;
         if !text.text.is_empty() {
@@ -262,19 +265,14 @@ fn first_line(text: &str) -> &str {
 }
 
 /// What a text cannot be read as, here: scripting memory, an utterance name, JSON.
-fn check_text(source: &str, sender: Sender, line: usize, text: &str) -> Result<(), String> {
-    if let Some(variable) = memory_variable(text) {
-        return Err(at(
-            source,
-            line,
-            format!(
-                "`{}`: `{variable}` is a Botium scripting-memory variable, which the emulator \
-                 does not keep yet (it would compare the text `{variable}` literally): check \
-                 session values with CHATLAYER_SESSION instead",
-                first_line(text)
-            ),
-        ));
-    }
+fn check_text(
+    source: &str,
+    sender: Sender,
+    line: usize,
+    text: &str,
+    library: &Library,
+) -> Result<(), String> {
+    memory_check(source, line, first_line(text), text, library)?;
     let trimmed = text.trim();
     if let Some(word) = trimmed.split(' ').next()
         && looks_like_a_name(word)
@@ -307,23 +305,42 @@ fn check_text(source: &str, sender: Sender, line: usize, text: &str) -> Result<(
     Ok(())
 }
 
-/// The first `$name` in `text`, Botium's scripting-memory syntax.
-fn memory_variable(text: &str) -> Option<&str> {
-    let bytes = text.as_bytes();
-    for (index, _) in text.match_indices('$') {
-        let rest = &bytes[index + 1..];
-        let starts_a_name = rest
-            .first()
-            .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_');
-        if starts_a_name {
-            let len = rest
-                .iter()
-                .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
-                .count();
-            return Some(&text[index..index + 1 + len]);
-        }
-    }
-    None
+/// Whether `text`'s `$name`s can run: with `SCRIPTING_ENABLE_MEMORY` they are variables
+/// (Botium's functions refused, and memory files not read yet); without, Botium would
+/// compare them as text, which is almost never what a script means, so they are refused.
+fn memory_check(
+    source: &str,
+    line: usize,
+    quoted: &str,
+    text: &str,
+    library: &Library,
+) -> Result<(), String> {
+    let Some(first) = memory::names(text).first().copied() else {
+        return Ok(());
+    };
+    let problem = if !library.config.memory {
+        format!(
+            "`{first}` is a Botium scripting-memory variable, but scripting memory is off (no \
+             botium.json beside or above the script sets SCRIPTING_ENABLE_MEMORY), so Botium \
+             would compare the text `{first}` literally: turn it on there, or check session \
+             values with CHATLAYER_SESSION"
+        )
+    } else if let Some(function) = memory::names(text)
+        .into_iter()
+        .find(|name| memory::FUNCTIONS.contains(name))
+    {
+        format!(
+            "`{function}` is one of Botium's scripting functions, which the emulator does not run"
+        )
+    } else if let Some(file) = library.memory_files.first() {
+        format!(
+            "`{first}` may take its value from {file}, a scripting memory file, which the \
+             emulator does not read yet"
+        )
+    } else {
+        return Ok(());
+    };
+    Err(at(source, line, format!("`{quoted}`: {problem}")))
 }
 
 /// The check a hook line is, or the reason the runner refuses it.
@@ -335,12 +352,7 @@ fn check(
 ) -> Result<CheckKind, String> {
     let refuse = |why: &str| at(source, hook.line, format!("`{}`: {why}", hook.raw.trim()));
     for arg in &hook.args {
-        if let Some(variable) = memory_variable(arg) {
-            return Err(refuse(&format!(
-                "`{variable}` is a Botium scripting-memory variable, which the emulator does \
-                 not keep yet"
-            )));
-        }
+        memory_check(source, hook.line, hook.raw.trim(), arg, library)?;
     }
     if library.config.custom(&hook.name).is_some() {
         let file = library.config.file.as_deref().unwrap_or("botium.json");
@@ -426,6 +438,28 @@ fn check(
             Ok(CheckKind::Unconsumed(arg))
         }
         "SKIP_BOT_UNCONSUMED" => Ok(CheckKind::SkipUnconsumed),
+        "SET_SCRIPTING_MEMORY" | "CLEAR_SCRIPTING_MEMORY" if !library.config.memory => Err(refuse(
+            "scripting memory is off (no botium.json beside or above the script sets \
+             SCRIPTING_ENABLE_MEMORY), so Botium would set a variable no text reads",
+        )),
+        "SET_SCRIPTING_MEMORY" => match args.as_slice() {
+            [name, value] if !name.is_empty() => Ok(CheckKind::SetMemory(
+                format!("${}", name.trim_start_matches('$')),
+                value.clone(),
+            )),
+            _ => Err(refuse(
+                "SET_SCRIPTING_MEMORY takes a name and a value: `SET_SCRIPTING_MEMORY name|value`",
+            )),
+        },
+        "CLEAR_SCRIPTING_MEMORY" => match args.as_slice() {
+            [name] if !name.is_empty() => Ok(CheckKind::ClearMemory(format!(
+                "${}",
+                name.trim_start_matches('$')
+            ))),
+            _ => Err(refuse(
+                "CLEAR_SCRIPTING_MEMORY takes a name: `CLEAR_SCRIPTING_MEMORY name`",
+            )),
+        },
         "BUTTON" => match args.as_slice() {
             [payload] => Ok(CheckKind::Click {
                 payload: payload.clone(),

@@ -37,6 +37,7 @@ mod botium;
 mod config;
 mod features;
 mod lower;
+mod memory;
 
 use botium::Sender as Speaker;
 use lower::{Library, Partials, Utterances};
@@ -47,6 +48,8 @@ pub struct Script {
     title: String,
     source: String,
     sections: Vec<Section>,
+    /// What a scripting-memory variable's value may hold.
+    value_chars: memory::ValueChars,
 }
 
 #[derive(Clone, Debug)]
@@ -97,6 +100,10 @@ enum CheckKind {
     Unconsumed(Option<String>),
     /// `SKIP_BOT_UNCONSUMED`: forget the bot messages left unread.
     SkipUnconsumed,
+    /// `SET_SCRIPTING_MEMORY name|value`.
+    SetMemory(String, String),
+    /// `CLEAR_SCRIPTING_MEMORY name`.
+    ClearMemory(String),
     /// `#me BUTTON <payload>[|<text>]`: click.
     Click {
         payload: String,
@@ -171,6 +178,7 @@ impl Script {
             title,
             source: source.to_owned(),
             sections,
+            value_chars: library.config.value_chars,
         })
     }
 
@@ -184,6 +192,10 @@ impl Script {
             partials: partials_in(folder, &config)?,
             utterances: utterances_in(folder)?,
             config,
+            memory_files: files_ending(folder, ".scriptingmemory.txt")
+                .iter()
+                .map(|file| file.display().to_string())
+                .collect(),
         };
         Self::parse_with(&path.display().to_string(), &text, &library)
     }
@@ -260,6 +272,8 @@ impl Script {
             conversation: &mut conversation,
             pending: VecDeque::new(),
             started: false,
+            memory: memory::Memory::new(),
+            value_chars: self.value_chars,
         };
         let mut failure = None;
         for (turn, (section, said)) in self.sections.iter().zip(choice).enumerate() {
@@ -387,6 +401,9 @@ struct Runner<'a> {
     /// What the bot said (or the errors it hit) that no `#bot` has read yet.
     pending: VecDeque<Entry>,
     started: bool,
+    /// Botium's scripting memory: `$name` values.
+    memory: memory::Memory,
+    value_chars: memory::ValueChars,
 }
 
 impl Runner<'_> {
@@ -418,6 +435,7 @@ impl Runner<'_> {
                     _ => None,
                 });
                 self.start_if_needed(start).await;
+                self.memory_hooks(section);
                 self.state_checks(section)
             }
             Speaker::Me => {
@@ -436,10 +454,18 @@ impl Runner<'_> {
                     Some(title) => self.conversation.click(title).await,
                     None => {
                         let text = variant.or(section.text.as_deref()).unwrap_or_default();
-                        self.conversation.say(text).await
+                        let text = memory::apply(&self.memory, text);
+                        if let Some(unset) = memory::names(&text).first() {
+                            return Err(format!(
+                                "`{unset}` has no value yet: no bot answer before this #me set \
+                                 it, and no SET_SCRIPTING_MEMORY"
+                            ));
+                        }
+                        self.conversation.say(&text).await
                     }
                 };
                 self.pending.extend(said(turn));
+                self.memory_hooks(section);
                 Ok(())
             }
             Speaker::Bot => {
@@ -455,7 +481,9 @@ impl Runner<'_> {
                     let entry = self.pending.pop_front().ok_or_else(|| {
                         "expected a bot message, but the bot said nothing more".to_owned()
                     })?;
-                    if let Err(problem) = check_said(section, &entry) {
+                    if let Err(problem) =
+                        check_said(section, &entry, &mut self.memory, self.value_chars)
+                    {
                         if section.optional {
                             // An optional answer that is not there: the message is for the
                             // next section.
@@ -466,14 +494,32 @@ impl Runner<'_> {
                     }
                 }
                 self.queue_checks(section)?;
+                self.memory_hooks(section);
                 self.state_checks(section)
             }
             Speaker::End => {
                 self.start_if_needed(None).await;
                 self.queue_checks(section)?;
+                self.memory_hooks(section);
                 self.state_checks(section)
             }
             Speaker::Include => unreachable!("partial convos are expanded when read"),
+        }
+    }
+
+    /// `SET_SCRIPTING_MEMORY` and `CLEAR_SCRIPTING_MEMORY`, when the section has run (as
+    /// Botium runs them at the end of a step).
+    fn memory_hooks(&mut self, section: &Section) {
+        for check in &section.checks {
+            match &check.kind {
+                CheckKind::SetMemory(name, value) => {
+                    self.memory.insert(name.clone(), value.clone());
+                }
+                CheckKind::ClearMemory(name) => {
+                    self.memory.remove(name);
+                }
+                _ => {}
+            }
         }
     }
 
@@ -577,7 +623,12 @@ fn said(turn: &[Entry]) -> Vec<Entry> {
 }
 
 /// Checks one bot message (or error) against a `#bot` section.
-fn check_said(section: &Section, entry: &Entry) -> Result<(), String> {
+fn check_said(
+    section: &Section,
+    entry: &Entry,
+    memory: &mut memory::Memory,
+    value_chars: memory::ValueChars,
+) -> Result<(), String> {
     let expects_error = section.checks.iter().find_map(|check| match &check.kind {
         CheckKind::Error(text) => Some((check, text)),
         _ => None,
@@ -626,13 +677,35 @@ fn check_said(section: &Section, entry: &Entry) -> Result<(), String> {
             .variants
             .clone()
             .unwrap_or_else(|| vec![expected.to_owned()]);
+        // Scripting memory: the variables take their values from this message (those set
+        // before win for the comparison, as in Botium), then the text is compared with them.
+        let mut update = memory::Memory::new();
+        for alternative in &alternatives {
+            for candidate in &candidates {
+                if let Some(values) = memory::fill(alternative, candidate, value_chars) {
+                    update.extend(values);
+                }
+            }
+        }
+        let mut known = update.clone();
+        known.extend(
+            memory
+                .iter()
+                .map(|(name, value)| (name.clone(), value.clone())),
+        );
         let compare = TextMatch {
             how: section.matching.how,
             all: false,
             ignore_case: section.matching.ignore_case,
-            args: alternatives,
+            args: alternatives
+                .iter()
+                .map(|alternative| memory::apply(&known, alternative))
+                .collect(),
         };
         let found = candidates.iter().any(|text| compare.matches(text));
+        if found && !section.negated_text {
+            memory.extend(update);
+        }
         if found == section.negated_text {
             return Err(diff(
                 section.text_line,
@@ -645,6 +718,14 @@ fn check_said(section: &Section, entry: &Entry) -> Result<(), String> {
     for check in &section.checks {
         match &check.kind {
             CheckKind::Text(text_match) => {
+                let text_match = TextMatch {
+                    args: text_match
+                        .args
+                        .iter()
+                        .map(|arg| memory::apply(memory, arg))
+                        .collect(),
+                    ..text_match.clone()
+                };
                 let holds = candidates.iter().any(|text| text_match.matches(text));
                 if holds == check.negated {
                     return Err(diff(
@@ -687,6 +768,10 @@ fn check_said(section: &Section, entry: &Entry) -> Result<(), String> {
             CheckKind::Cards(expected) => ("cards", expected, messages::card_titles(message)),
             _ => continue,
         };
+        let expected: &Vec<String> = &expected
+            .iter()
+            .map(|item| memory::apply(memory, item))
+            .collect();
         let missing: Vec<&String> = expected
             .iter()
             .filter(|wanted| !actual.iter().any(|have| wildcard_contains(have, wanted)))

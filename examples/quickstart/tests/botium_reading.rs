@@ -117,7 +117,7 @@ fn what_cannot_run_is_refused_with_its_line_and_reason() {
         ),
         (
             "#begin\nSET_SCRIPTING_MEMORY name|Joe\n#me\nhi\n",
-            "the logic hook SET_SCRIPTING_MEMORY cannot run here",
+            "scripting memory is off",
         ),
         (
             "#me\nhi\n#bot\nok\n#me\nWAITFORBOT 100\n",
@@ -200,4 +200,39 @@ fn botium_json_custom_hooks_are_refused_and_its_matching_mode_is_kept() {
     let report = text(&output);
     assert!(!output.status.success(), "equals: {report}");
     assert!(report.contains("the text differs"), "{report}");
+}
+
+/// Scripting memory, with botium.json's SCRIPTING_ENABLE_MEMORY: a `$name` in a bot text
+/// takes its value from the answer, later texts use it, SET_SCRIPTING_MEMORY sets one.
+/// Before, `$orderId` was compared as the text "$orderId".
+#[test]
+fn scripting_memory_takes_values_from_answers_and_fills_later_texts() {
+    let memory_on = r#"{"botium": {"Capabilities": {"SCRIPTING_ENABLE_MEMORY": true}}}"#;
+    let dir = folder(
+        "botium-memory",
+        &[
+            ("botium.json", memory_on),
+            (
+                "memory.convo.txt",
+                "Memory\n\n#begin\nSET_SCRIPTING_MEMORY order|ABC-1\n\n#bot\nWelcome\n\n#bot\nWhat would you like to do?\n\n#me\nTrack my order\n\n#bot\nWhat is your order number?\n\n#me\n$order\n\n#bot\nOrder $orderId is $status.\n\n#me\nTrack my order\n\n#bot\nWhat is your order number?\n\n#me\n$orderId\n\n#bot\nOrder ABC-1 is $status.\n",
+            ),
+        ],
+    );
+    let output = converse(&dir);
+    let report = text(&output);
+    assert!(output.status.success(), "{report}");
+    assert!(report.contains("you: ABC-1"), "{report}");
+
+    let functions = folder(
+        "botium-memory-functions",
+        &[
+            ("botium.json", memory_on),
+            ("f.convo.txt", "Functions\n\n#me\nIt is $now\n"),
+        ],
+    );
+    let report = text(&converse(&functions));
+    assert!(
+        report.contains("`$now` is one of Botium's scripting functions"),
+        "{report}"
+    );
 }
