@@ -37,6 +37,11 @@ const FAILED_BLOCK: &str = "step-failed";
 /// let app = App::from_steps([order::STEP]).build().unwrap();
 /// let yaml = starter_file(&app);
 /// assert!(yaml.contains("- { key: on_success, type: dialogstate, value: order-on_success }"));
+/// # #[api_step("/greet")]
+/// # fn greet(context: Context) -> Reply { Reply::new() }
+/// let yaml = starter_file(&App::from_steps([greet::STEP]).build().unwrap());
+/// // What `Context` reads is mapped to the variables Chatlayer keeps it in.
+/// assert!(yaml.contains("- { key: sessionId, type: variable, value: internal.sessionId }"));
 /// BotFile::parse(&yaml).unwrap();
 /// ```
 pub fn starter_file(app: &App) -> String {
@@ -119,6 +124,17 @@ fn action_block(
     let mut rows = 0;
     for (name, schema) in &properties {
         let is_required = required.contains(name);
+        // A `Context` parameter (documented as optional text): mapped to the `internal`
+        // variable Chatlayer keeps it in, as a bot builder would.
+        if let Some((_, variable)) = CONTEXT_ROWS.iter().find(|(key, _)| key == name) {
+            let _ = writeln!(
+                out,
+                "        - {{ key: {}, type: variable, value: {variable} }}",
+                yaml_text(name)
+            );
+            rows += 1;
+            continue;
+        }
         let row = if schema.get(BLOCK_ID_EXTENSION).is_some() {
             let id = format!("{}-{name}", step.name());
             targets.push((id.clone(), step.name(), name.clone()));
