@@ -267,10 +267,10 @@ mod non_parameters {
 }
 
 /// `Context` reads six optional parameters, which the body lists (before, it listed none,
-/// so a typed client could not send what the step reads); dependencies and raw access add
-/// nothing.
+/// so a typed client could not send what the step reads); `RawRequest` may read any
+/// parameter, so the body allows more than its properties; dependencies add nothing.
 #[test]
-fn context_lists_its_parameters_and_dependencies_and_raw_access_add_nothing() {
+fn context_lists_its_parameters_and_raw_access_opens_the_body() {
     let app = App::from_steps([non_parameters::plumbing::STEP])
         .provide(non_parameters::Service)
         .build()
@@ -296,6 +296,7 @@ fn context_lists_its_parameters_and_dependencies_and_raw_access_add_nothing() {
         "{schema}"
     );
     assert!(schema.get("required").is_none(), "all optional: {schema}");
+    assert_eq!(schema["additionalProperties"], true, "{schema}");
     assert_eq!(
         schema["properties"]["sessionId"]["description"],
         "The conversation's session id: map it to the variable `internal.sessionId`."

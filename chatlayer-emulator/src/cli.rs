@@ -36,6 +36,8 @@ pub(crate) trait AppHost: Sync {
     fn signer(&self) -> Option<Arc<dyn RequestSigner>>;
     /// A starter bot file for the app's steps.
     fn starter_file(&self) -> String;
+    /// The app's OpenAPI document, for `check`.
+    fn document(&self) -> serde_json::Value;
     /// Serves `page` beside the app's routes, on the app's server, until a shutdown signal.
     fn serve_page<'a>(
         &'a self,
@@ -62,6 +64,10 @@ pub(crate) enum EmulatorCommand {
         scripts: Vec<String>,
         backend: Option<String>,
     },
+    Check {
+        bot: String,
+        openapi: Option<String>,
+    },
 }
 
 /// The standalone binary's help text.
@@ -79,6 +85,10 @@ commands:
                               them) against the backend at URL (or `backend:` in the
                               bot file); runs every script, and exits non-zero when
                               any expectation is unmet
+  check BOT_FILE --openapi FILE
+                              check the bot file's action blocks against the steps
+                              the backend's OpenAPI document describes (paths,
+                              methods, required parameters, rows, block ids)
   help                        show this text
 
 environment (emulate): CHATLAYER_ADDR=host:port, or PORT=port; RUST_LOG";
@@ -101,6 +111,9 @@ pub(crate) fn parse_command(
     command: &str,
     args: impl Iterator<Item = String>,
 ) -> Option<Result<EmulatorCommand, String>> {
+    if command == "check" {
+        return Some(parse_check(args));
+    }
     if command != "emulate" && command != "converse" {
         return None;
     }
@@ -168,6 +181,28 @@ pub(crate) fn parse_command(
     })
 }
 
+/// `check BOT_FILE [--openapi FILE]`.
+fn parse_check(mut args: impl Iterator<Item = String>) -> Result<EmulatorCommand, String> {
+    let (mut bot, mut openapi) = (None, None);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--openapi" => match args.next() {
+                Some(file) => openapi = Some(file),
+                None => return Err("--openapi needs the document's file".to_owned()),
+            },
+            option if option.starts_with('-') => {
+                return Err(format!("unknown option `{option}` for `check`"));
+            }
+            _ if bot.is_some() => return Err(format!("unexpected argument `{arg}`")),
+            _ => bot = Some(arg),
+        }
+    }
+    match bot {
+        Some(bot) => Ok(EmulatorCommand::Check { bot, openapi }),
+        None => Err("`check` needs a bot file".to_owned()),
+    }
+}
+
 /// The `chatlayer-emulator` command, for a backend written in anything: `emulate BOT_FILE
 /// --backend URL` serves the page, `converse BOT_FILE SCRIPT... --backend URL` runs
 /// conversation scripts. `main` of the standalone binary:
@@ -231,6 +266,39 @@ pub(crate) async fn run_command(
             let bot = load(&bot)?;
             let backend = choose_backend(app, backend.as_deref(), &bot)?;
             converse(&bot, &backend, &scripts).await
+        }
+        EmulatorCommand::Check { bot: path, openapi } => {
+            let bot = load(&path)?;
+            let document = match (openapi, app) {
+                (Some(file), _) => {
+                    let text = std::fs::read_to_string(&file)
+                        .map_err(|error| Error::Usage(format!("cannot read {file}: {error}")))?;
+                    serde_json::from_str(&text).map_err(|error| {
+                        Error::Usage(format!("{file} is not a JSON OpenAPI document: {error}"))
+                    })?
+                }
+                (None, Some(app)) => app.document(),
+                (None, None) => {
+                    return Err(Error::Usage(
+                        "`check` needs the backend's OpenAPI document: --openapi FILE (e.g. \
+                         saved from its /openapi.json)"
+                            .to_owned(),
+                    ));
+                }
+            };
+            let problems = crate::check::check_bot_file(&bot, &document);
+            if problems.is_empty() {
+                println!("{path}: every action block fits the steps it calls");
+                return Ok(());
+            }
+            for problem in &problems {
+                println!("{path}: {problem}");
+            }
+            Err(Error::Usage(format!(
+                "{path}: {} problem{} with the steps",
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" }
+            )))
         }
     }
 }

@@ -40,6 +40,7 @@ pub mod guide {}
 mod assertions;
 mod backend;
 mod bot;
+mod check;
 mod cli;
 mod convo;
 mod engine;
@@ -58,6 +59,7 @@ mod unclosed;
 
 pub use backend::{Backend, CHATLAYER_TIMEOUT, ExplainFallback, FALLBACK_HEADER, InProcess};
 pub use bot::{Block, BotFile, BotFileError};
+pub use check::{Problem, check_bot_file};
 pub use cli::run_standalone;
 pub use convo::{Script, ScriptFailure, ScriptReport, run_scripts};
 pub use engine::{Conversation, Waiting};
@@ -70,4 +72,4 @@ pub use transcript::{Entry, Exchange, SentRequest, render};
 
 #[cfg(feature = "app")]
 #[cfg_attr(docsrs, doc(cfg(feature = "app")))]
-pub use app::{Converse, Emulate, commands, starter_file};
+pub use app::{Check, Converse, Emulate, commands, starter_file};

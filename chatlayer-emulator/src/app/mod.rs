@@ -50,10 +50,38 @@ const CONVERSE_ABOUT: &str = "run conversation scripts (*.convo.txt, or folders 
     them) against the steps in-process (or the backend at URL); runs every script, and exits \
     non-zero when any expectation is unmet";
 
+/// How `check` is called, for the help text.
+const CHECK_SYNOPSIS: &str = "check BOT_FILE [--openapi FILE]";
+
+/// What `check` does, for the help text.
+const CHECK_ABOUT: &str = "check the bot file's action blocks against the app's steps (or \
+    the steps an OpenAPI document FILE describes): paths, methods, required parameters, rows, \
+    block ids; exits non-zero on any problem";
+
 /// The emulator's commands, for [`AppBuilder::commands`](chatlayer_runtime::AppBuilder::commands):
-/// [`Emulate`] and [`Converse`].
+/// [`Emulate`], [`Converse`] and [`Check`].
 pub fn commands() -> Vec<Arc<dyn Command>> {
-    vec![Arc::new(Emulate), Arc::new(Converse)]
+    vec![Arc::new(Emulate), Arc::new(Converse), Arc::new(Check)]
+}
+
+/// `check BOT_FILE [--openapi FILE]`: the bot file's action blocks against the app's steps
+/// (or those a document describes), each problem with its block and row.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Check;
+
+impl Command for Check {
+    fn name(&self) -> &'static str {
+        "check"
+    }
+    fn synopsis(&self) -> &'static str {
+        CHECK_SYNOPSIS
+    }
+    fn about(&self) -> &'static str {
+        CHECK_ABOUT
+    }
+    fn run<'a>(&'a self, app: &'a App, args: Vec<String>) -> CommandFuture<'a> {
+        run(app, self.name(), args)
+    }
 }
 
 /// `emulate BOT_FILE [--backend URL] | --init [FILE] | --recording DIR`: serves the
@@ -105,10 +133,10 @@ fn run<'a>(app: &'a App, name: &'static str, args: Vec<String>) -> CommandFuture
             Some(Err(problem)) => {
                 return Err(ServeError::Usage(format!(
                     "{problem}\n\nusage: {}",
-                    if name == "emulate" {
-                        EMULATE_SYNOPSIS
-                    } else {
-                        CONVERSE_SYNOPSIS
+                    match name {
+                        "emulate" => EMULATE_SYNOPSIS,
+                        "check" => CHECK_SYNOPSIS,
+                        _ => CONVERSE_SYNOPSIS,
                     }
                 )));
             }
@@ -216,6 +244,10 @@ impl AppHost for App {
 
     fn starter_file(&self) -> String {
         starter_file(self)
+    }
+
+    fn document(&self) -> serde_json::Value {
+        serde_json::to_value(self.openapi()).unwrap_or_default()
     }
 
     /// Serves `page` beside the app's own routes, on the server the app's environment

@@ -29,10 +29,17 @@ pub(super) struct Inputs {
     required: Vec<String>,
     /// Schemas of `Params<T>` whose `T` is not a plain struct: the body must match them.
     whole: Vec<Value>,
+    /// Whether the step may read any parameter (`RawRequest`): the body may hold more than
+    /// its properties (`additionalProperties: true`), and tools such as the emulator's
+    /// `check` do not call a row unknown.
+    open: bool,
 }
 
 pub(super) fn inputs(step: &StepDescriptor, generator: &mut SchemaGenerator) -> Inputs {
-    let mut inputs = Inputs::default();
+    let mut inputs = Inputs {
+        open: step.inputs().param_names().is_none(),
+        ..Inputs::default()
+    };
     for param in step.inputs().params() {
         let schema = param_schema(param, generator);
         if param.all_fields {
@@ -137,7 +144,7 @@ impl Inputs {
 
     /// Whether the step reads no parameter at all.
     pub(super) fn is_empty(&self) -> bool {
-        self.properties.is_empty() && self.whole.is_empty()
+        self.properties.is_empty() && self.whole.is_empty() && !self.open
     }
 
     pub(super) fn into_request_body(self) -> RequestBody {
@@ -148,6 +155,9 @@ impl Inputs {
         }
         if !self.whole.is_empty() {
             body["allOf"] = Value::Array(self.whole);
+        }
+        if self.open {
+            body["additionalProperties"] = Value::Bool(true);
         }
         let schema = Schema::try_from(body).unwrap_or_default();
         RequestBody {

@@ -649,8 +649,8 @@ impl<'de> Deserialize<'de> for Message {
 /// A raw message of another type is still sent as is, but is outside the document.
 pub(crate) const OTHER_DOCUMENTED: [&str; 1] = ["list"];
 
-/// The wire shape: `oneOf` the typed messages and [`OTHER_DOCUMENTED`], each a component of
-/// its own (`TextMessage`, ..., `OtherMessage`), told apart by `type`. Generated clients
+/// The wire shape: `oneOf` the typed messages and the other documented types (`list`), each
+/// a component of its own (`TextMessage`, ..., `OtherMessage`), told apart by `type`. Generated clients
 /// name each branch after its component, and narrow on `type`: so no branch may take a
 /// `type` another one has (a catch-all `string` would stop TypeScript's narrowing).
 impl JsonSchema for Message {
