@@ -5,8 +5,10 @@
 //! rule, a button, a postback, a Dialog state row). `check` adds what only the steps know:
 //! an action block calling a path no step serves, or with a method the path does not
 //! answer; a required parameter no row sends; a row no parameter reads; a Dialog state row
-//! where the step reads text, and a Text or Variable row where it expects a block id.
+//! where the step reads text, and a Text or Variable row where it expects a block id; and a
+//! Variable row whose variable is set on no path to its block.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde_json::Value;
@@ -192,7 +194,188 @@ pub fn check_bot_file(bot: &BotFile, document: &Value) -> Vec<Problem> {
             }
         }
     }
+    unset_variables(bot, &mut problems);
     problems
+}
+
+/// What is known to be set when the conversation reaches a block, on some path to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Known {
+    /// Anything may be: a step ran on the way, and a reply can set any variable (its
+    /// session data, or a button's postback parameters).
+    Anything,
+    /// These variables (paths such as `cart.sku`), at least on one path.
+    These(BTreeSet<String>),
+}
+
+impl Known {
+    fn join(&mut self, other: &Known) -> bool {
+        match (&mut *self, other) {
+            (Known::Anything, _) => false,
+            (_, Known::Anything) => {
+                *self = Known::Anything;
+                true
+            }
+            (Known::These(mine), Known::These(theirs)) => {
+                let before = mine.len();
+                mine.extend(theirs.iter().cloned());
+                mine.len() != before
+            }
+        }
+    }
+
+    fn with(&self, set: impl IntoIterator<Item = String>) -> Known {
+        match self {
+            Known::Anything => Known::Anything,
+            Known::These(known) => {
+                let mut known = known.clone();
+                known.extend(set);
+                Known::These(known)
+            }
+        }
+    }
+
+    /// Whether `variable` may be set: itself, an object holding it, or a part of it.
+    fn may_hold(&self, variable: &str) -> bool {
+        let Known::These(known) = self else {
+            return true;
+        };
+        let variable = variable.split('[').next().unwrap_or(variable);
+        known.iter().any(|set| {
+            let set = set.split('[').next().unwrap_or(set);
+            set == variable
+                || variable.starts_with(&format!("{set}."))
+                || set.starts_with(&format!("{variable}."))
+        })
+    }
+}
+
+/// Variable rows whose variable no block sets on any path to their block (from the start,
+/// or from a block a trigger phrase opens): set are `internal.*`, the bot file's `session`,
+/// input blocks' variables, buttons' postback parameters, and after a step anything.
+fn unset_variables(bot: &BotFile, problems: &mut Vec<Problem>) {
+    let initial = Known::These(
+        bot.internal
+            .keys()
+            .map(|key| format!("internal.{key}"))
+            .chain(bot.session.keys().cloned())
+            .collect(),
+    );
+    let mut known: BTreeMap<&str, Known> = BTreeMap::new();
+    let mut queue: Vec<&str> = Vec::new();
+    let entries = std::iter::once(bot.start()).chain(
+        bot.blocks()
+            .iter()
+            .filter(|block| !block.triggers.is_empty())
+            .map(|block| block.id()),
+    );
+    for entry in entries {
+        known.insert(entry, initial.clone());
+        queue.push(entry);
+    }
+    while let Some(id) = queue.pop() {
+        let Some(block) = bot.block(id) else { continue };
+        let here = known[id].clone();
+        for (target, sets) in edges(block) {
+            let arriving = match sets {
+                Some(sets) => here.with(sets),
+                None => Known::Anything,
+            };
+            let changed = match known.get_mut(target.as_str()) {
+                Some(there) => there.join(&arriving),
+                None => {
+                    known.insert(bot.block(&target).map_or("", |block| block.id()), arriving);
+                    true
+                }
+            };
+            if changed && let Some(block) = bot.block(&target) {
+                queue.push(block.id());
+            }
+        }
+    }
+    for block in bot.blocks() {
+        let BlockKind::Action { api, .. } = &block.kind else {
+            continue;
+        };
+        let Some(here) = known.get(block.id()) else {
+            continue;
+        };
+        for row in api.query.iter().chain(&api.body).chain(&api.headers) {
+            let internal = row.value.starts_with("internal.");
+            if row.kind == RowType::Variable && !internal && !here.may_hold(&row.value) {
+                problems.push(Problem {
+                    block: block.id().to_owned(),
+                    row: Some(row.key.clone()),
+                    message: format!(
+                        "the variable `{}` is set on no path to this block: no input block, \
+                         button or step before it sets it",
+                        row.value
+                    ),
+                });
+            }
+        }
+    }
+}
+
+/// Where `block` can lead, and what each way sets (`None`: anything, after a step).
+fn edges(block: &super::bot::Block) -> Vec<(String, Option<Vec<String>>)> {
+    let mut edges = Vec::new();
+    let messages = match &block.kind {
+        BlockKind::Message { messages } | BlockKind::Input { messages, .. } => messages.as_slice(),
+        _ => &[],
+    };
+    let stored = match &block.kind {
+        BlockKind::Input { variable, .. } => vec![variable.clone()],
+        _ => Vec::new(),
+    };
+    for message in messages {
+        for choice in super::messages::choices(&message.to_message()) {
+            if let super::messages::ChoiceAction::Postback {
+                block: Some(target),
+                params,
+            } = choice.action
+            {
+                edges.push((
+                    target,
+                    Some(params.into_iter().map(|(key, _)| key).collect()),
+                ));
+            }
+        }
+    }
+    match &block.kind {
+        BlockKind::Action { api, on_error } => {
+            // The step may go to any block it names, or the block's own go-to.
+            for row in api.query.iter().chain(&api.body) {
+                if row.kind == RowType::Dialogstate {
+                    edges.push((row.value.clone(), None));
+                }
+            }
+            edges.extend(on_error.iter().map(|target| (target.clone(), None)));
+            edges.extend(block.goto.iter().map(|target| (target.clone(), None)));
+        }
+        BlockKind::Condition { rules } => {
+            edges.extend(
+                rules
+                    .iter()
+                    .map(|rule| (rule.goto.clone(), Some(Vec::new()))),
+            );
+            edges.extend(
+                block
+                    .goto
+                    .iter()
+                    .map(|target| (target.clone(), Some(Vec::new()))),
+            );
+        }
+        _ => {
+            edges.extend(
+                block
+                    .goto
+                    .iter()
+                    .map(|target| (target.clone(), Some(stored.clone()))),
+            );
+        }
+    }
+    edges
 }
 
 #[cfg(test)]

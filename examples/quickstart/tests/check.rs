@@ -59,6 +59,21 @@ blocks:
         - { key: trackOrderBlock, type: text, value: done }
         - { key: colour, type: text, value: red }
     goto: done
+  - id: ask
+    type: input
+    triggers: [buy]
+    messages: [Which product?]
+    variable: cart.sku
+    goto: uses-variables
+  - id: uses-variables
+    type: action
+    api:
+      url: /order
+      body:
+        - { key: sku, type: variable, value: cart.sku }
+        - { key: quantity, type: variable, value: cart.quantitty }
+        - { key: on_success, type: dialogstate, value: done }
+        - { key: on_failure, type: dialogstate, value: done }
   - id: block-for-text
     type: action
     api:
@@ -81,7 +96,8 @@ blocks:
         "block `rows`, row `trackOrderBlock`: the step expects a block id here",
         "block `rows`, row `colour`: no parameter of the step reads `colour`",
         "block `block-for-text`, row `sku`: a Dialog state row sends a block id, and the step reads text here",
-        "6 problems with the steps",
+        "block `uses-variables`, row `quantity`: the variable `cart.quantitty` is set on no path to this block",
+        "7 problems with the steps",
     ] {
         assert!(
             report.contains(expected),
