@@ -35,6 +35,8 @@ use super::transcript::{Entry, render, shown};
 
 mod botium;
 mod config;
+#[cfg(test)]
+mod conformance;
 mod features;
 mod lower;
 mod memory;

@@ -1,6 +1,6 @@
 // Writes, beside each *.convo.txt, *.pconvo.txt and *.utterances.txt of this folder, what
 // Botium's own text compiler makes of it: `<file>.botium.json`. The conformance test
-// (chatlayer-emulator/src/convo/botium.rs) compares the emulator's reading with these.
+// (chatlayer-emulator/src/convo/conformance.rs) compares the emulator's reading with these.
 //
 // Run with botium-core installed (the version in BOTIUM_VERSION below):
 //     npm install --prefix /tmp/botium botium-core@1.15.10
