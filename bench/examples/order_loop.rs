@@ -3,8 +3,8 @@
 //!
 //! ```text
 //! cargo build --release -p chatlayer-bench --example order_loop
-//! valgrind --tool=callgrind target/release/examples/order_loop framework 20000
-//! valgrind --tool=callgrind target/release/examples/order_loop baseline 20000
+//! valgrind --tool=callgrind ${CARGO_TARGET_DIR:-target}/release/examples/order_loop framework 20000
+//! valgrind --tool=callgrind ${CARGO_TARGET_DIR:-target}/release/examples/order_loop baseline 20000
 //! ```
 //!
 //! Instruction counts are repeatable whatever else the machine does, so the difference of

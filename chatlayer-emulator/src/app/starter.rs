@@ -161,13 +161,11 @@ fn action_block(
         if documented.contains(&name) {
             continue;
         }
-        let variable = CONTEXT_ROWS
-            .iter()
-            .find(|(key, _)| *key == name)
-            .map_or(name, |(_, variable)| variable);
+        // Read but not documented one by one (`Context`'s parameters are documented, and
+        // written above): a Variable row of the same name.
         let _ = writeln!(
             out,
-            "        - {{ key: {}, type: variable, value: {variable} }}",
+            "        - {{ key: {}, type: variable, value: {name} }}",
             yaml_text(name)
         );
         rows += 1;

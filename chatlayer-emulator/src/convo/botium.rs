@@ -19,9 +19,6 @@
 //!   with no line at all has none); its first line may carry `?` and `!`;
 //! - in `#me`, text after a user input or a logic hook is an error.
 
-/// The senders Botium knows: a section header names one of these, exactly.
-const SENDERS: [&str; 5] = ["begin", "include", "me", "bot", "end"];
-
 /// Who a section is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Sender {
@@ -33,6 +30,7 @@ pub(crate) enum Sender {
 }
 
 impl Sender {
+    /// The sender a section header names, exactly (Botium's `validSenders`).
     fn named(name: &str) -> Option<Sender> {
         Some(match name {
             "begin" => Sender::Begin,
@@ -152,10 +150,7 @@ pub(crate) fn lines(text: &str) -> Vec<(usize, &str)> {
 /// The sender and channel of a section header line, or `None` for any other line.
 fn header(line: &str) -> Option<(Sender, Option<String>)> {
     let rest = line.strip_prefix('#')?;
-    let first = rest.split(' ').next().unwrap_or_default();
-    if !SENDERS.contains(&first) {
-        return None;
-    }
+    Sender::named(rest.split(' ').next().unwrap_or_default())?;
     let rest = rest.trim();
     let (sender, channel) = match rest.split_once(' ') {
         Some((sender, channel)) => (sender.trim(), Some(channel.trim().to_owned())),

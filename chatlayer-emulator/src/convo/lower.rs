@@ -315,7 +315,8 @@ fn memory_check(
     text: &str,
     library: &Library,
 ) -> Result<(), String> {
-    let Some(first) = memory::names(text).first().copied() else {
+    let names = memory::names(text);
+    let Some(first) = names.first().copied() else {
         return Ok(());
     };
     let problem = if !library.config.memory {
@@ -325,10 +326,7 @@ fn memory_check(
              would compare the text `{first}` literally: turn it on there, or check session \
              values with CHATLAYER_SESSION"
         )
-    } else if let Some(function) = memory::names(text)
-        .into_iter()
-        .find(|name| memory::FUNCTIONS.contains(name))
-    {
+    } else if let Some(function) = names.iter().find(|name| memory::FUNCTIONS.contains(name)) {
         format!(
             "`{function}` is one of Botium's scripting functions, which the emulator does not run"
         )

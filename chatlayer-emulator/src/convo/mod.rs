@@ -949,17 +949,7 @@ fn diff(line: usize, subject: Subject<'_>, expected: &str, actual: &str) -> Stri
 /// Botium's default matching: `pattern` is found in `text`, ignoring case, where `*` in the
 /// pattern stands for any text.
 pub(crate) fn wildcard_contains(text: &str, pattern: &str) -> bool {
-    let text = text.to_lowercase();
-    let pattern = pattern.to_lowercase();
-    let mut parts = pattern.split('*').filter(|part| !part.is_empty());
-    let mut position = 0;
-    parts.all(|part| match text[position..].find(part) {
-        Some(found) => {
-            position += found + part.len();
-            true
-        }
-        None => false,
-    })
+    wildcard_match(&text.to_lowercase(), &pattern.to_lowercase(), false)
 }
 
 /// Where and why a script failed.

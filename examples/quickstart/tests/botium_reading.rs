@@ -3,23 +3,20 @@
 //! the quickstart), and each the emulator cannot run is refused with its file, its line as
 //! written and the reason, never read as something else.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
 
-const DIR: &str = env!("CARGO_MANIFEST_DIR");
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use support::{quickstart, text};
 
 fn converse(scripts: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_quickstart"))
-        .args(["converse", "bot.yaml"])
-        .arg(scripts)
-        .current_dir(DIR)
-        .env("RUST_LOG", "off")
-        .output()
-        .expect("the quickstart runs")
-}
-
-fn text(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
+    quickstart([
+        OsStr::new("converse"),
+        OsStr::new("bot.yaml"),
+        scripts.as_os_str(),
+    ])
 }
 
 /// A fresh folder holding `files` (name, content).

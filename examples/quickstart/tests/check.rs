@@ -1,30 +1,18 @@
 //! `quickstart check BOT_FILE`: a bot file read against the app's steps, each problem with
 //! its block and row, before any conversation runs.
 
+mod support;
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
-const DIR: &str = env!("CARGO_MANIFEST_DIR");
-
-fn quickstart(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_quickstart"))
-        .args(args)
-        .current_dir(DIR)
-        .env("RUST_LOG", "off")
-        .output()
-        .expect("the quickstart runs")
-}
-
-fn text(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
-}
+use support::{quickstart, text};
 
 #[test]
 fn the_quickstarts_bot_file_fits_its_steps() {
-    let output = quickstart(&["check", "bot.yaml"]);
+    let output = quickstart(["check", "bot.yaml"]);
     assert!(output.status.success(), "{}", text(&output));
     // The same from the committed document, as for a backend in another language.
-    let output = quickstart(&["check", "bot.yaml", "--openapi", "openapi.json"]);
+    let output = quickstart(["check", "bot.yaml", "--openapi", "openapi.json"]);
     assert!(output.status.success(), "{}", text(&output));
 }
 
@@ -86,7 +74,7 @@ blocks:
 ";
     let file = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("broken-bot.yaml");
     std::fs::write(&file, bot).unwrap();
-    let output = quickstart(&["check", file.to_str().unwrap()]);
+    let output = quickstart(["check", file.to_str().unwrap()]);
     let report = text(&output);
     assert!(!output.status.success(), "{report}");
     for expected in [

@@ -2,29 +2,19 @@
 //! `quickstart converse examples/quickstart/bot.yaml examples/quickstart/convos`, in-process
 //! and over HTTP, and a script with a wrong expectation failing with its turn and diff.
 
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
 use chatlayer_runtime::testing::TestServer;
+use support::{quickstart, text};
 
 const DIR: &str = env!("CARGO_MANIFEST_DIR");
 
-fn quickstart(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_quickstart"))
-        .args(args)
-        .current_dir(DIR)
-        .env("RUST_LOG", "off")
-        .output()
-        .expect("the quickstart runs")
-}
-
-fn text(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
-}
-
 #[test]
 fn the_scripts_pass_in_process() {
-    let output = quickstart(&["converse", "bot.yaml", "convos"]);
+    let output = quickstart(["converse", "bot.yaml", "convos"]);
     let report = text(&output);
     assert!(output.status.success(), "{report}");
     assert!(
@@ -44,7 +34,7 @@ async fn the_scripts_pass_over_http() {
         .unwrap();
     let base = server.url("");
     let output = tokio::task::spawn_blocking(move || {
-        quickstart(&["converse", "bot.yaml", "convos", "--backend", &base])
+        quickstart(["converse", "bot.yaml", "convos", "--backend", &base])
     })
     .await
     .unwrap();
@@ -64,7 +54,7 @@ fn a_wrong_expectation_fails_naming_the_turn_and_the_difference() {
         "Wrong total\n\n#me\nOrder a product\n\n#me\nA1\n\n#me\n2\n\n#bot\nYou ordered 3 x Red sneakers\n",
     )
     .unwrap();
-    let output = quickstart(&["converse", "bot.yaml", script.to_str().unwrap()]);
+    let output = quickstart(["converse", "bot.yaml", script.to_str().unwrap()]);
     let _ = std::fs::remove_file(&script);
     let report = text(&output);
     assert!(!output.status.success(), "{report}");
@@ -82,7 +72,7 @@ fn a_wrong_expectation_fails_naming_the_turn_and_the_difference() {
 #[test]
 fn the_starter_file_command_writes_a_file_that_loads() {
     let file = std::env::temp_dir().join(format!("starter-{}.yaml", std::process::id()));
-    let output = quickstart(&["emulate", "--init", file.to_str().unwrap()]);
+    let output = quickstart(["emulate", "--init", file.to_str().unwrap()]);
     assert!(output.status.success(), "{}", text(&output));
     let bot = chatlayer_emulator::BotFile::load(&file);
     let _ = std::fs::remove_file(&file);
@@ -134,7 +124,7 @@ async fn the_scripts_pass_when_the_app_verifies_signatures() {
     // The server checks: without the secret, the same scripts are refused.
     let base = server.url("");
     let output = tokio::task::spawn_blocking(move || {
-        quickstart(&["converse", "bot.yaml", "convos", "--backend", &base])
+        quickstart(["converse", "bot.yaml", "convos", "--backend", &base])
     })
     .await
     .unwrap();
@@ -150,7 +140,7 @@ fn a_failed_check_says_what_differs_in_plain_words() {
     let run = |name: &str, script: &str| {
         let path = std::env::temp_dir().join(format!("{name}-{}.convo.txt", std::process::id()));
         std::fs::write(&path, script).unwrap();
-        let output = quickstart(&["converse", "bot.yaml", path.to_str().unwrap()]);
+        let output = quickstart(["converse", "bot.yaml", path.to_str().unwrap()]);
         let _ = std::fs::remove_file(&path);
         text(&output)
     };

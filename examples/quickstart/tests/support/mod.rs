@@ -3,8 +3,9 @@
 // Each test binary compiles this module and uses part of it.
 #![allow(dead_code)]
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
 use chatlayer_tests::programs::{start_program, stop_program};
@@ -23,9 +24,23 @@ pub async fn start_binary(args: &[&str], env: &[(&str, &str)]) -> (Child, u16) {
 /// Sends SIGTERM and returns the exit status with everything the binary logged.
 pub fn stop_binary(child: Child) -> (std::process::ExitStatus, String) {
     let output = stop_program(child);
-    let log = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    (output.status, log)
+    (output.status, text(&output))
+}
+
+/// Runs the quickstart binary with `args` to its end, in its crate folder (where `bot.yaml`
+/// and `convos/` are), with its logs off.
+pub fn quickstart<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_quickstart"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("the quickstart runs")
+}
+
+/// What a program printed: its standard output, then its standard error.
+pub fn text(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
 }
 
 /// The HMAC-SHA256 of `body` with `secret`, in hex: the default signature header's value.
