@@ -72,7 +72,7 @@ fn reads(operation: &Value) -> Reads {
 }
 
 /// The path an API step's URL calls: the URL itself when relative, its path when absolute.
-fn path_of(url: &str) -> &str {
+pub(crate) fn path_of(url: &str) -> &str {
     let path = match url.split_once("://") {
         Some((_, rest)) => rest.find('/').map_or("/", |at| &rest[at..]),
         None => url,

@@ -12,7 +12,7 @@
 
 use std::future::Future;
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -21,6 +21,8 @@ use tokio::net::TcpListener;
 use super::backend::Backend;
 use super::bot::BotFile;
 use super::convo::run_scripts;
+use super::coverage::Coverage;
+use super::crawl::{CrawlReport, Crawler};
 use super::error::Error;
 use super::page;
 use super::recording::RecordedConversation;
@@ -47,7 +49,7 @@ pub(crate) trait AppHost: Sync {
 }
 
 /// An emulator command, parsed.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub(crate) enum EmulatorCommand {
     Emulate {
         bot: String,
@@ -63,10 +65,22 @@ pub(crate) enum EmulatorCommand {
         bot: String,
         scripts: Vec<String>,
         backend: Option<String>,
+        /// `--coverage` (`Some(0.0)`) or `--min-coverage N` (`Some(N)`): report coverage,
+        /// failing below N percent.
+        coverage: Option<f64>,
     },
     Check {
         bot: String,
         openapi: Option<String>,
+    },
+    Crawl {
+        bot: String,
+        out: String,
+        from: Option<String>,
+        depth: Option<usize>,
+        /// `--answer BLOCK=TEXT`, in order.
+        answers: Vec<(String, String)>,
+        backend: Option<String>,
     },
 }
 
@@ -80,11 +94,18 @@ commands:
                               the backend at URL (or `backend:` in the bot file)
   emulate --recording DIR     show a recording (CHATLAYER_RECORD) at /emulator, each
                               recorded session as a conversation
-  converse BOT_FILE SCRIPT... [--backend URL]
+  converse BOT_FILE SCRIPT... [--backend URL] [--coverage | --min-coverage N]
                               run conversation scripts (*.convo.txt, or folders of
                               them) against the backend at URL (or `backend:` in the
                               bot file); runs every script, and exits non-zero when
-                              any expectation is unmet
+                              any expectation is unmet; --coverage reports the blocks,
+                              steps and buttons they reached, --min-coverage N also
+                              fails below N percent
+  crawl BOT_FILE --out DIR [--from BLOCK] [--depth N] [--answer BLOCK=TEXT]... [--backend URL]
+                              explore the bot breadth-first, clicking every button
+                              and quick reply (and typing each --answer at its input
+                              block), and write each path that reaches something new
+                              as a conversation script in DIR
   check BOT_FILE --openapi FILE
                               check the bot file's action blocks against the steps
                               the backend's OpenAPI document describes (paths,
@@ -102,6 +123,7 @@ impl EmulatorCommand {
             self,
             EmulatorCommand::Emulate { backend: None, .. }
                 | EmulatorCommand::Converse { backend: None, .. }
+                | EmulatorCommand::Crawl { backend: None, .. }
         )
     }
 }
@@ -114,10 +136,14 @@ pub(crate) fn parse_command(
     if command == "check" {
         return Some(parse_check(args));
     }
+    if command == "crawl" {
+        return Some(parse_crawl(args));
+    }
     if command != "emulate" && command != "converse" {
         return None;
     }
     let mut backend = None;
+    let mut coverage = None;
     let mut recording = None;
     let mut init = false;
     let mut files = Vec::new();
@@ -128,6 +154,20 @@ pub(crate) fn parse_command(
                 Some(url) => backend = Some(url),
                 None => return Some(Err("--backend needs a URL".to_owned())),
             },
+            "--coverage" if command == "converse" => coverage = coverage.or(Some(0.0)),
+            "--min-coverage" if command == "converse" => {
+                match args.next().map(|n| (n.parse::<f64>(), n)) {
+                    Some((Ok(percent), _)) if (0.0..=100.0).contains(&percent) => {
+                        coverage = Some(percent)
+                    }
+                    Some((_, given)) => {
+                        return Some(Err(format!(
+                            "--min-coverage {given}: expected a percentage from 0 to 100"
+                        )));
+                    }
+                    None => return Some(Err("--min-coverage needs a percentage".to_owned())),
+                }
+            }
             "--init" if command == "emulate" => init = true,
             "--recording" if command == "emulate" => match args.next() {
                 Some(dir) => recording = Some(dir),
@@ -173,12 +213,64 @@ pub(crate) fn parse_command(
                         bot,
                         scripts,
                         backend,
+                        coverage,
                     })
                 }
             }
             None => Err("`converse` needs a bot file and at least one script or folder".to_owned()),
         },
     })
+}
+
+/// `crawl BOT_FILE --out DIR [--from BLOCK] [--depth N] [--answer BLOCK=TEXT]... [--backend URL]`.
+fn parse_crawl(mut args: impl Iterator<Item = String>) -> Result<EmulatorCommand, String> {
+    let (mut bot, mut out, mut from, mut depth, mut backend) = (None, None, None, None, None);
+    let mut answers = Vec::new();
+    while let Some(arg) = args.next() {
+        let mut value = |what: &str| args.next().ok_or_else(|| format!("{arg} needs {what}"));
+        match arg.as_str() {
+            "--out" => out = Some(value("a folder")?),
+            "--from" => from = Some(value("a block id")?),
+            "--backend" => backend = Some(value("a URL")?),
+            "--depth" => {
+                let given = value("a number of user actions")?;
+                depth = Some(given.parse::<usize>().map_err(|_| {
+                    format!("--depth {given}: expected a number of user actions, e.g. 8")
+                })?);
+            }
+            "--answer" => {
+                let given = value("BLOCK=TEXT")?;
+                match given.split_once('=') {
+                    Some((block, text)) if !block.is_empty() => {
+                        answers.push((block.to_owned(), text.to_owned()));
+                    }
+                    _ => {
+                        return Err(format!(
+                            "--answer {given}: expected BLOCK=TEXT, the input block's id and \
+                             what to type there, e.g. --answer ask-quantity=2"
+                        ));
+                    }
+                }
+            }
+            option if option.starts_with('-') => {
+                return Err(format!("unknown option `{option}` for `crawl`"));
+            }
+            _ if bot.is_some() => return Err(format!("unexpected argument `{arg}`")),
+            _ => bot = Some(arg),
+        }
+    }
+    match (bot, out) {
+        (Some(bot), Some(out)) => Ok(EmulatorCommand::Crawl {
+            bot,
+            out,
+            from,
+            depth,
+            answers,
+            backend,
+        }),
+        (None, _) => Err("`crawl` needs a bot file".to_owned()),
+        (_, None) => Err("`crawl` needs --out DIR, the folder to write the scripts in".to_owned()),
+    }
 }
 
 /// `check BOT_FILE [--openapi FILE]`.
@@ -262,10 +354,34 @@ pub(crate) async fn run_command(
             bot,
             scripts,
             backend,
+            coverage,
         } => {
             let bot = load(&bot)?;
             let backend = choose_backend(app, backend.as_deref(), &bot)?;
-            converse(&bot, &backend, &scripts).await
+            converse(&bot, &backend, &scripts, coverage).await
+        }
+        EmulatorCommand::Crawl {
+            bot,
+            out,
+            from,
+            depth,
+            answers,
+            backend,
+        } => {
+            let bot = load(&bot)?;
+            let backend = choose_backend(app, backend.as_deref(), &bot)?;
+            let mut crawler = Crawler::new();
+            if let Some(block) = from {
+                crawler = crawler.start_at(block);
+            }
+            if let Some(depth) = depth {
+                crawler = crawler.depth(depth);
+            }
+            for (block, text) in answers {
+                crawler = crawler.answer(block, text);
+            }
+            let crawl = crawler.crawl(&bot, &backend).await.map_err(Error::Usage)?;
+            write_crawl(&bot, &crawl, out.as_ref())
         }
         EmulatorCommand::Check { bot: path, openapi } => {
             let bot = load(&path)?;
@@ -402,7 +518,54 @@ fn address_from(addr: Option<String>, port: Option<String>) -> Result<String, Er
     }
 }
 
-async fn converse(bot: &BotFile, backend: &Backend, scripts: &[String]) -> Result<(), Error> {
+/// Writes the crawl's scripts into `out` (refusing to replace a file), and says what they
+/// cover and what the crawl could not write.
+fn write_crawl(bot: &BotFile, crawl: &CrawlReport, out: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(out)
+        .map_err(|error| Error::Usage(format!("cannot create {}: {error}", out.display())))?;
+    if let Some(taken) = crawl
+        .scripts
+        .iter()
+        .map(|script| out.join(&script.file_name))
+        .find(|file| file.exists())
+    {
+        return Err(Error::Usage(format!(
+            "{} exists: the crawler does not replace scripts; remove the earlier crawl's files \
+             or choose another --out folder",
+            taken.display()
+        )));
+    }
+    let mut coverage = Coverage::new(bot);
+    for script in &crawl.scripts {
+        let file = out.join(&script.file_name);
+        std::fs::write(&file, &script.text)
+            .map_err(|error| Error::Usage(format!("cannot write {}: {error}", file.display())))?;
+        println!("wrote {}", file.display());
+        coverage.add(&script.reached);
+    }
+    for skipped in &crawl.skipped {
+        println!("not written: {skipped}");
+    }
+    if !crawl.unanswered.is_empty() {
+        println!(
+            "the crawl stopped at input blocks it had no answer for (give one with --answer \
+             BLOCK=TEXT): {}",
+            crawl.unanswered.join(", ")
+        );
+    }
+    println!(
+        "\n{} script(s) written; together they reach:\n{coverage}",
+        crawl.scripts.len()
+    );
+    Ok(())
+}
+
+async fn converse(
+    bot: &BotFile,
+    backend: &Backend,
+    scripts: &[String],
+    min_coverage: Option<f64>,
+) -> Result<(), Error> {
     let paths: Vec<PathBuf> = scripts.iter().map(PathBuf::from).collect();
     let reports = run_scripts(bot, backend, &paths)
         .await
@@ -426,16 +589,28 @@ async fn converse(bot: &BotFile, backend: &Backend, scripts: &[String]) -> Resul
         reports.len() - failed,
         backend.describe()
     ));
+    let mut coverage = None;
+    if let Some(minimum) = min_coverage {
+        let mut total = Coverage::new(bot);
+        reports.iter().for_each(|report| total.add(&report.reached));
+        out.push_str(&format!("\n{total}"));
+        coverage = Some((total.percent(), minimum));
+    }
     std::io::stdout()
         .write_all(out.as_bytes())
         .map_err(Error::Io)?;
-    if failed == 0 {
-        Ok(())
-    } else {
-        Err(Error::Failed(format!(
+    if failed > 0 {
+        return Err(Error::Failed(format!(
             "{failed} of {} conversation scripts failed",
             reports.len()
-        )))
+        )));
+    }
+    match coverage {
+        Some((percent, minimum)) if percent < minimum => Err(Error::Failed(format!(
+            "the scripts cover {percent}% of the bot file, under the {minimum}% --min-coverage \
+             asks: the report above lists what no script reached"
+        ))),
+        _ => Ok(()),
     }
 }
 
@@ -465,10 +640,26 @@ mod tests {
             Some(Ok(EmulatorCommand::Converse {
                 bot: "bot.yaml".into(),
                 scripts: vec!["a.convo.txt".into(), "dir".into()],
-                backend: None
+                backend: None,
+                coverage: None,
             }))
         );
         assert!(parse(&["converse", "bot.yaml"]).unwrap().is_err());
+        let coverage = |args: &[&str]| match parse(args) {
+            Some(Ok(EmulatorCommand::Converse { coverage, .. })) => Ok(coverage),
+            other => Err(format!("{other:?}")),
+        };
+        assert_eq!(
+            coverage(&["converse", "b", "s", "--coverage"]),
+            Ok(Some(0.0))
+        );
+        assert_eq!(
+            coverage(&["converse", "b", "s", "--coverage", "--min-coverage", "90"]),
+            Ok(Some(90.0))
+        );
+        assert!(coverage(&["converse", "b", "s", "--min-coverage", "101"]).is_err());
+        assert!(coverage(&["converse", "b", "s", "--min-coverage", "most"]).is_err());
+        assert!(coverage(&["emulate", "b", "--coverage"]).is_err());
         assert_eq!(
             parse(&["emulate", "--recording", "recordings"]),
             Some(Ok(EmulatorCommand::Recording {

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::backend::{Answer, Backend, CallFailure, body_value};
 use super::bot::{ApiStep, Block, BlockKind, BotFile, Rule, Test};
+use super::coverage::{Outcome, Reached};
 use super::keeping::{Keeping, TURN_LIMIT};
 use super::messages::{self, Choice, ChoiceAction};
 use super::request;
@@ -60,6 +61,8 @@ pub struct Conversation {
     turn_start: usize,
     /// What the transcript keeps, and how much it forgot.
     keeping: Keeping,
+    /// What the conversation reached, kept whole when the transcript forgets.
+    reached: Reached,
 }
 
 /// What the bot waits for.
@@ -91,6 +94,7 @@ impl Conversation {
             stopped: false,
             turn_start: 0,
             keeping: Keeping::default(),
+            reached: Reached::default(),
         }
     }
 
@@ -118,8 +122,8 @@ impl Conversation {
         if self.refuse_when_stopped() {
             return self.last_turn();
         }
-        if let Some(choice) = self.find_choice(text) {
-            self.apply_choice(choice).await;
+        if let Some((block, choice)) = self.find_choice(text) {
+            self.apply_choice(&block, choice).await;
             return self.last_turn();
         }
         self.story.transcript.push(Entry::User {
@@ -164,7 +168,7 @@ impl Conversation {
             return self.last_turn();
         }
         match self.find_choice(title) {
-            Some(choice) => self.apply_choice(choice).await,
+            Some((block, choice)) => self.apply_choice(&block, choice).await,
             None => {
                 let offered = self.offered_titles();
                 self.fail_here(format!(
@@ -185,7 +189,10 @@ impl Conversation {
     pub(crate) async fn click_at(&mut self, entry: usize, choice: usize) -> &[Entry] {
         let kept = entry.checked_sub(self.keeping.forgotten());
         let found = match kept.and_then(|entry| self.story.transcript.get(entry)) {
-            Some(Entry::Bot { message, .. }) => messages::choices(message).into_iter().nth(choice),
+            Some(Entry::Bot { message, block }) => messages::choices(message)
+                .into_iter()
+                .nth(choice)
+                .map(|choice| (block.clone(), choice)),
             _ => None,
         };
         self.begin_turn();
@@ -193,7 +200,7 @@ impl Conversation {
             return self.last_turn();
         }
         match found {
-            Some(choice) => self.apply_choice(choice).await,
+            Some((block, choice)) => self.apply_choice(&block, choice).await,
             None => self.fail_here("that button is no longer in the conversation".to_owned()),
         }
         self.last_turn()
@@ -282,6 +289,13 @@ impl Conversation {
         }
     }
 
+    /// What the conversation reached so far: the blocks it entered, its step calls and
+    /// their outcomes, the choices shown and clicked. [`Coverage`](crate::Coverage) adds
+    /// up those of many conversations.
+    pub fn reached(&self) -> &Reached {
+        &self.reached
+    }
+
     /// The bot file.
     pub fn bot(&self) -> &BotFile {
         &self.bot
@@ -306,7 +320,8 @@ impl Conversation {
     /// The latest messages the bot showed, newest first: those since the user's last
     /// action, or, when that action showed nothing (a URL button, an unknown text), the
     /// ones before it, which are still on screen.
-    fn latest_bot_messages(&self) -> impl Iterator<Item = &Value> {
+    /// Each with the block that showed it.
+    fn latest_bot_messages(&self) -> impl Iterator<Item = (&str, &Value)> {
         self.story
             .transcript
             .iter()
@@ -314,29 +329,51 @@ impl Conversation {
             .skip_while(|entry| !matches!(entry, Entry::Bot { .. }))
             .take_while(|entry| !matches!(entry, Entry::User { .. }))
             .filter_map(|entry| match entry {
-                Entry::Bot { message, .. } => Some(message),
+                Entry::Bot { message, block } => Some((block.as_str(), message)),
                 _ => None,
             })
     }
 
-    fn find_choice(&self, title: &str) -> Option<Choice> {
+    /// The choice titled `title` in the latest messages, with the block that showed it.
+    fn find_choice(&self, title: &str) -> Option<(String, Choice)> {
         let title = title.trim();
-        self.latest_bot_messages()
-            .flat_map(messages::choices)
-            .find(|choice| choice.title.trim().eq_ignore_ascii_case(title))
+        self.latest_bot_messages().find_map(|(block, message)| {
+            messages::choices(message)
+                .into_iter()
+                .find(|choice| choice.title.trim().eq_ignore_ascii_case(title))
+                .map(|choice| (block.to_owned(), choice))
+        })
+    }
+
+    /// The titles of the buttons and quick replies on screen, in the order shown.
+    pub(crate) fn choice_titles(&self) -> Vec<String> {
+        let mut messages: Vec<&Value> = self
+            .latest_bot_messages()
+            .map(|(_, message)| message)
+            .collect();
+        messages.reverse();
+        let mut titles: Vec<String> = Vec::new();
+        for choice in messages.into_iter().flat_map(messages::choices) {
+            if !titles.contains(&choice.title) {
+                titles.push(choice.title);
+            }
+        }
+        titles
     }
 
     fn offered_titles(&self) -> Vec<String> {
         let mut titles: Vec<String> = self
             .latest_bot_messages()
-            .flat_map(messages::choices)
+            .flat_map(|(_, message)| messages::choices(message))
             .map(|choice| format!("`{}`", choice.title))
             .collect();
         titles.reverse();
         titles
     }
 
-    async fn apply_choice(&mut self, choice: Choice) {
+    /// Clicks `choice`, shown by the block `shown_by`.
+    async fn apply_choice(&mut self, shown_by: &str, choice: Choice) {
+        self.reached.clicked(shown_by, &choice.title);
         self.story.transcript.push(Entry::User {
             text: choice.title.clone(),
             clicked: true,
@@ -426,6 +463,8 @@ impl Conversation {
                 block_type: block.kind(),
             });
             self.current = Some(block.id.clone());
+            self.reached.entered(&block.id);
+            let shown_from = self.story.transcript.len();
             next = match &block.kind {
                 BlockKind::Message { messages } => {
                     self.story.show(
@@ -453,6 +492,8 @@ impl Conversation {
                     },
                 },
             };
+            self.reached
+                .shown(&self.story.transcript[shown_from.min(self.story.transcript.len())..]);
         }
     }
 
@@ -510,6 +551,12 @@ impl Conversation {
                 latency_ms: latency.as_secs_f64() * 1000.0,
                 response: body.clone(),
             })));
+        let fallback_code = fallback.as_ref().map(|(code, _)| code.clone());
+        let error_code = body
+            .as_ref()
+            .and_then(|body| body["error"]["code"].as_str())
+            .map(str::to_owned);
+        let timed_out = matches!(outcome, Err(CallFailure::Timeout(_)));
         match fallback {
             Some((code, Some(cause))) => self.story.note(format!(
                 "the step failed with `{code}` and answered with its fallback block: {cause}"
@@ -520,7 +567,7 @@ impl Conversation {
             )),
             None => {}
         }
-        match outcome {
+        let applied = match outcome {
             Err(CallFailure::Timeout(timeout)) => {
                 self.story.fail(
                     block,
@@ -536,7 +583,21 @@ impl Conversation {
                 Applied::Failed
             }
             Ok(answered) => self.story.answered(block, answered.status, body),
-        }
+        };
+        let reached = match (&fallback_code, status) {
+            (Some(code), _) => Outcome::Fallback(code.clone()),
+            (None, None) if timed_out => Outcome::Timeout,
+            (None, None) => Outcome::Unreachable,
+            (None, Some(status)) if !(200..300).contains(&status) => {
+                Outcome::Error(error_code.unwrap_or_else(|| format!("HTTP {status}")))
+            }
+            (None, Some(_)) => match applied {
+                Applied::Jump(_) => Outcome::Answered,
+                Applied::Failed => Outcome::InvalidReply,
+            },
+        };
+        self.reached.called(block, reached);
+        applied
     }
 }
 

@@ -43,6 +43,8 @@ mod bot;
 mod check;
 mod cli;
 mod convo;
+mod coverage;
+mod crawl;
 mod engine;
 mod error;
 mod keeping;
@@ -62,6 +64,8 @@ pub use bot::{Block, BotFile, BotFileError};
 pub use check::{Problem, check_bot_file};
 pub use cli::run_standalone;
 pub use convo::{Script, ScriptFailure, ScriptReport, run_scripts};
+pub use coverage::{ChoiceAt, Coverage, Outcome, Reached, StepCoverage};
+pub use crawl::{CrawlReport, CrawledScript, Crawler};
 pub use engine::{Conversation, Waiting};
 pub use error::Error;
 pub use recorded::{Payload, RecordedExchange, RecordedReply};
@@ -72,4 +76,4 @@ pub use transcript::{Entry, Exchange, SentRequest, render};
 
 #[cfg(feature = "app")]
 #[cfg_attr(docsrs, doc(cfg(feature = "app")))]
-pub use app::{Check, Converse, Emulate, commands, starter_file};
+pub use app::{Check, Converse, Crawl, Emulate, commands, starter_file};

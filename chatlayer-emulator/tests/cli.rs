@@ -27,13 +27,22 @@ async fn converse_runs_the_scripts_against_a_backend_url() {
         .unwrap();
     let base = server.url("");
     let output = tokio::task::spawn_blocking(move || {
-        emulator(&["converse", "bot.yaml", "convos", "--backend", &base])
+        emulator(&[
+            "converse",
+            "bot.yaml",
+            "convos",
+            "--backend",
+            &base,
+            "--min-coverage",
+            "100",
+        ])
     })
     .await
     .unwrap();
     let report = text(&output);
     assert!(output.status.success(), "{report}");
-    assert!(report.contains("4 passed, 0 failed"), "{report}");
+    assert!(report.contains("6 passed, 0 failed"), "{report}");
+    assert!(report.contains("coverage 100%: blocks 28/28"), "{report}");
 }
 
 /// A script that checks nothing is an error, not a pass. A file whose line breaks are lone

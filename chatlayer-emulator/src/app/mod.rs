@@ -43,12 +43,14 @@ const EMULATE_ABOUT: &str = "serve the conversation emulator at /emulator, calli
     conversation";
 
 /// How `converse` is called, for the help text.
-const CONVERSE_SYNOPSIS: &str = "converse BOT_FILE SCRIPT... [--backend URL]";
+const CONVERSE_SYNOPSIS: &str =
+    "converse BOT_FILE SCRIPT... [--backend URL] [--coverage | --min-coverage N]";
 
 /// What `converse` does, for the help text.
 const CONVERSE_ABOUT: &str = "run conversation scripts (*.convo.txt, or folders of \
     them) against the steps in-process (or the backend at URL); runs every script, and exits \
-    non-zero when any expectation is unmet";
+    non-zero when any expectation is unmet; --coverage reports the blocks, steps and buttons \
+    they reached, --min-coverage N also fails below N percent";
 
 /// How `check` is called, for the help text.
 const CHECK_SYNOPSIS: &str = "check BOT_FILE [--openapi FILE]";
@@ -58,10 +60,46 @@ const CHECK_ABOUT: &str = "check the bot file's action blocks against the app's 
     the steps an OpenAPI document FILE describes): paths, methods, required parameters, rows, \
     block ids; exits non-zero on any problem";
 
+/// How `crawl` is called, for the help text.
+const CRAWL_SYNOPSIS: &str = "crawl BOT_FILE --out DIR [--from BLOCK] [--depth N] \
+    [--answer BLOCK=TEXT]... [--backend URL]";
+
+/// What `crawl` does, for the help text.
+const CRAWL_ABOUT: &str = "explore the bot breadth-first against the steps in-process (or \
+    the backend at URL), clicking every button and quick reply and typing each --answer at \
+    its input block, and write each path that reaches something new as a conversation script \
+    in DIR";
+
 /// The emulator's commands, for [`AppBuilder::commands`](chatlayer_runtime::AppBuilder::commands):
-/// [`Emulate`], [`Converse`] and [`Check`].
+/// [`Emulate`], [`Converse`], [`Crawl`] and [`Check`].
 pub fn commands() -> Vec<Arc<dyn Command>> {
-    vec![Arc::new(Emulate), Arc::new(Converse), Arc::new(Check)]
+    vec![
+        Arc::new(Emulate),
+        Arc::new(Converse),
+        Arc::new(Crawl),
+        Arc::new(Check),
+    ]
+}
+
+/// `crawl BOT_FILE --out DIR [--from BLOCK] [--depth N] [--answer BLOCK=TEXT]...`: writes
+/// conversation scripts for the paths a breadth-first crawl of the bot finds (see
+/// [`Crawler`](crate::Crawler)).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Crawl;
+
+impl Command for Crawl {
+    fn name(&self) -> &'static str {
+        "crawl"
+    }
+    fn synopsis(&self) -> &'static str {
+        CRAWL_SYNOPSIS
+    }
+    fn about(&self) -> &'static str {
+        CRAWL_ABOUT
+    }
+    fn run<'a>(&'a self, app: &'a App, args: Vec<String>) -> CommandFuture<'a> {
+        run(app, self.name(), args)
+    }
 }
 
 /// `check BOT_FILE [--openapi FILE]`: the bot file's action blocks against the app's steps
@@ -136,6 +174,7 @@ fn run<'a>(app: &'a App, name: &'static str, args: Vec<String>) -> CommandFuture
                     match name {
                         "emulate" => EMULATE_SYNOPSIS,
                         "check" => CHECK_SYNOPSIS,
+                        "crawl" => CRAWL_SYNOPSIS,
                         _ => CONVERSE_SYNOPSIS,
                     }
                 )));

@@ -28,6 +28,7 @@ use serde_json::Value;
 
 use super::backend::Backend;
 use super::bot::BotFile;
+use super::coverage::Reached;
 use super::engine::Conversation;
 use super::messages;
 use super::session::same_value;
@@ -40,6 +41,7 @@ mod conformance;
 mod features;
 mod lower;
 mod memory;
+pub(crate) mod write;
 
 use botium::Sender as Speaker;
 use lower::{Library, Partials, Utterances};
@@ -216,10 +218,12 @@ impl Script {
     pub async fn run(&self, bot: &BotFile, backend: &Backend) -> ScriptReport {
         let mut transcript = String::new();
         let mut failure = None;
+        let mut reached = Reached::default();
         let expansions = self.expansions();
         let several = expansions.len() > 1;
         for choice in &expansions {
-            let (text, failed) = self.run_once(bot, backend, choice).await;
+            let (text, failed, run_reached) = self.run_once(bot, backend, choice).await;
+            reached.merge(&run_reached);
             if several {
                 let said: Vec<&str> = choice.iter().flatten().map(String::as_str).collect();
                 transcript.push_str(&format!("-- with {}\n", said.join(" / ")));
@@ -235,6 +239,7 @@ impl Script {
             source: self.source.clone(),
             transcript,
             failure,
+            reached,
         }
     }
 
@@ -268,7 +273,7 @@ impl Script {
         bot: &BotFile,
         backend: &Backend,
         choice: &[Option<String>],
-    ) -> (String, Option<ScriptFailure>) {
+    ) -> (String, Option<ScriptFailure>, Reached) {
         let mut conversation = Conversation::new(bot.clone(), backend.clone());
         let mut runner = Runner {
             conversation: &mut conversation,
@@ -303,7 +308,8 @@ impl Script {
                 });
             }
         }
-        (render(conversation.transcript()), failure)
+        let reached = conversation.reached().clone();
+        (render(conversation.transcript()), failure, reached)
     }
 }
 
@@ -474,7 +480,7 @@ impl Runner<'_> {
                 self.start_if_needed(None).await;
                 // Every #bot reads the next message, as in Botium (an empty one too, leaving
                 // it unchecked), except one made only of this emulator's state checks.
-                let state_only = section.text.is_none()
+                let state_only = section.text.as_deref().is_none_or(str::is_empty)
                     && !section.checks.is_empty()
                     && section.checks.iter().all(|check| {
                         matches!(check.kind, CheckKind::Block(_) | CheckKind::Session(..))
@@ -986,6 +992,8 @@ pub struct ScriptReport {
     pub transcript: String,
     /// The first unmet expectation.
     pub failure: Option<ScriptFailure>,
+    /// What its runs reached, for [`Coverage`](crate::Coverage).
+    pub reached: Reached,
 }
 
 impl ScriptReport {
@@ -1045,6 +1053,36 @@ mod tests {
         assert!(wildcard_contains("Hello there", "hello"));
         assert!(!wildcard_contains("Hello", "bye"));
         assert!(wildcard_contains("anything", "*"));
+    }
+
+    #[tokio::test]
+    async fn a_bot_section_of_state_checks_alone_reads_no_message() {
+        let bot = BotFile::parse(
+            r#"
+blocks:
+  - id: menu
+    type: message
+    messages:
+      - type: button
+        config:
+          textMessages: [{ text: "Read our terms?" }]
+          buttons: [{ type: web_url, title: Terms, url: "https://example.com/terms" }]
+"#,
+        )
+        .unwrap();
+        // Clicking a URL button shows nothing: the #bot after it checks the block only.
+        let script = Script::parse(
+            "a.convo.txt",
+            "T\n\n#bot\nRead our terms?\n\n#me\nTerms\n\n#bot\nCHATLAYER_BLOCK menu\n",
+        )
+        .unwrap();
+        let report = script.run(&bot, &Backend::url("http://127.0.0.1:9")).await;
+        assert!(
+            report.passed(),
+            "{:?}\n{}",
+            report.failure,
+            report.transcript
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ fn the_scripts_pass_in_process() {
     let report = text(&output);
     assert!(output.status.success(), "{report}");
     assert!(
-        report.contains("4 conversation scripts: 4 passed, 0 failed (steps: in-process)"),
+        report.contains("6 conversation scripts: 6 passed, 0 failed (steps: in-process)"),
         "{report}"
     );
     assert!(
@@ -41,7 +41,7 @@ async fn the_scripts_pass_over_http() {
     let report = text(&output);
     assert!(output.status.success(), "{report}");
     assert!(
-        report.contains(&format!("4 passed, 0 failed (steps: {})", server.url(""))),
+        report.contains(&format!("6 passed, 0 failed (steps: {})", server.url(""))),
         "{report}"
     );
 }
@@ -100,7 +100,7 @@ async fn the_scripts_pass_when_the_app_verifies_signatures() {
     let passed = |output: Output| {
         let report = text(&output);
         assert!(output.status.success(), "{report}");
-        assert!(report.contains("4 passed, 0 failed"), "{report}");
+        assert!(report.contains("6 passed, 0 failed"), "{report}");
     };
     passed(output);
 
