@@ -27,6 +27,7 @@ use serde_json::{Value, json};
 
 use super::backend::Backend;
 use super::bot::BotFile;
+use super::coverage::{Coverage, Reached};
 use super::engine::Conversation;
 use super::recording::RecordedConversation;
 use super::transcript::Entry;
@@ -52,6 +53,34 @@ struct PageState {
     backend: Backend,
     next_id: AtomicU64,
     conversations: Mutex<BTreeMap<u64, Shared>>,
+    /// What the page's conversations reached, for its coverage tab.
+    reached: Mutex<PageReached>,
+}
+
+/// What every conversation of the page reached: those it still keeps by id (replaced after
+/// each of their turns), and those it dropped, added up.
+#[derive(Default)]
+struct PageReached {
+    kept: BTreeMap<u64, Reached>,
+    dropped: Reached,
+}
+
+impl PageReached {
+    /// Records what conversation `id` reached so far, and folds in those no longer kept.
+    fn record(&mut self, id: u64, reached: &Reached, kept: &BTreeMap<u64, Shared>) {
+        self.kept.insert(id, reached.clone());
+        let gone: Vec<u64> = self
+            .kept
+            .keys()
+            .filter(|id| !kept.contains_key(id))
+            .copied()
+            .collect();
+        for id in gone {
+            if let Some(reached) = self.kept.remove(&id) {
+                self.dropped.merge(&reached);
+            }
+        }
+    }
 }
 
 /// The page and its JSON API under [`PATH`], for `bot` with its steps answered by
@@ -62,10 +91,12 @@ pub fn router(bot: BotFile, backend: Backend) -> Router {
         backend,
         next_id: AtomicU64::new(1),
         conversations: Mutex::new(BTreeMap::new()),
+        reached: Mutex::new(PageReached::default()),
     });
     guarded(
         assets()
             .route(&format!("{PATH}/api/bot"), get(describe_bot))
+            .route(&format!("{PATH}/api/coverage"), get(coverage))
             .route(&format!("{PATH}/api/conversations"), post(start))
             .route(&format!("{PATH}/api/conversations/{{id}}"), get(show))
             .route(&format!("{PATH}/api/conversations/{{id}}/say"), post(say))
@@ -330,7 +361,29 @@ async fn start(State(state): State<Arc<PageState>>, body: Option<Json<StartReque
     let mut conversation = conversation.lock().await;
     conversation.start_at(&block).await;
     forget_old_conversations(&state, id, conversation.kept_bytes());
+    record_reached(&state, id, &conversation);
     (StatusCode::CREATED, Json(snapshot(id, &conversation, 0))).into_response()
+}
+
+fn record_reached(state: &PageState, id: u64, conversation: &Conversation) {
+    let kept = state.conversations.lock().expect("not poisoned");
+    state
+        .reached
+        .lock()
+        .expect("not poisoned")
+        .record(id, conversation.reached(), &kept);
+}
+
+/// What the page's conversations reached of the bot file, since the page started.
+async fn coverage(State(state): State<Arc<PageState>>) -> Json<Value> {
+    let mut coverage = Coverage::new(&state.bot);
+    let reached = state.reached.lock().expect("not poisoned");
+    coverage.add(&reached.dropped);
+    reached
+        .kept
+        .values()
+        .for_each(|conversation| coverage.add(conversation));
+    Json(coverage.to_json())
 }
 
 /// Drops the oldest conversations but `current` while all of them keep more than
@@ -390,6 +443,7 @@ async fn act(
     let mut conversation = conversation.lock().await;
     action(&mut conversation).await;
     forget_old_conversations(state, id, conversation.kept_bytes());
+    record_reached(state, id, &conversation);
     Json(snapshot(id, &conversation, since)).into_response()
 }
 
@@ -559,4 +613,45 @@ fn problem(status: StatusCode, message: String) -> Response {
         Json(json!({ "error": { "code": "emulator", "message": message } })),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt as _;
+
+    async fn call(router: &Router, method: &str, path: &str, body: Value) -> Value {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "127.0.0.1")
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let response = router.clone().oneshot(request).await.unwrap();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    /// The page keeps 64 conversations: what a dropped one reached still counts.
+    #[tokio::test]
+    async fn coverage_keeps_what_dropped_conversations_reached() {
+        let bot = BotFile::parse(
+            "blocks:\n  - { id: a, type: message, messages: [A] }\n  - { id: b, type: message, messages: [B] }\n",
+        )
+        .unwrap();
+        let router = router(bot, Backend::url("http://127.0.0.1:9"));
+        let post = |start: &str| json!({ "start": start });
+        call(&router, "POST", "/emulator/api/conversations", post("a")).await;
+        for _ in 0..MAX_CONVERSATIONS + 2 {
+            call(&router, "POST", "/emulator/api/conversations", post("b")).await;
+        }
+        let coverage = call(&router, "GET", "/emulator/api/coverage", Value::Null).await;
+        assert_eq!(coverage["percent"], 100.0, "{coverage}");
+        assert_eq!(coverage["blocks"][0]["reached"], true, "{coverage}");
+    }
 }

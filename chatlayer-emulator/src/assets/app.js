@@ -131,6 +131,47 @@ function render() {
   renderSession(transcript.slice(turn_start));
   renderExchanges(transcript);
   renderLog(transcript);
+  if (!recording) refreshCoverage();
+}
+
+// The coverage tab: fetched after each turn (it adds up every conversation of the page).
+async function refreshCoverage() {
+  let coverage;
+  try {
+    coverage = await api("/coverage");
+  } catch (error) {
+    $("coverage").replaceChildren(el("p", "error", "cannot load the coverage: " + error.message));
+    return;
+  }
+  $("coverage-percent").textContent = coverage.percent + "%";
+  const panel = $("coverage");
+  panel.replaceChildren();
+  const reached = coverage.blocks.filter((block) => block.reached).length;
+  const called = coverage.steps.filter((step) => step.outcomes.length > 0).length;
+  const clicked = coverage.choicesWritten - coverage.choicesMissed.length;
+  panel.appendChild(el("p", "coverage-total", coverage.percent + "% covered: blocks " + reached + "/" + coverage.blocks.length +
+    ", steps " + called + "/" + coverage.steps.length + ", buttons and quick replies " + clicked + "/" + coverage.choicesWritten));
+  const section = (title, items) => {
+    panel.appendChild(el("h3", "", title));
+    const list = el("ul", "coverage-list");
+    for (const [text, className] of items) list.appendChild(el("li", className, text));
+    panel.appendChild(list);
+  };
+  section("Blocks", coverage.blocks.map((block) =>
+    [block.id + " (" + block.type + ")" + (block.reached ? "" : ": never reached"), block.reached ? "reached" : "missed"]));
+  section("Steps", coverage.steps.map((step) => [step.method + " " + step.path + ": " + (step.outcomes.length
+    ? step.outcomes.map(([outcome, count]) => describeOutcome(outcome) + " ×" + count).join(", ")
+    : "never called (from " + step.blocks.join(", ") + ")"), step.outcomes.length ? "reached" : "missed"]));
+  if (coverage.choicesMissed.length) {
+    section("Buttons and quick replies never clicked", coverage.choicesMissed.map((choice) => [choice.block + ": " + choice.title, "missed"]));
+  }
+  if (coverage.offeredChoicesMissed.length) {
+    section("Offered by step replies, never clicked", coverage.offeredChoicesMissed.map((choice) => [choice.block + ": " + choice.title, "missed"]));
+  }
+}
+
+function describeOutcome(outcome) {
+  return outcome.outcome.replace("_", " ") + (outcome.code ? " " + outcome.code : "");
 }
 
 function describeWaiting(waiting) {

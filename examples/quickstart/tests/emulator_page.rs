@@ -258,6 +258,38 @@ async fn drive(client: &Client, port: u16) -> Result<(), fantoccini::error::CmdE
     .await;
     let picture = client.screenshot().await?;
     save_screenshot(&picture);
+
+    // The coverage tab adds up the page's conversations, a restarted one too.
+    client.find(Locator::Css("#restart")).await?.click().await?;
+    wait_for_text(client, ".quick-reply", "Are you open?").await;
+    client
+        .find(Locator::Css("[data-tab=coverage-panel]"))
+        .await?
+        .click()
+        .await?;
+    wait_for_text(
+        client,
+        "#coverage .coverage-total",
+        "31.2% covered: blocks 9/28",
+    )
+    .await;
+    let coverage = text_of(client, "#coverage").await;
+    for line in [
+        "steps 4/10, buttons and quick replies 2/10",
+        "GET /order/status: answered ×1",
+        "POST /welcome: answered ×2",
+        "shop-open (message): never reached",
+        "POST /stores: never called (from stores)",
+        "menu: Are you open?",
+    ] {
+        assert!(coverage.contains(line), "{line:?} in\n{coverage}");
+    }
+    let missed = client
+        .find_all(Locator::Css("#coverage .missed"))
+        .await?
+        .len();
+    assert!(missed > 10, "{missed} lines marked as missed");
+    assert_eq!(text_of(client, "#coverage-percent").await, "31.2%");
     Ok(())
 }
 
