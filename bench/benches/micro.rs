@@ -240,12 +240,72 @@ fn serialization(c: &mut Criterion) {
     group.finish();
 }
 
+/// A bot file of `groups` x 5 blocks around the quickstart's order step: a menu whose quick
+/// replies lead on, an input, a condition, the order's action block, a message.
+fn bot_file(groups: usize) -> String {
+    let mut yaml = String::from("bot: Large\nstart: menu-0\nblocks:\n");
+    for n in 0..groups {
+        let next = (n + 1) % groups;
+        yaml.push_str(&format!(
+            "  - id: menu-{n}
+    type: message
+    messages:
+      - type: quickReplies
+        config:
+          textMessages: [{{ text: \"Menu {n}\" }}]
+          quickReplies:
+            - {{ type: postback, title: Order, payload: {{ nextDialogstateId: ask-{n} }} }}
+            - {{ type: postback, title: Next, payload: {{ nextDialogstateId: menu-{next} }} }}
+  - {{ id: ask-{n}, type: input, messages: [\"Which product?\"], variable: cart.sku{n}, goto: check-{n} }}
+  - id: check-{n}
+    type: condition
+    rules: [{{ variable: cart.sku{n}, exists: true, goto: order-{n} }}]
+    goto: menu-{n}
+  - id: order-{n}
+    type: action
+    api:
+      url: /order
+      body:
+        - {{ key: sku, type: variable, value: cart.sku{n} }}
+        - {{ key: quantity, type: text, value: \"1\" }}
+        - {{ key: on_success, type: dialogstate, value: done-{n} }}
+        - {{ key: on_failure, type: dialogstate, value: menu-{n} }}
+  - {{ id: done-{n}, type: message, messages: [\"Ordered {{order.sku}}.\"], goto: menu-{next} }}
+"
+        ));
+    }
+    yaml
+}
+
+/// `check` on a 500-block bot file against the quickstart's OpenAPI document, and reading
+/// the file: what `chatlayer-emulator check` does, which must take well under a second.
+fn bot_files(c: &mut Criterion) {
+    let yaml = bot_file(100);
+    let document: serde_json::Value =
+        serde_json::from_str(include_str!("../../examples/quickstart/openapi.json")).unwrap();
+    let bot = chatlayer_emulator::BotFile::parse(&yaml).unwrap();
+    assert_eq!(bot.blocks().len(), 500);
+    assert!(
+        chatlayer_emulator::check_bot_file(&bot, &document).is_empty(),
+        "the generated bot file fits the quickstart's steps"
+    );
+    let mut group = c.benchmark_group("bot-file");
+    group.throughput(Throughput::Bytes(yaml.len() as u64));
+    group.bench_function(BenchmarkId::new("check", "500-blocks"), |b| {
+        b.iter(|| chatlayer_emulator::check_bot_file(&bot, &document))
+    });
+    group.bench_function(BenchmarkId::new("load", "500-blocks"), |b| {
+        b.iter(|| chatlayer_emulator::BotFile::parse(&yaml).unwrap())
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .sample_size(30)
         .warm_up_time(std::time::Duration::from_secs(1))
         .measurement_time(std::time::Duration::from_secs(3));
-    targets = order, extraction, serialization
+    targets = order, extraction, serialization, bot_files
 }
 criterion_main!(benches);

@@ -122,6 +122,16 @@ pub fn markdown(criterion_dir: &Path) -> Result<String> {
     }
     text.push('\n');
     text.push_str(&growth);
+    let check = read_estimate(criterion_dir, "bot-file", "check", "500-blocks")?;
+    let load = read_estimate(criterion_dir, "bot-file", "load", "500-blocks")?;
+    let _ = writeln!(
+        text,
+        "- `check` on a 500-block bot file ({}): {} to check it against the quickstart's \
+         OpenAPI document, after {} to read it.",
+        human_bytes(check.bytes),
+        duration(check.nanos),
+        duration(load.nanos)
+    );
     Ok(text)
 }
 
@@ -178,7 +188,22 @@ mod tests {
                 }
             }
         }
+        for (what, nanos) in [("check", 130e6), ("load", 9.5e6)] {
+            let new = dir
+                .join("bot-file")
+                .join(what)
+                .join("500-blocks")
+                .join("new");
+            let estimate = format!("{{\"mean\":{{\"point_estimate\":{nanos}}}}}");
+            tools::write(&new.join("estimates.json"), &estimate).unwrap();
+            let throughput = "{\"throughput\":{\"Bytes\":290000}}";
+            tools::write(&new.join("benchmark.json"), throughput).unwrap();
+        }
         let table = markdown(&dir).unwrap();
+        assert!(
+            table.contains("- `check` on a 500-block bot file (290.0 KB): 130.00 ms to check"),
+            "{table}"
+        );
         assert!(
             table.contains("| 1.00 MB | 12.50 ms | 10.00 ms | 1.25 | 12.5 µs | 10.0 µs |"),
             "{table}"
