@@ -134,6 +134,8 @@ fn matching(mode: &str) -> Option<Matching> {
         "includeIgnoreCase" | "includeLowerCase" => (TextHow::Contains, true),
         "equals" => (TextHow::Equals, false),
         "equalsIgnoreCase" => (TextHow::Equals, true),
+        "regexp" => (TextHow::Regexp, false),
+        "regexpIgnoreCase" => (TextHow::Regexp, true),
         _ => return None,
     };
     Some(Matching { how, ignore_case })
@@ -158,9 +160,9 @@ mod tests {
         assert!(matches!(config.matching.how, TextHow::Equals) && !config.matching.ignore_case);
         let error = BotiumConfig::parse(
             "botium.json",
-            r#"{"botium": {"Capabilities": {"SCRIPTING_MATCHING_MODE": "regexp"}}}"#,
+            r#"{"botium": {"Capabilities": {"SCRIPTING_MATCHING_MODE": "wer"}}}"#,
         )
         .unwrap_err();
-        assert!(error.contains("`regexp`"), "{error}");
+        assert!(error.contains("`wer`"), "{error}");
     }
 }

@@ -165,5 +165,24 @@ fn every_file_reads_as_botium_reads_it() {
             convos >= 60 && utterances >= 2,
             "{convos} convos, {utterances} utterances files"
         );
+        // The docs state the suite's counts: they must be this suite's.
+        let partials = files
+            .iter()
+            .filter(|file| file.to_string_lossy().ends_with(".pconvo.txt"))
+            .count();
+        let stated = format!(
+            "holds {} convo files, {} and {utterances} utterances files",
+            convos - partials,
+            if partials == 1 {
+                "a partial convo".to_owned()
+            } else {
+                format!("{partials} partial convos")
+            }
+        );
+        let guide = include_str!("../../../docs/emulator.md").replace('\n', " ");
+        assert!(
+            guide.contains(&stated),
+            "docs/emulator.md should say: {stated}"
+        );
     }
 }

@@ -10,7 +10,7 @@ use super::botium::{Compiled, Hook, HookKind, Sender, Step};
 use super::config::BotiumConfig;
 use super::features::{Support, looks_like_a_name, support};
 use super::memory;
-use super::{Check, CheckKind, Counted, Section, TextHow, TextMatch};
+use super::{Check, CheckKind, Counted, Section, TextHow, TextMatch, regexp};
 
 /// Partial convos by name (their title), with the file each came from.
 pub(crate) type Partials = BTreeMap<String, (String, Compiled)>;
@@ -210,6 +210,24 @@ fn section(source: &str, step: &Step, library: &Library) -> Result<Section, Stri
                     ),
                 ));
             }
+            if let (Sender::Bot, TextHow::Regexp) = (step.sender, section.matching.how) {
+                for pattern in section
+                    .variants
+                    .clone()
+                    .unwrap_or_else(|| vec![text.text.clone()])
+                {
+                    regexp::compile(&pattern, section.matching.ignore_case).map_err(|problem| {
+                        at(
+                            source,
+                            text.line,
+                            format!(
+                                "`{}` (SCRIPTING_MATCHING_MODE regexp): {problem}",
+                                first_line(&text.text)
+                            ),
+                        )
+                    })?;
+                }
+            }
             section.text = Some(text.text.clone());
             section.text_line = text.line;
             section.negated_text = text.not;
@@ -398,6 +416,19 @@ fn check(
             .iter()
             .flat_map(|arg| library.resolve(arg).unwrap_or_else(|| vec![arg.clone()]))
             .collect();
+        if let TextHow::Regexp = text_match.how {
+            for arg in &text_match.args {
+                regexp::compile(arg, text_match.ignore_case).map_err(|problem| {
+                    let split = if text_match.args.len() > 1 {
+                        " (arguments split at `|`, so each is a pattern of its own: write `\\|` \
+                         for an alternation inside one)"
+                    } else {
+                        ""
+                    };
+                    refuse(&format!("{problem}{split}"))
+                })?;
+            }
+        }
         return in_bot(CheckKind::Text(text_match));
     }
     let count = |what: Counted| {
@@ -427,6 +458,44 @@ fn check(
         "BUTTONS_COUNT" | "BUTTONS_COUNT_REC" => count(Counted::Buttons),
         "MEDIA_COUNT" | "MEDIA_COUNT_REC" => count(Counted::Media),
         "CARDS_COUNT" | "CARDS_COUNT_REC" => count(Counted::Cards),
+        "JSON_PATH" | "JSON_PATH_COUNT" => {
+            let (path, second) = match args.as_slice() {
+                [path] => (path, None),
+                [path, second] => (path, Some(second.clone())),
+                _ => {
+                    return Err(refuse(&format!(
+                        "{name} takes a JSONPath and an optional {}: `{name} $.path|{}`",
+                        if name == "JSON_PATH" {
+                            "value"
+                        } else {
+                            "count"
+                        },
+                        if name == "JSON_PATH" { "value" } else { ">=1" },
+                    )));
+                }
+            };
+            let compiled = serde_json_path::JsonPath::parse(path).map_err(|error| {
+                refuse(&format!(
+                    "`{path}` is not a JSONPath this runner reads (RFC 9535): {error}"
+                ))
+            })?;
+            if name == "JSON_PATH" {
+                return in_bot(CheckKind::JsonPath {
+                    path: path.clone(),
+                    compiled,
+                    expected: second,
+                });
+            }
+            let arg = second.filter(|arg| !arg.is_empty());
+            if arg.as_deref().is_some_and(|arg| parse_count(arg).is_none()) {
+                return Err(refuse("write the count as `2`, `<3` or `>=1`"));
+            }
+            in_bot(CheckKind::JsonPathCount {
+                path: path.clone(),
+                compiled,
+                arg,
+            })
+        }
         "BOT_CONSUMED" => Ok(CheckKind::Consumed),
         "BOT_UNCONSUMED_COUNT" => {
             let arg = args.first().cloned().filter(|arg| !arg.is_empty());
@@ -513,6 +582,8 @@ fn text_asserter(name: &str, args: &[String]) -> Option<TextMatch> {
         "TEXT_WILDCARD_ALL" => (TextHow::Wildcard, true),
         "TEXT_WILDCARDEXACT_ANY" => (TextHow::WildcardExact, false),
         "TEXT_WILDCARDEXACT_ALL" => (TextHow::WildcardExact, true),
+        "TEXT_REGEXP_ANY" => (TextHow::Regexp, false),
+        "TEXT_REGEXP_ALL" => (TextHow::Regexp, true),
         _ => return None,
     };
     Some(TextMatch {

@@ -41,6 +41,7 @@ mod conformance;
 mod features;
 mod lower;
 mod memory;
+mod regexp;
 pub(crate) mod write;
 
 use botium::Sender as Speaker;
@@ -98,6 +99,19 @@ enum CheckKind {
     },
     /// The `TEXT_*` asserters.
     Text(TextMatch),
+    /// `JSON_PATH path[|value]`: over the reply of the step that sent the message, the
+    /// path finds a value (that matches `value` as texts are compared).
+    JsonPath {
+        path: String,
+        compiled: serde_json_path::JsonPath,
+        expected: Option<String>,
+    },
+    /// `JSON_PATH_COUNT path[|count]`: the length of the first value the path finds.
+    JsonPathCount {
+        path: String,
+        compiled: serde_json_path::JsonPath,
+        arg: Option<String>,
+    },
     /// `BOT_CONSUMED`: no bot message is left unread.
     Consumed,
     /// `BOT_UNCONSUMED_COUNT`: how many bot messages are left unread.
@@ -147,6 +161,8 @@ enum TextHow {
     Contains,
     Wildcard,
     WildcardExact,
+    /// A JavaScript regular expression, searched in the text (`regexp.rs`).
+    Regexp,
 }
 
 impl Script {
@@ -407,7 +423,7 @@ fn partials_in(folder: &Path, config: &config::BotiumConfig) -> Result<Partials,
 struct Runner<'a> {
     conversation: &'a mut Conversation,
     /// What the bot said (or the errors it hit) that no `#bot` has read yet.
-    pending: VecDeque<Entry>,
+    pending: VecDeque<Said>,
     started: bool,
     /// Botium's scripting memory: `$name` values.
     memory: memory::Memory,
@@ -428,7 +444,7 @@ impl Runner<'_> {
     }
 
     fn pending_error(&self) -> Option<String> {
-        self.pending.iter().find_map(|entry| match entry {
+        self.pending.iter().find_map(|said| match &said.entry {
             Entry::Error { message, .. } => Some(message.clone()),
             _ => None,
         })
@@ -486,16 +502,16 @@ impl Runner<'_> {
                         matches!(check.kind, CheckKind::Block(_) | CheckKind::Session(..))
                     });
                 if !state_only {
-                    let entry = self.pending.pop_front().ok_or_else(|| {
+                    let said = self.pending.pop_front().ok_or_else(|| {
                         "expected a bot message, but the bot said nothing more".to_owned()
                     })?;
                     if let Err(problem) =
-                        check_said(section, &entry, &mut self.memory, self.value_chars)
+                        check_said(section, &said, &mut self.memory, self.value_chars)
                     {
                         if section.optional {
                             // An optional answer that is not there: the message is for the
                             // next section.
-                            self.pending.push_front(entry);
+                            self.pending.push_front(said);
                             return Ok(());
                         }
                         return Err(problem);
@@ -538,7 +554,7 @@ impl Runner<'_> {
             let unread = self
                 .pending
                 .iter()
-                .filter(|entry| matches!(entry, Entry::Bot { .. }))
+                .filter(|said| matches!(said.entry, Entry::Bot { .. }))
                 .count();
             let (holds, expected) = match &check.kind {
                 CheckKind::Consumed => (unread == 0, "no bot message left unread".to_owned()),
@@ -622,21 +638,52 @@ impl Runner<'_> {
     }
 }
 
-/// The messages and errors of a turn, in order.
-fn said(turn: &[Entry]) -> Vec<Entry> {
-    turn.iter()
-        .filter(|entry| matches!(entry, Entry::Bot { .. } | Entry::Error { .. }))
-        .cloned()
-        .collect()
+/// A message or error of the bot, with the reply of the step that sent it.
+#[derive(Debug)]
+struct Said {
+    entry: Entry,
+    /// For a message a step's reply held: that reply, as the backend answered it.
+    reply: Option<Value>,
+}
+
+/// The messages and errors of a turn, in order, each message with the reply of the call its
+/// block made just before it in the turn (none for a message block's own messages).
+fn said(turn: &[Entry]) -> Vec<Said> {
+    let mut last_reply: Option<(&str, &Value)> = None;
+    let mut said = Vec::new();
+    for entry in turn {
+        match entry {
+            Entry::Exchange(exchange) => {
+                last_reply = exchange
+                    .response
+                    .as_ref()
+                    .map(|response| (exchange.block.as_str(), response));
+            }
+            Entry::Block { .. } => last_reply = None,
+            Entry::Bot { block, .. } => said.push(Said {
+                entry: entry.clone(),
+                reply: last_reply
+                    .filter(|(from, _)| from == block)
+                    .map(|(_, reply)| reply.clone()),
+            }),
+            Entry::Error { .. } => said.push(Said {
+                entry: entry.clone(),
+                reply: None,
+            }),
+            _ => {}
+        }
+    }
+    said
 }
 
 /// Checks one bot message (or error) against a `#bot` section.
 fn check_said(
     section: &Section,
-    entry: &Entry,
+    said: &Said,
     memory: &mut memory::Memory,
     value_chars: memory::ValueChars,
 ) -> Result<(), String> {
+    let entry = &said.entry;
     let expects_error = section.checks.iter().find_map(|check| match &check.kind {
         CheckKind::Error(text) => Some((check, text)),
         _ => None,
@@ -744,6 +791,62 @@ fn check_said(
                     ));
                 }
             }
+            CheckKind::JsonPath {
+                path,
+                compiled,
+                expected,
+            } => {
+                let values = reply_values(said, entry, path, compiled)?;
+                let compare = |expected: &str| TextMatch {
+                    how: section.matching.how,
+                    all: false,
+                    ignore_case: section.matching.ignore_case,
+                    args: vec![memory::apply(memory, expected)],
+                };
+                let (holds, wanted) = match expected {
+                    None => (!values.is_empty(), format!("a value at {path}")),
+                    Some(expected) => {
+                        let compare = compare(expected);
+                        (
+                            values.iter().any(|value| compare.matches_value(value)),
+                            format!("{} at {path}", compare.args[0]),
+                        )
+                    }
+                };
+                if holds == check.negated {
+                    return Err(diff(
+                        check.line,
+                        Subject::one("the step's reply", check.negated),
+                        &wanted,
+                        &found_values(&values),
+                    ));
+                }
+            }
+            CheckKind::JsonPathCount {
+                path,
+                compiled,
+                arg,
+            } => {
+                let values = reply_values(said, entry, path, compiled)?;
+                // Botium counts the length of the first value found: an array's items, a
+                // text's characters (UTF-16 units, as JavaScript counts); anything else has
+                // no length, and no count holds for it.
+                let length = match values.first() {
+                    None => Some(0),
+                    Some(Value::Array(items)) => Some(items.len()),
+                    Some(Value::String(text)) => Some(text.encode_utf16().count()),
+                    Some(_) => None,
+                };
+                let holds = length.is_some_and(|length| lower::count_holds(length, arg.as_deref()));
+                if holds == check.negated {
+                    return Err(diff(
+                        check.line,
+                        Subject::one(&format!("the length at {path}"), check.negated),
+                        arg.as_deref().unwrap_or(">0"),
+                        &length.map_or_else(|| "(no length)".to_owned(), |n| n.to_string()),
+                    ));
+                }
+            }
             CheckKind::Count {
                 what,
                 recursive,
@@ -818,7 +921,60 @@ fn check_said(
     Ok(())
 }
 
+/// The values `path` finds in the reply of the step that sent the message; an error when a
+/// message block sent it (Botium's JSONPath asserters read a bot's raw answer, which only a
+/// step's reply is here).
+fn reply_values(
+    said: &Said,
+    entry: &Entry,
+    path: &str,
+    compiled: &serde_json_path::JsonPath,
+) -> Result<Vec<Value>, String> {
+    let Some(reply) = &said.reply else {
+        let block = match entry {
+            Entry::Bot { block, .. } => block.as_str(),
+            _ => "",
+        };
+        return Err(format!(
+            "`{path}` reads the reply of the step that sent the message, but this message \
+             comes from the block `{block}` itself, not from a step's reply: check it with \
+             the text, BUTTONS, CARDS or MEDIA"
+        ));
+    };
+    Ok(compiled.query(reply).all().into_iter().cloned().collect())
+}
+
+/// The values a JSONPath found, as a failure shows them.
+fn found_values(values: &[Value]) -> String {
+    if values.is_empty() {
+        return "(nothing at that path)".to_owned();
+    }
+    values
+        .iter()
+        .map(|value| match value {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
 impl TextMatch {
+    /// Whether a JSON value passes, read as Botium reads it for comparison: a text as it
+    /// is, null as the empty text, an array as its items' texts joined by `,`, anything
+    /// else as its JSON.
+    fn matches_value(&self, value: &Value) -> bool {
+        fn text_of(value: &Value) -> String {
+            match value {
+                Value::Null => String::new(),
+                Value::String(text) => text.clone(),
+                Value::Array(items) => items.iter().map(text_of).collect::<Vec<_>>().join(","),
+                other => other.to_string(),
+            }
+        }
+        self.matches(&text_of(value))
+    }
+
     /// Whether `text` passes: any argument (or all, for `_ALL`) matches it as Botium's
     /// asserter compares. With no argument, any non-empty text passes.
     fn matches(&self, text: &str) -> bool {
@@ -832,14 +988,21 @@ impl TextMatch {
                 value.to_owned()
             }
         };
-        let text = fold(text);
+        let folded = fold(text);
         let one = |arg: &String| {
+            if let TextHow::Regexp = self.how {
+                // Checked when the script was read; a pattern that only a scripting-memory
+                // value made invalid matches nothing.
+                return regexp::compile(arg, self.ignore_case)
+                    .is_ok_and(|pattern| pattern.is_match(text));
+            }
             let arg = fold(arg);
             match self.how {
-                TextHow::Equals => text == arg,
-                TextHow::Contains => text.contains(&arg),
-                TextHow::Wildcard => wildcard_match(&text, &arg, false),
-                TextHow::WildcardExact => wildcard_match(&text, &arg, true),
+                TextHow::Equals => folded == arg,
+                TextHow::Contains => folded.contains(&arg),
+                TextHow::Wildcard => wildcard_match(&folded, &arg, false),
+                TextHow::WildcardExact => wildcard_match(&folded, &arg, true),
+                TextHow::Regexp => unreachable!("matched above"),
             }
         };
         if self.all {

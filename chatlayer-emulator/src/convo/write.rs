@@ -176,10 +176,13 @@ mod tests {
     use crate::Script;
     use serde_json::json;
 
-    fn message(text: &str) -> Entry {
-        Entry::Bot {
-            block: "b".to_owned(),
-            message: json!({ "type": "text", "config": { "textMessages": [{ "text": text }] } }),
+    fn message(text: &str) -> super::super::Said {
+        super::super::Said {
+            entry: Entry::Bot {
+                block: "b".to_owned(),
+                message: json!({ "type": "text", "config": { "textMessages": [{ "text": text }] } }),
+            },
+            reply: None,
         }
     }
 
