@@ -12,7 +12,9 @@ bot: Orders
 start: welcome
 blocks:
   - { id: welcome, type: message, messages: ["Hello! Order 1234 is ready."], goto: order }
-  - { id: order, type: action, api: { url: /order } }
+  - { id: order, type: action, api: { url: /order }, goto: ask }
+  - { id: ask, type: input, messages: ["Anything else?"], variable: answer, goto: echo }
+  - { id: echo, type: message, messages: ["You said {answer}."] }
 "#;
 
 async fn backend() -> String {
@@ -165,5 +167,45 @@ async fn the_regexp_matching_mode_compares_texts_as_patterns() {
     assert!(
         error.contains("invalid.convo.txt:4:") && error.contains("lookaround"),
         "{error}"
+    );
+}
+
+/// `ASSIGN_SCRIPTING_MEMORY` takes a value from the message (its text, or the step's reply as
+/// `sourceData`), and later sections use it.
+#[tokio::test]
+async fn assign_scripting_memory_takes_a_value_from_the_message() {
+    let base = backend().await;
+    let dir = std::env::temp_dir().join(format!("chatlayer-assign-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("botium.json"),
+        r#"{ "botium": { "Capabilities": { "SCRIPTING_ENABLE_MEMORY": true } } }"#,
+    )
+    .unwrap();
+    let script = dir.join("assign.convo.txt");
+    std::fs::write(
+        &script,
+        "T\n\n#bot\nHello\n\n#bot\nASSIGN_SCRIPTING_MEMORY total|$.sourceData.session.data.total\n\
+         ASSIGN_SCRIPTING_MEMORY said|$.messageText\n\n#me\n$total for $said\n\n#bot\n\
+         You said 118 for Order id1_123 placed..\n",
+    )
+    .unwrap();
+    let missing = dir.join("missing.convo.txt");
+    std::fs::write(
+        &missing,
+        "T\n\n#bot\nASSIGN_SCRIPTING_MEMORY total|$.sourceData.total\n",
+    )
+    .unwrap();
+    let bot = BotFile::parse(BOT).unwrap();
+    let backend = Backend::url(&base);
+    let passed = Script::load(&script).unwrap().run(&bot, &backend).await;
+    let failed = Script::load(&missing).unwrap().run(&bot, &backend).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(passed.passed(), "{:?}", passed.failure);
+    let failure = failed.failure.expect("no value there").to_string();
+    assert!(
+        failure.contains("ASSIGN_SCRIPTING_MEMORY found nothing at `$.sourceData.total`")
+            && failure.contains("\"messageText\":\"Hello! Order 1234 is ready.\""),
+        "{failure}"
     );
 }

@@ -29,10 +29,6 @@ const TIMING: Support = Support::Refused(
     "it waits for time to pass or for late messages, and the emulator runs each turn to its \
      end at once",
 );
-const MEMORY: Support = Support::Refused(
-    "it takes a value from the bot's raw answer by JSONPath, which the emulator does not \
-     model: take it from the text with a $name, or check session values with CHATLAYER_SESSION",
-);
 const CONNECTOR: Support = Support::Refused(
     "it changes what a Botium connector sends or how it behaves, which has no meaning against \
      the emulator",
@@ -119,7 +115,7 @@ pub(crate) const FEATURES: &[Feature] = &[
     logic_hook("WAITFORBOT", TIMING),
     logic_hook("SET_SCRIPTING_MEMORY", Support::Runs),
     logic_hook("CLEAR_SCRIPTING_MEMORY", Support::Runs),
-    logic_hook("ASSIGN_SCRIPTING_MEMORY", MEMORY),
+    logic_hook("ASSIGN_SCRIPTING_MEMORY", Support::Runs),
     logic_hook("UPDATE_CUSTOM", CONNECTOR),
     logic_hook("CONVO_STEP_PARAMETERS", CONNECTOR),
     logic_hook("ORDERED_LIST_TO_BUTTON", CONNECTOR),

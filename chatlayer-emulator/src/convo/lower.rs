@@ -505,10 +505,36 @@ fn check(
             Ok(CheckKind::Unconsumed(arg))
         }
         "SKIP_BOT_UNCONSUMED" => Ok(CheckKind::SkipUnconsumed),
-        "SET_SCRIPTING_MEMORY" | "CLEAR_SCRIPTING_MEMORY" if !library.config.memory => Err(refuse(
-            "scripting memory is off (no botium.json beside or above the script sets \
+        "SET_SCRIPTING_MEMORY" | "CLEAR_SCRIPTING_MEMORY" | "ASSIGN_SCRIPTING_MEMORY"
+            if !library.config.memory =>
+        {
+            Err(refuse(
+                "scripting memory is off (no botium.json beside or above the script sets \
              SCRIPTING_ENABLE_MEMORY), so Botium would set a variable no text reads",
+            ))
+        }
+        "ASSIGN_SCRIPTING_MEMORY" if sender != Sender::Bot => Err(refuse(
+            "ASSIGN_SCRIPTING_MEMORY reads the bot message of its section: the emulator runs \
+             it in #bot sections",
         )),
+        "ASSIGN_SCRIPTING_MEMORY" => match args.as_slice() {
+            [name, path] if !name.is_empty() => {
+                let compiled = serde_json_path::JsonPath::parse(path).map_err(|error| {
+                    refuse(&format!(
+                        "`{path}` is not a JSONPath this runner reads (RFC 9535): {error}"
+                    ))
+                })?;
+                Ok(CheckKind::AssignMemory {
+                    name: format!("${}", name.trim_start_matches('$')),
+                    path: path.clone(),
+                    compiled,
+                })
+            }
+            _ => Err(refuse(
+                "ASSIGN_SCRIPTING_MEMORY takes a name and a JSONPath: \
+                 `ASSIGN_SCRIPTING_MEMORY name|$.messageText`",
+            )),
+        },
         "SET_SCRIPTING_MEMORY" => match args.as_slice() {
             [name, value] if !name.is_empty() => Ok(CheckKind::SetMemory(
                 format!("${}", name.trim_start_matches('$')),

@@ -122,6 +122,13 @@ enum CheckKind {
     SetMemory(String, String),
     /// `CLEAR_SCRIPTING_MEMORY name`.
     ClearMemory(String),
+    /// `ASSIGN_SCRIPTING_MEMORY name|path`: the first value the JSONPath finds in the bot
+    /// message, as Botium shapes it ([`botium_message`]).
+    AssignMemory {
+        name: String,
+        path: String,
+        compiled: serde_json_path::JsonPath,
+    },
     /// `#me BUTTON <payload>[|<text>]`: click.
     Click {
         payload: String,
@@ -516,6 +523,7 @@ impl Runner<'_> {
                         }
                         return Err(problem);
                     }
+                    self.assign_memory(section, &said)?;
                 }
                 self.queue_checks(section)?;
                 self.memory_hooks(section);
@@ -545,6 +553,32 @@ impl Runner<'_> {
                 _ => {}
             }
         }
+    }
+
+    /// `ASSIGN_SCRIPTING_MEMORY`, when the section's message has been checked (Botium runs
+    /// it at the end of the bot's step).
+    fn assign_memory(&mut self, section: &Section, said: &Said) -> Result<(), String> {
+        for check in &section.checks {
+            let CheckKind::AssignMemory {
+                name,
+                path,
+                compiled,
+            } = &check.kind
+            else {
+                continue;
+            };
+            let message = botium_message(said);
+            let Some(value) = compiled.query(&message).all().first().copied() else {
+                return Err(format!(
+                    "line {}: ASSIGN_SCRIPTING_MEMORY found nothing at `{path}` in the bot \
+                     message (as Botium shapes it: {})",
+                    check.line,
+                    shown(&message.to_string())
+                ));
+            };
+            self.memory.insert(name.clone(), value_text(value));
+        }
+        Ok(())
     }
 
     /// The checks on the bot messages no section has read: `BOT_CONSUMED`,
@@ -921,6 +955,56 @@ fn check_said(
     Ok(())
 }
 
+/// A bot message as Botium's connectors shape it for its JSONPath logic hooks:
+/// `messageText` (the text shown), `buttons` (`text`, `payload`), `media` (`mediaUri`),
+/// `cards` (`text`, `image`), and `sourceData`, the raw answer: here the reply of the step
+/// that sent it (absent for a message block's own messages).
+fn botium_message(said: &Said) -> Value {
+    let Entry::Bot { message, .. } = &said.entry else {
+        return Value::Null;
+    };
+    let buttons: Vec<Value> = messages::buttons(message)
+        .map(|button| {
+            serde_json::json!({
+                "text": button["title"],
+                "payload": button.get("payload").cloned().unwrap_or(Value::Null),
+            })
+        })
+        .collect();
+    let media: Vec<Value> = messages::media_urls(message)
+        .into_iter()
+        .map(|url| serde_json::json!({ "mediaUri": url }))
+        .collect();
+    let cards: Vec<Value> = message["config"]["elements"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|card| serde_json::json!({ "text": card["title"], "image": card["imageUrl"] }))
+        .collect();
+    let mut shaped = serde_json::json!({
+        "sender": "bot",
+        "messageText": messages::texts(message).first().cloned().unwrap_or_default(),
+        "buttons": buttons,
+        "media": media,
+        "cards": cards,
+    });
+    if let Some(reply) = &said.reply {
+        shaped["sourceData"] = reply.clone();
+    }
+    shaped
+}
+
+/// A JSON value as Botium reads it into text: a text as it is, null as the empty text, a
+/// list as its items joined by `,`, anything else as its JSON.
+fn value_text(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(text) => text.clone(),
+        Value::Array(items) => items.iter().map(value_text).collect::<Vec<_>>().join(","),
+        other => other.to_string(),
+    }
+}
+
 /// The values `path` finds in the reply of the step that sent the message; an error when a
 /// message block sent it (Botium's JSONPath asserters read a bot's raw answer, which only a
 /// step's reply is here).
@@ -960,19 +1044,9 @@ fn found_values(values: &[Value]) -> String {
 }
 
 impl TextMatch {
-    /// Whether a JSON value passes, read as Botium reads it for comparison: a text as it
-    /// is, null as the empty text, an array as its items' texts joined by `,`, anything
-    /// else as its JSON.
+    /// Whether a JSON value passes, read into text as Botium reads it ([`value_text`]).
     fn matches_value(&self, value: &Value) -> bool {
-        fn text_of(value: &Value) -> String {
-            match value {
-                Value::Null => String::new(),
-                Value::String(text) => text.clone(),
-                Value::Array(items) => items.iter().map(text_of).collect::<Vec<_>>().join(","),
-                other => other.to_string(),
-            }
-        }
-        self.matches(&text_of(value))
+        self.matches(&value_text(value))
     }
 
     /// Whether `text` passes: any argument (or all, for `_ALL`) matches it as Botium's
