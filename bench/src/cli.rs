@@ -11,8 +11,8 @@ use crate::process::Pinning;
 use crate::rolling::{self, RollingSettings};
 use crate::servers::ServerKind;
 use crate::{
-    Result, compile, instructions, load, machine, micro, readme, report, target_dir, tools,
-    workspace_root,
+    RequestBody, Result, compile, instructions, load, machine, micro, readme, report, target_dir,
+    tools, workspace_root,
 };
 
 /// What `-- help` prints.
@@ -26,6 +26,9 @@ COMMANDS:
     all        every one below but smoke (the default); writes bench/results/ and the README
     load       the load benchmark: the framework, the axum baseline, FastAPI, Express,
                Rasa SDK and the bare hyper ceiling, in alternating rounds of wrk
+    instructions
+               instructions per request under callgrind: the framework as shipped and quiet,
+               the two baselines, with both bodies (part of load)
     micro      the criterion micro-benchmarks (extraction and serialization by size)
     compile    the compile-time benchmark (N generated steps vs N axum handlers)
     attack     the attack harness: silent connections, slow bodies, SIGTERM under load,
@@ -135,7 +138,8 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options> {
                 options.readme = false;
             }
             "help" | "--help" | "-h" if command.is_none() => command = Some("help".to_owned()),
-            "all" | "load" | "micro" | "compile" | "attack" | "memory" | "rolling" | "smoke"
+            "all" | "load" | "instructions" | "micro" | "compile" | "attack" | "memory"
+            | "rolling" | "smoke"
                 if command.is_none() =>
             {
                 command = Some(arg);
@@ -171,7 +175,11 @@ pub fn run(options: &Options) -> Result<()> {
         }
         command => {
             // A partial run must not overwrite the published results.
-            let results = if options.only.is_some() || options.short || options.binary.is_some() {
+            let partial = options.only.is_some()
+                || options.short
+                || options.binary.is_some()
+                || command == "instructions";
+            let results = if partial {
                 target_dir().join("bench").join("partial")
             } else {
                 workspace_root().join("bench/results")
@@ -188,6 +196,7 @@ pub fn run(options: &Options) -> Result<()> {
                     warmup: Duration::from_secs(options.warmup),
                     rounds: options.rounds.unwrap_or(5),
                     new_connection_per_request: false,
+                    body: RequestBody::Chatlayer,
                 };
                 let servers = options.only.clone().unwrap_or(ServerKind::ALL.to_vec());
                 run_load(
@@ -205,6 +214,17 @@ pub fn run(options: &Options) -> Result<()> {
                     };
                     run_instructions(counting, pinning, &results)?;
                 }
+            }
+            if command == "instructions" {
+                let counting = LoadSettings {
+                    connections: options.connections,
+                    duration: Duration::from_secs(options.duration),
+                    warmup: Duration::from_secs(options.warmup),
+                    rounds: 1,
+                    new_connection_per_request: false,
+                    body: RequestBody::Chatlayer,
+                };
+                run_instructions(counting, pinning, &results)?;
             }
             if matches!(command, "all" | "micro") {
                 micro::run(false)?;
@@ -270,7 +290,7 @@ pub fn run(options: &Options) -> Result<()> {
                     &compile::markdown(&settings, &measured),
                 )?;
             }
-            if options.readme {
+            if options.readme && !partial {
                 readme::update(&workspace_root().join("bench").join("README.md"), &results)?;
                 eprintln!("updated bench/README.md from {}", results.display());
             }
@@ -290,6 +310,7 @@ fn smoke(pinning: Pinning) -> Result<()> {
         warmup: Duration::ZERO,
         rounds: 2,
         new_connection_per_request: false,
+        body: RequestBody::Chatlayer,
     };
     run_load(&ServerKind::SMOKE, settings, pinning, &results, "load.svg")?;
     run_shapes(settings, pinning, &results)?;
@@ -375,12 +396,14 @@ fn run_load(
     )?;
     let section = format!(
         "### Load\n\n\
-         `POST /order` with the quickstart's order, loaded by `wrk` with {} connections for {} s \
+         `POST /order` with {}, loaded by `wrk` with {} connections for {} s \
          per run, {} rounds after a {} s warm-up per server; the servers take turns within each \
-         round, and ratios are taken round by round against the baseline, then the median. \
+         round, and ratios are taken round by round against each baseline (the hand-written \
+         step logging nothing, and logging as axum apps usually do), then the median. \
          Every server's answer is checked before and after the load (byte for byte for the \
          Rust servers), and a run with any error or non-2xx answer fails.\n\n\
          ![Requests per second by server]({chart_link})\n\n{}\n{}",
+        settings.body.describe(),
         settings.connections,
         settings.duration.as_secs(),
         settings.rounds,
@@ -422,6 +445,12 @@ fn run_shapes(settings: LoadSettings, pinning: Pinning, results: &std::path::Pat
         fresh,
         pinning,
     )?;
+    let minimal = LoadSettings {
+        body: RequestBody::Minimal,
+        ..settings
+    };
+    let minimal_measured = load::run(&ServerKind::SMOKE, minimal, pinning)?;
+    let minimal = report::summarize(&minimal_measured);
     let io = LoadSettings {
         connections: IO_BOUND_CONNECTIONS,
         ..settings
@@ -430,10 +459,13 @@ fn run_shapes(settings: LoadSettings, pinning: Pinning, results: &std::path::Pat
     let fresh = report::summarize(&fresh_measured);
     let io_bound = report::summarize(&io_measured);
     let section = format!(
-        "### Two more shapes\n\n\
+        "### More shapes\n\n\
+         The load above sends what Chatlayer sends. Three more shapes run like it ({} rounds \
+         of {} s, servers taking turns, answers checked), framework against the hand-written \
+         baselines.\n\n\
+         **The minimal body**: {}.\n\n{}\n{}\n\
          Chatlayer may open a new connection for every API step call, and a real step often \
-         waits on a database or an API. Both shapes run like the load above ({} rounds of {} s, \
-         servers taking turns, answers checked), framework against the hand-written baseline.\n\n\
+         waits on a database or an API.\n\n\
          **A new connection per request**: every request carries `Connection: close`, so \
          `wrk` connects anew for each of its {} connections' requests.\n\n{}\n{}\n\
          **A step that awaits a dependency**: the order step awaits a {} ms sleep (standing \
@@ -441,6 +473,9 @@ fn run_shapes(settings: LoadSettings, pinning: Pinning, results: &std::path::Pat
          and memory, not the CPU loop.\n\n{}\n{}",
         settings.rounds,
         settings.duration.as_secs(),
+        RequestBody::Minimal.describe(),
+        report::markdown_table(&minimal),
+        report::targets(&minimal, 1.1),
         settings.connections,
         report::markdown_table(&fresh),
         report::targets(&fresh, 1.1),

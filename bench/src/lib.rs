@@ -31,6 +31,59 @@ pub mod wrk;
 pub const ORDER_REQUEST: &str =
     r#"{"sku":"A1","quantity":2,"on_success":"thanks","on_failure":"sorry"}"#;
 
+/// The order as a Chatlayer API step sends it: the bot builder maps the conversation's
+/// `sessionId` and the other [`Context`](chatlayer_runtime::Context) rows beside the order's
+/// own, plus rows the step does not read (a customer object, a campaign). 300 bytes; the
+/// reply is the same as to [`ORDER_REQUEST`].
+pub const CHATLAYER_ORDER_REQUEST: &str = concat!(
+    r#"{"sessionId":"5f0c6d2e-8a41-4b7e-9c35-2d9e7a1b4c60","botId":"1457","channel":"web","#,
+    r#""preferredLanguage":"en","locale":"en-us","version":"LIVE","#,
+    r#""sku":"A1","quantity":2,"on_success":"thanks","on_failure":"sorry","#,
+    r#""customer":{"id":"C-20931","name":"Ada Lovelace","tier":"gold","optIn":true},"#,
+    r#""campaign":"spring-sale"}"#
+);
+
+/// Which order body the servers are sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestBody {
+    /// [`CHATLAYER_ORDER_REQUEST`]: what a Chatlayer API step sends; the primary shape.
+    Chatlayer,
+    /// [`ORDER_REQUEST`]: the order's own four parameters, nothing else.
+    Minimal,
+}
+
+impl RequestBody {
+    /// The JSON body.
+    pub fn json(self) -> &'static str {
+        match self {
+            RequestBody::Chatlayer => CHATLAYER_ORDER_REQUEST,
+            RequestBody::Minimal => ORDER_REQUEST,
+        }
+    }
+
+    /// Its name in tables and file names.
+    pub fn slug(self) -> &'static str {
+        match self {
+            RequestBody::Chatlayer => "chatlayer",
+            RequestBody::Minimal => "minimal",
+        }
+    }
+
+    /// What it is, in words, for the report.
+    pub fn describe(self) -> String {
+        match self {
+            RequestBody::Chatlayer => format!(
+                "the order as Chatlayer sends it ({} bytes: `sessionId` and the other context rows, a nested customer object and rows the step does not read)",
+                CHATLAYER_ORDER_REQUEST.len()
+            ),
+            RequestBody::Minimal => format!(
+                "the order's four parameters alone ({} bytes)",
+                ORDER_REQUEST.len()
+            ),
+        }
+    }
+}
+
 /// The framework's reply to [`ORDER_REQUEST`], byte for byte. The baseline must answer the
 /// same bytes and the ceiling answers them as a constant.
 pub const ORDER_REPLY: &str = concat!(

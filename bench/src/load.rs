@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::process::{Pinning, Server, free_addr};
 use crate::servers::{Installed, ServerKind};
 use crate::wrk::{Sample, WrkLoad, run_wrk_load};
-use crate::{Result, http, target_dir, tools};
+use crate::{RequestBody, Result, http, target_dir, tools};
 
 /// How hard and how long each server is loaded.
 #[derive(Clone, Copy, Debug)]
@@ -24,6 +24,8 @@ pub struct LoadSettings {
     /// Whether every request comes on a new connection (`Connection: close`), as from a
     /// caller that does not keep connections alive.
     pub new_connection_per_request: bool,
+    /// The order body sent.
+    pub body: RequestBody,
 }
 /// What one server did over all rounds.
 #[derive(Clone, Debug)]
@@ -47,7 +49,13 @@ pub fn run(
     let work = target_dir().join("bench").join("load");
     let mut running = Vec::new();
     for &kind in servers {
-        running.push(Running::start(kind, &installed, pinning, &work)?);
+        running.push(Running::start(
+            kind,
+            &installed,
+            pinning,
+            &work,
+            settings.body,
+        )?);
     }
     if !settings.warmup.is_zero() {
         for server in &running {
@@ -101,11 +109,12 @@ impl Running {
         installed: &Installed,
         pinning: Pinning,
         work: &std::path::Path,
+        request: RequestBody,
     ) -> Result<Self> {
         let addr = free_addr()?;
-        let body = kind.body()?;
+        let body = kind.body(request)?;
         let slug = kind.slug();
-        let body_file = work.join(format!("{slug}.json"));
+        let body_file = work.join(format!("{slug}-{}.json", request.slug()));
         tools::write(&body_file, &body)?;
         let log = work.join(format!("{slug}.log"));
         eprintln!(

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::http::Answer;
 use crate::process::Pinning;
-use crate::{ORDER_REPLY, ORDER_REQUEST, Result, tools, workspace_root};
+use crate::{ORDER_REPLY, RequestBody, Result, tools, workspace_root};
 
 /// One way of serving the order step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,8 +20,12 @@ pub enum ServerKind {
     /// The same binary logging at `warn` (no access line, no request span) with the metrics
     /// switched off: what they cost.
     FrameworkQuiet,
-    /// The same step written by hand with axum (`bench/src/bin/baseline_axum.rs`).
+    /// The same step written by hand with axum (`bench/src/bin/baseline_axum.rs`), logging
+    /// nothing.
     Baseline,
+    /// The hand-written step logging as axum apps usually do: tower-http's `TraceLayer`
+    /// with a `tracing-subscriber` fmt layer, a line per request at `info`.
+    BaselineLogging,
     /// FastAPI served by uvicorn (`bench/peers/fastapi`).
     FastApi,
     /// Express 5 on Node.js (`bench/peers/express`).
@@ -44,6 +48,10 @@ pub const IO_DELAY_MS: u64 = 5;
 /// milliseconds.
 pub const STEP_DELAY_ENV: &str = "BENCH_STEP_DELAY_MS";
 
+/// The variable that makes `baseline-axum` log as axum apps usually do (`TraceLayer` and a
+/// fmt subscriber), at the level it names.
+pub const BASELINE_LOGS_ENV: &str = "BENCH_BASELINE_LOGS";
+
 /// The delay [`STEP_DELAY_ENV`] asks for, when it is set to a number.
 pub fn step_delay() -> Option<std::time::Duration> {
     std::env::var(STEP_DELAY_ENV)
@@ -54,10 +62,11 @@ pub fn step_delay() -> Option<std::time::Duration> {
 
 impl ServerKind {
     /// Every server of the full run, in the order of the report.
-    pub const ALL: [ServerKind; 7] = [
+    pub const ALL: [ServerKind; 8] = [
         ServerKind::Framework,
         ServerKind::FrameworkQuiet,
         ServerKind::Baseline,
+        ServerKind::BaselineLogging,
         ServerKind::Ceiling,
         ServerKind::FastApi,
         ServerKind::Express,
@@ -68,10 +77,11 @@ impl ServerKind {
     pub const IO_BOUND: [ServerKind; 2] = [ServerKind::FrameworkIo, ServerKind::BaselineIo];
 
     /// The servers of the smoke run.
-    pub const SMOKE: [ServerKind; 3] = [
+    pub const SMOKE: [ServerKind; 4] = [
         ServerKind::Framework,
         ServerKind::FrameworkQuiet,
         ServerKind::Baseline,
+        ServerKind::BaselineLogging,
     ];
 
     /// The name in tables and charts.
@@ -80,6 +90,7 @@ impl ServerKind {
             ServerKind::Framework => "chatlayer-rs",
             ServerKind::FrameworkQuiet => "chatlayer-rs, logs at warn, no metrics",
             ServerKind::Baseline => "axum by hand (baseline)",
+            ServerKind::BaselineLogging => "axum by hand, TraceLayer + fmt at info",
             ServerKind::Ceiling => "bare hyper, constant reply",
             ServerKind::FastApi => "FastAPI + uvicorn",
             ServerKind::Express => "Express 5",
@@ -95,6 +106,7 @@ impl ServerKind {
             ServerKind::Framework => "framework",
             ServerKind::FrameworkQuiet => "framework-quiet",
             ServerKind::Baseline => "baseline",
+            ServerKind::BaselineLogging => "baseline-logging",
             ServerKind::Ceiling => "ceiling",
             ServerKind::FastApi => "fastapi",
             ServerKind::Express => "express",
@@ -112,7 +124,8 @@ impl ServerKind {
             .find(|kind| kind.slug() == slug)
     }
 
-    /// Whether the server is the hand-written baseline the others are compared with.
+    /// Whether the server is the hand-written baseline the others are compared with (the
+    /// one that logs nothing).
     pub fn is_baseline(self) -> bool {
         matches!(self, ServerKind::Baseline | ServerKind::BaselineIo)
     }
@@ -138,8 +151,9 @@ impl ServerKind {
         }
     }
 
-    /// The request body: the order, or for Rasa the tracker carrying it as slots.
-    pub fn body(self) -> Result<String> {
+    /// The request body: the order as `request` shapes it, or for Rasa the tracker
+    /// carrying it as slots (whatever the shape: Rasa is sent what Rasa sends).
+    pub fn body(self, request: RequestBody) -> Result<String> {
         match self {
             ServerKind::RasaSdk => {
                 let text = tools::read(&workspace_root().join("bench/peers/rasa/request.json"))?;
@@ -148,7 +162,7 @@ impl ServerKind {
                     .map_err(|error| format!("bench/peers/rasa/request.json: {error}"))?;
                 Ok(value.to_string())
             }
-            _ => Ok(ORDER_REQUEST.to_owned()),
+            _ => Ok(request.json().to_owned()),
         }
     }
 
@@ -189,6 +203,11 @@ impl ServerKind {
                 command
             }
             ServerKind::Baseline => rust("baseline-axum")?,
+            ServerKind::BaselineLogging => {
+                let mut command = rust("baseline-axum")?;
+                command.env(BASELINE_LOGS_ENV, "info");
+                command
+            }
             ServerKind::FrameworkIo => {
                 let mut command = rust("framework-io")?;
                 command.env(STEP_DELAY_ENV, IO_DELAY_MS.to_string());
@@ -266,6 +285,7 @@ impl ServerKind {
             ServerKind::Framework
             | ServerKind::FrameworkQuiet
             | ServerKind::Baseline
+            | ServerKind::BaselineLogging
             | ServerKind::Ceiling
             | ServerKind::FrameworkIo
             | ServerKind::BaselineIo => {

@@ -341,7 +341,7 @@ impl AppBuilder {
                 body_budget: BodyBudget::new(limits.body_budget),
                 body_value_limit: limits.body_values,
                 deny_unknown_params: self.deny_unknown_params,
-                in_flight: tokio::sync::Semaphore::new(limits.concurrent_requests),
+                in_flight: crate::dispatch::InFlight::new(limits.concurrent_requests),
                 max_concurrent_requests: limits.concurrent_requests,
             }),
         })

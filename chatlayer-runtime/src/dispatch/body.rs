@@ -3,7 +3,6 @@
 //! its bytes pass the limit, and counted against the app's budget for bodies in transit as
 //! its bytes arrive (so a client trickling a body byte by byte holds almost nothing).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::body::{Body, Bytes};
@@ -14,20 +13,20 @@ use crate::error::{ErrorCode, StepError};
 /// The bytes of request bodies the app holds at once while they arrive: a counter, since
 /// nothing ever waits for room (a body that finds none is refused).
 pub(crate) struct BodyBudget {
-    used: Arc<AtomicUsize>,
+    used: AtomicUsize,
     total: usize,
 }
 
 impl BodyBudget {
     pub(crate) fn new(total: usize) -> Self {
         BodyBudget {
-            used: Arc::default(),
+            used: AtomicUsize::new(0),
             total,
         }
     }
 
     /// Takes `len` more bytes of the budget into `held`.
-    fn reserve(&self, held: &mut Held, len: usize) -> Result<(), StepError> {
+    fn reserve<'a>(&'a self, held: &mut Held<'a>, len: usize) -> Result<(), StepError> {
         let before = self.used.fetch_add(len, Ordering::AcqRel);
         if before.saturating_add(len) > self.total {
             self.used.fetch_sub(len, Ordering::AcqRel);
@@ -35,7 +34,7 @@ impl BodyBudget {
         }
         match &mut held.0 {
             Some((_, bytes)) => *bytes += len,
-            None => held.0 = Some((Arc::clone(&self.used), len)),
+            None => held.0 = Some((&self.used, len)),
         }
         Ok(())
     }
@@ -60,11 +59,13 @@ impl std::fmt::Debug for BodyBudget {
     }
 }
 
-/// A share of the budget, given back when dropped.
+/// A share of the budget, given back when dropped. It borrows the budget (the request's
+/// step holds it for the whole request) rather than sharing it: no reference count to
+/// change for every request.
 #[derive(Default)]
-struct Held(Option<(Arc<AtomicUsize>, usize)>);
+struct Held<'a>(Option<(&'a AtomicUsize, usize)>);
 
-impl Drop for Held {
+impl Drop for Held<'_> {
     fn drop(&mut self) {
         if let Some((used, bytes)) = &self.0 {
             used.fetch_sub(*bytes, Ordering::AcqRel);
@@ -73,9 +74,9 @@ impl Drop for Held {
 }
 
 /// A body read whole, holding its share of the budget until dropped.
-pub(crate) struct ReadBody {
+pub(crate) struct ReadBody<'a> {
     pub(crate) bytes: Bytes,
-    _held: Held,
+    _held: Held<'a>,
 }
 
 /// What keeping one more frame costs beyond its bytes: its place in the list (and the list's
@@ -88,7 +89,7 @@ pub(crate) async fn read(
     mut body: Body,
     limit: usize,
     budget: &BodyBudget,
-) -> Result<ReadBody, StepError> {
+) -> Result<ReadBody<'_>, StepError> {
     // hyper knows the declared `Content-Length`: a body declared too large is never read.
     if http_body::Body::size_hint(&body)
         .exact()

@@ -18,8 +18,11 @@
 
 mod body;
 mod failure;
+mod in_flight;
 mod unknown;
 mod within;
+
+pub(crate) use in_flight::InFlight;
 
 use std::any::Any;
 use std::fmt;
@@ -66,8 +69,8 @@ pub(crate) struct Runtime {
     /// The JSON values one body may hold.
     pub(crate) body_value_limit: usize,
     pub(crate) deny_unknown_params: bool,
-    /// One permit per request in flight; none left means overload.
-    pub(crate) in_flight: tokio::sync::Semaphore,
+    /// A place per request in flight; none left means overload.
+    pub(crate) in_flight: InFlight,
     pub(crate) max_concurrent_requests: usize,
 }
 
@@ -325,7 +328,7 @@ async fn handle(step: Arc<PreparedStep>, parts: Parts, body: Body, wanted: Wante
         return step.fail(error, Some(&params));
     }
     // Held until the answer is built; none left means the app is at its limit.
-    let Ok(_permit) = runtime.in_flight.try_acquire() else {
+    let Some(_place) = runtime.in_flight.enter() else {
         return step.fail(overloaded(runtime.max_concurrent_requests), None);
     };
     let params = Arc::new(params);
