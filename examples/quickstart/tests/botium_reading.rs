@@ -93,8 +93,8 @@ fn what_cannot_run_is_refused_with_its_line_and_reason() {
             "`?INTENT greeting`: the asserter INTENT cannot run here",
         ),
         (
-            "#me\nhi\n#bot\nok\nJSON_PATH $.messages|x\n",
-            "the asserter JSON_PATH cannot run here",
+            "#me\nhi\n#bot\nok\nTEXT_WER hello|0.2\n",
+            "the asserter TEXT_WER cannot run here",
         ),
         (
             "#me\nMEDIA photo.jpg\n#bot\nok\n",
