@@ -7,6 +7,9 @@ use axum::routing::post;
 use chatlayer_emulator::{Backend, BotFile, Script};
 use serde_json::json;
 
+mod support;
+use support::serve;
+
 const BOT: &str = r#"
 bot: Orders
 start: welcome
@@ -27,10 +30,7 @@ async fn backend() -> String {
             }))
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    format!("http://{address}")
+    serve(router).await
 }
 
 /// Runs a script whose second `#bot` (the step's message) holds `checks`; `Ok` when it

@@ -12,6 +12,9 @@ use axum::routing::post;
 use chatlayer_emulator::{Backend, BotFile, Conversation};
 use serde_json::{Value, json};
 
+mod support;
+use support::serve;
+
 const MIB: usize = 1024 * 1024;
 
 /// A reply of about `size` bytes: one message of that length, then `next`.
@@ -20,13 +23,6 @@ fn reply(size: usize, next: &str) -> Value {
         "messages": [{ "type": "text", "config": { "textMessages": [{ "text": "x".repeat(size) }] } }],
         "action": { "nextDialogstate": next },
     })
-}
-
-async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    format!("http://{address}")
 }
 
 /// `/again` jumps back to its own block with 1 MiB each time; `/big` answers 3 MiB and

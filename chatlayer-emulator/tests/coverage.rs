@@ -2,7 +2,6 @@
 //! error code, a fallback, a timeout, unreachable) is told apart, through the Rust API and
 //! the standalone command's `--coverage` and `--min-coverage`.
 
-use std::process::Command;
 use std::time::Duration;
 
 use axum::Router;
@@ -11,6 +10,9 @@ use axum::response::IntoResponse;
 use axum::routing::post;
 use chatlayer_emulator::{Backend, BotFile, Conversation, Coverage, Outcome};
 use serde_json::json;
+
+mod support;
+use support::serve;
 
 /// A menu whose quick replies lead to a step with each outcome; `Never` leads nowhere used.
 const BOT: &str = r#"
@@ -69,10 +71,7 @@ async fn backend() -> String {
                 axum::Json(json!({}))
             }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    format!("http://{address}")
+    serve(router).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -124,31 +123,20 @@ async fn each_outcome_of_a_step_is_told_apart() {
 
 /// Runs the standalone `converse` with the bot file and `script`, and `extra` arguments.
 fn converse(backend: &str, script: &str, extra: &[&str]) -> (bool, String) {
-    let dir = std::env::temp_dir().join(format!(
-        "chatlayer-coverage-{}-{}",
-        std::process::id(),
-        extra.len()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("bot.yaml"), BOT).unwrap();
-    std::fs::write(dir.join("menu.convo.txt"), script).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_chatlayer-emulator"))
-        .args([
-            "converse",
-            "bot.yaml",
-            "menu.convo.txt",
-            "--backend",
-            backend,
-        ])
-        .args(extra)
-        .current_dir(&dir)
-        .env("RUST_LOG", "off")
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
-    let text = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    (output.status.success(), text)
+    let mut args = vec![
+        "converse",
+        "bot.yaml",
+        "menu.convo.txt",
+        "--backend",
+        backend,
+    ];
+    args.extend(extra);
+    support::standalone(
+        &format!("coverage-{}", extra.len()),
+        &[("bot.yaml", BOT), ("menu.convo.txt", script)],
+        &args,
+        &[],
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -2,7 +2,6 @@
 //! shown as the answer and never followed (the bot file's API key stays home), and an
 //! answer over the size limit fails the call instead of filling memory.
 
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -10,6 +9,9 @@ use axum::Router;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{any, post};
+
+mod support;
+use support::serve;
 
 const BOT: &str = r#"
 bot: Remote
@@ -31,36 +33,20 @@ const SCRIPT: &str = "Welcome\n\n#me\nhello\n\n#bot\nDone.\n";
 
 const KEY: &str = "k3y-that-must-stay-home";
 
-async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    format!("http://{address}")
-}
-
 /// Runs `converse` with the bot and script against `backend`; returns (passed, output).
 fn converse(backend: &str, name: &str) -> (bool, String) {
-    let dir = std::env::temp_dir().join(format!("chatlayer-remote-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("bot.yaml"), BOT).unwrap();
-    std::fs::write(dir.join("welcome.convo.txt"), SCRIPT).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_chatlayer-emulator"))
-        .args([
+    support::standalone(
+        &format!("remote-{name}"),
+        &[("bot.yaml", BOT), ("welcome.convo.txt", SCRIPT)],
+        &[
             "converse",
             "bot.yaml",
             "welcome.convo.txt",
             "--backend",
             backend,
-        ])
-        .current_dir(&dir)
-        .env("REMOTE_TEST_KEY", KEY)
-        .env("RUST_LOG", "off")
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
-    let text = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    (output.status.success(), text)
+        ],
+        &[("REMOTE_TEST_KEY", KEY)],
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]
