@@ -211,22 +211,20 @@ fn section(source: &str, step: &Step, library: &Library) -> Result<Section, Stri
                 ));
             }
             if let (Sender::Bot, TextHow::Regexp) = (step.sender, section.matching.how) {
-                for pattern in section
+                let patterns = section
                     .variants
-                    .clone()
-                    .unwrap_or_else(|| vec![text.text.clone()])
-                {
-                    regexp::compile(&pattern, section.matching.ignore_case).map_err(|problem| {
-                        at(
-                            source,
-                            text.line,
-                            format!(
-                                "`{}` (SCRIPTING_MATCHING_MODE regexp): {problem}",
-                                first_line(&text.text)
-                            ),
-                        )
-                    })?;
-                }
+                    .as_deref()
+                    .unwrap_or(std::slice::from_ref(&text.text));
+                patterns_compile(patterns, section.matching.ignore_case).map_err(|problem| {
+                    at(
+                        source,
+                        text.line,
+                        format!(
+                            "`{}` (SCRIPTING_MATCHING_MODE regexp): {problem}",
+                            first_line(&text.text)
+                        ),
+                    )
+                })?;
             }
             section.text = Some(text.text.clone());
             section.text_line = text.line;
@@ -417,17 +415,15 @@ fn check(
             .flat_map(|arg| library.resolve(arg).unwrap_or_else(|| vec![arg.clone()]))
             .collect();
         if let TextHow::Regexp = text_match.how {
-            for arg in &text_match.args {
-                regexp::compile(arg, text_match.ignore_case).map_err(|problem| {
-                    let split = if text_match.args.len() > 1 {
-                        " (arguments split at `|`, so each is a pattern of its own: write `\\|` \
-                         for an alternation inside one)"
-                    } else {
-                        ""
-                    };
-                    refuse(&format!("{problem}{split}"))
-                })?;
-            }
+            patterns_compile(&text_match.args, text_match.ignore_case).map_err(|problem| {
+                let split = if text_match.args.len() > 1 {
+                    " (arguments split at `|`, so each is a pattern of its own: write `\\|` \
+                     for an alternation inside one)"
+                } else {
+                    ""
+                };
+                refuse(&format!("{problem}{split}"))
+            })?;
         }
         return in_bot(CheckKind::Text(text_match));
     }
@@ -474,11 +470,7 @@ fn check(
                     )));
                 }
             };
-            let compiled = serde_json_path::JsonPath::parse(path).map_err(|error| {
-                refuse(&format!(
-                    "`{path}` is not a JSONPath this runner reads (RFC 9535): {error}"
-                ))
-            })?;
+            let compiled = json_path(path).map_err(|problem| refuse(&problem))?;
             if name == "JSON_PATH" {
                 return in_bot(CheckKind::JsonPath {
                     path: path.clone(),
@@ -519,11 +511,7 @@ fn check(
         )),
         "ASSIGN_SCRIPTING_MEMORY" => match args.as_slice() {
             [name, path] if !name.is_empty() => {
-                let compiled = serde_json_path::JsonPath::parse(path).map_err(|error| {
-                    refuse(&format!(
-                        "`{path}` is not a JSONPath this runner reads (RFC 9535): {error}"
-                    ))
-                })?;
+                let compiled = json_path(path).map_err(|problem| refuse(&problem))?;
                 Ok(CheckKind::AssignMemory {
                     name: format!("${}", name.trim_start_matches('$')),
                     path: path.clone(),
@@ -592,6 +580,21 @@ fn hook_rest(hook: &Hook) -> String {
 
 fn non_empty(args: &[String]) -> Vec<String> {
     args.iter().filter(|arg| !arg.is_empty()).cloned().collect()
+}
+
+/// Whether every pattern compiles as a JavaScript regular expression; the first problem.
+fn patterns_compile(patterns: &[String], ignore_case: bool) -> Result<(), String> {
+    patterns
+        .iter()
+        .try_for_each(|pattern| regexp::compile(pattern, ignore_case).map(drop))
+}
+
+/// A JSONPath argument (`JSON_PATH`, `JSON_PATH_COUNT`, `ASSIGN_SCRIPTING_MEMORY`), read as
+/// RFC 9535 writes it.
+fn json_path(path: &str) -> Result<serde_json_path::JsonPath, String> {
+    serde_json_path::JsonPath::parse(path).map_err(|error| {
+        format!("`{path}` is not a JSONPath this runner reads (RFC 9535): {error}")
+    })
 }
 
 /// The text asserters: `TEXT_<HOW>_<ANY|ALL>[_IC]`, and `TEXT[_EQUALS][_IC]` (equals any).

@@ -558,6 +558,8 @@ impl Runner<'_> {
     /// `ASSIGN_SCRIPTING_MEMORY`, when the section's message has been checked (Botium runs
     /// it at the end of the bot's step).
     fn assign_memory(&mut self, section: &Section, said: &Said) -> Result<(), String> {
+        // Shaped once, when the first ASSIGN_SCRIPTING_MEMORY of the section needs it.
+        let mut shaped = None;
         for check in &section.checks {
             let CheckKind::AssignMemory {
                 name,
@@ -567,8 +569,8 @@ impl Runner<'_> {
             else {
                 continue;
             };
-            let message = botium_message(said);
-            let Some(value) = compiled.query(&message).all().first().copied() else {
+            let message = shaped.get_or_insert_with(|| botium_message(said));
+            let Some(value) = compiled.query(message).all().first().copied() else {
                 return Err(format!(
                     "line {}: ASSIGN_SCRIPTING_MEMORY found nothing at `{path}` in the bot \
                      message (as Botium shapes it: {})",
@@ -830,7 +832,7 @@ fn check_said(
                 compiled,
                 expected,
             } => {
-                let values = reply_values(said, entry, path, compiled)?;
+                let values = reply_values(said, path, compiled)?;
                 let compare = |expected: &str| TextMatch {
                     how: section.matching.how,
                     all: false,
@@ -861,7 +863,7 @@ fn check_said(
                 compiled,
                 arg,
             } => {
-                let values = reply_values(said, entry, path, compiled)?;
+                let values = reply_values(said, path, compiled)?;
                 // Botium counts the length of the first value found: an array's items, a
                 // text's characters (UTF-16 units, as JavaScript counts); anything else has
                 // no length, and no count holds for it.
@@ -1010,12 +1012,11 @@ fn value_text(value: &Value) -> String {
 /// step's reply is here).
 fn reply_values(
     said: &Said,
-    entry: &Entry,
     path: &str,
     compiled: &serde_json_path::JsonPath,
 ) -> Result<Vec<Value>, String> {
     let Some(reply) = &said.reply else {
-        let block = match entry {
+        let block = match &said.entry {
             Entry::Bot { block, .. } => block.as_str(),
             _ => "",
         };
