@@ -342,7 +342,6 @@ impl AppBuilder {
                 body_value_limit: limits.body_values,
                 deny_unknown_params: self.deny_unknown_params,
                 in_flight: crate::dispatch::InFlight::new(limits.concurrent_requests),
-                max_concurrent_requests: limits.concurrent_requests,
             }),
         })
     }

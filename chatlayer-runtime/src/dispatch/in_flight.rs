@@ -23,6 +23,11 @@ impl InFlight {
         }
     }
 
+    /// How many requests may run at once.
+    pub(crate) fn max(&self) -> usize {
+        self.max
+    }
+
     /// A place for one more request, or `None` when `max` are running.
     pub(crate) fn enter(&self) -> Option<Place<'_>> {
         let before = self.running.fetch_add(1, Ordering::AcqRel);

@@ -71,7 +71,6 @@ pub(crate) struct Runtime {
     pub(crate) deny_unknown_params: bool,
     /// A place per request in flight; none left means overload.
     pub(crate) in_flight: InFlight,
-    pub(crate) max_concurrent_requests: usize,
 }
 
 impl fmt::Debug for Runtime {
@@ -84,7 +83,7 @@ impl fmt::Debug for Runtime {
             .field("body_budget", &self.body_budget)
             .field("body_value_limit", &self.body_value_limit)
             .field("deny_unknown_params", &self.deny_unknown_params)
-            .field("max_concurrent_requests", &self.max_concurrent_requests)
+            .field("in_flight", &self.in_flight)
             .finish_non_exhaustive()
     }
 }
@@ -329,7 +328,7 @@ async fn handle(step: Arc<PreparedStep>, parts: Parts, body: Body, wanted: Wante
     }
     // Held until the answer is built; none left means the app is at its limit.
     let Some(_place) = runtime.in_flight.enter() else {
-        return step.fail(overloaded(runtime.max_concurrent_requests), None);
+        return step.fail(overloaded(runtime.in_flight.max()), None);
     };
     let params = Arc::new(params);
     let request = StepRequest::new(
