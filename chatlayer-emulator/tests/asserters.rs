@@ -138,24 +138,26 @@ fn what_the_runner_cannot_read_is_refused_with_its_line() {
 #[tokio::test]
 async fn the_regexp_matching_mode_compares_texts_as_patterns() {
     let base = backend().await;
-    let dir = std::env::temp_dir().join(format!("chatlayer-regexp-mode-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("botium.json"),
-        r#"{ "botium": { "Capabilities": { "SCRIPTING_MATCHING_MODE": "regexpIgnoreCase" } } }"#,
-    )
-    .unwrap();
-    let write = |name: &str, text: &str| {
-        let file = dir.join(name);
-        std::fs::write(&file, text).unwrap();
-        file
-    };
-    let passing = write(
-        "pass.convo.txt",
-        "T\n\n#bot\n^hello! order \\d{4}\n\n#bot\nID1_\\d+ PLACED\n",
+    let dir = support::folder(
+        "regexp-mode",
+        &[
+            (
+                "botium.json",
+                r#"{ "botium": { "Capabilities": { "SCRIPTING_MATCHING_MODE": "regexpIgnoreCase" } } }"#,
+            ),
+            (
+                "pass.convo.txt",
+                "T\n\n#bot\n^hello! order \\d{4}\n\n#bot\nID1_\\d+ PLACED\n",
+            ),
+            ("fail.convo.txt", "T\n\n#bot\n^order\n"),
+            ("invalid.convo.txt", "T\n\n#bot\n(?=x)\n"),
+        ],
     );
-    let failing = write("fail.convo.txt", "T\n\n#bot\n^order\n");
-    let invalid = write("invalid.convo.txt", "T\n\n#bot\n(?=x)\n");
+    let (passing, failing, invalid) = (
+        dir.join("pass.convo.txt"),
+        dir.join("fail.convo.txt"),
+        dir.join("invalid.convo.txt"),
+    );
     let bot = BotFile::parse(BOT).unwrap();
     let backend = Backend::url(&base);
     let passed = Script::load(&passing).unwrap().run(&bot, &backend).await;
@@ -175,27 +177,26 @@ async fn the_regexp_matching_mode_compares_texts_as_patterns() {
 #[tokio::test]
 async fn assign_scripting_memory_takes_a_value_from_the_message() {
     let base = backend().await;
-    let dir = std::env::temp_dir().join(format!("chatlayer-assign-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("botium.json"),
-        r#"{ "botium": { "Capabilities": { "SCRIPTING_ENABLE_MEMORY": true } } }"#,
-    )
-    .unwrap();
-    let script = dir.join("assign.convo.txt");
-    std::fs::write(
-        &script,
-        "T\n\n#bot\nHello\n\n#bot\nASSIGN_SCRIPTING_MEMORY total|$.sourceData.session.data.total\n\
-         ASSIGN_SCRIPTING_MEMORY said|$.messageText\n\n#me\n$total for $said\n\n#bot\n\
-         You said 118 for Order id1_123 placed..\n",
-    )
-    .unwrap();
-    let missing = dir.join("missing.convo.txt");
-    std::fs::write(
-        &missing,
-        "T\n\n#bot\nASSIGN_SCRIPTING_MEMORY total|$.sourceData.total\n",
-    )
-    .unwrap();
+    let dir = support::folder(
+        "assign",
+        &[
+            (
+                "botium.json",
+                r#"{ "botium": { "Capabilities": { "SCRIPTING_ENABLE_MEMORY": true } } }"#,
+            ),
+            (
+                "assign.convo.txt",
+                "T\n\n#bot\nHello\n\n#bot\nASSIGN_SCRIPTING_MEMORY total|$.sourceData.session.data.total\n\
+                 ASSIGN_SCRIPTING_MEMORY said|$.messageText\n\n#me\n$total for $said\n\n#bot\n\
+                 You said 118 for Order id1_123 placed..\n",
+            ),
+            (
+                "missing.convo.txt",
+                "T\n\n#bot\nASSIGN_SCRIPTING_MEMORY total|$.sourceData.total\n",
+            ),
+        ],
+    );
+    let (script, missing) = (dir.join("assign.convo.txt"), dir.join("missing.convo.txt"));
     let bot = BotFile::parse(BOT).unwrap();
     let backend = Backend::url(&base);
     let passed = Script::load(&script).unwrap().run(&bot, &backend).await;

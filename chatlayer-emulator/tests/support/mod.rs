@@ -4,6 +4,7 @@
 // Each test binary compiles this module and uses part of it.
 #![allow(dead_code)]
 
+use std::path::PathBuf;
 use std::process::Command;
 
 use axum::Router;
@@ -25,11 +26,7 @@ pub fn standalone(
     args: &[&str],
     env: &[(&str, &str)],
 ) -> (bool, String) {
-    let dir = std::env::temp_dir().join(format!("chatlayer-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    for (file, text) in files {
-        std::fs::write(dir.join(file), text).unwrap();
-    }
+    let dir = folder(name, files);
     let output = Command::new(env!("CARGO_BIN_EXE_chatlayer-emulator"))
         .args(args)
         .envs(env.iter().copied())
@@ -41,4 +38,16 @@ pub fn standalone(
     let text = String::from_utf8_lossy(&output.stdout).into_owned()
         + &String::from_utf8_lossy(&output.stderr);
     (output.status.success(), text)
+}
+
+/// A fresh folder named after `name` in the temporary folder, holding `files` (name, text);
+/// remove it when done.
+pub fn folder(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("chatlayer-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (file, text) in files {
+        std::fs::write(dir.join(file), text).unwrap();
+    }
+    dir
 }
